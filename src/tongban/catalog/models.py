@@ -1,0 +1,449 @@
+"""The service catalogue (实施清单): items with every element of the national standard.
+
+Cross-checks of DESIGN §5 live in ``ServiceItem.check_rules`` and run on every save,
+so no path (admin, import, API, shell) can store an inconsistent item.
+"""
+
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from tongban.departments.models import Department
+from tongban.regions.models import Region
+
+
+class Audience(models.TextChoices):
+    PERSON = "person", _("个人")
+    ENTERPRISE = "enterprise", _("法人")
+
+
+class ItemType(models.TextChoices):
+    LICENSING = "01", _("行政许可")
+    PENALTY = "02", _("行政处罚")
+    ENFORCEMENT = "03", _("行政强制")
+    LEVY = "04", _("行政征收")
+    PAYMENT = "05", _("行政给付")
+    INSPECTION = "06", _("行政检查")
+    CONFIRMATION = "07", _("行政确认")
+    REWARD = "08", _("行政奖励")
+    ADJUDICATION = "09", _("行政裁决")
+    OTHER_POWER = "10", _("其他行政权力")
+    PUBLIC_SERVICE = "20", _("公共服务")
+
+
+class ServiceObject(models.TextChoices):
+    NATURAL_PERSON = "1", _("自然人")
+    ENTERPRISE = "2", _("企业法人")
+    PUBLIC_INSTITUTION = "3", _("事业法人")
+    SOCIAL_ORGANIZATION = "4", _("社会组织法人")
+    UNINCORPORATED = "5", _("非法人企业")
+    GOVERNMENT = "6", _("行政机关")
+    OTHER = "7", _("其他组织")
+
+
+PERSON_OBJECTS = {ServiceObject.NATURAL_PERSON}
+
+
+class CaseKind(models.TextChoices):
+    INSTANT = "1", _("即办件")
+    PROMISED = "2", _("承诺件")
+
+
+class LimitUnit(models.TextChoices):
+    WORKING_DAYS = "G", _("工作日")
+    NATURAL_DAYS = "Z", _("自然日")
+
+
+class OnlineDepth(models.IntegerChoices):
+    I = 1, _("Ⅰ 级（网上咨询）")  # noqa: E741
+    II = 2, _("Ⅱ 级（网上预审）")
+    III = 3, _("Ⅲ 级（网上受理）")
+    IV = 4, _("Ⅳ 级（全程网办）")
+
+
+class Channel(models.TextChoices):
+    WINDOW = "1", _("窗口")
+    ONLINE = "2", _("网上")
+    POST = "3", _("快递")
+
+
+class Theme(models.Model):
+    audience = models.CharField(_("面向"), max_length=12, choices=Audience.choices)
+    name = models.CharField(_("主题"), max_length=32)
+    slug = models.SlugField(_("标识"), max_length=64)
+    order = models.PositiveSmallIntegerField(_("排序"), default=0)
+
+    class Meta:
+        ordering = ["audience", "order", "id"]
+        verbose_name = _("主题")
+        verbose_name_plural = _("主题")
+        constraints = [models.UniqueConstraint(fields=["audience", "slug"], name="theme_unique_slug")]
+
+    def __str__(self) -> str:
+        return f"{self.get_audience_display()}·{self.name}"
+
+
+class ServiceItemQuerySet(models.QuerySet):
+    def published(self) -> "ServiceItemQuerySet":
+        return self.filter(status=ServiceItem.Status.PUBLISHED)
+
+    def in_region(self, region: Region) -> "ServiceItemQuerySet":
+        return self.filter(region_code__startswith=region.code)
+
+
+class ServiceItem(models.Model):
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("草稿")
+        PUBLISHED = "published", _("已发布")
+        WITHDRAWN = "withdrawn", _("已撤回")
+
+    class ResultType(models.TextChoices):
+        CERTIFICATE = "certificate", _("证照")
+        APPROVAL = "approval", _("批文")
+        PROOF = "proof", _("证明")
+        OTHER = "other", _("其他")
+        NONE = "none", _("无")
+
+    # Identity
+    code = models.CharField(_("实施编码"), max_length=80, unique=True)
+    base_code = models.CharField(_("基本编码"), max_length=20, blank=True, db_index=True)
+    name = models.CharField(_("事项名称"), max_length=200)
+    group = models.CharField(_("主项/分组"), max_length=200, blank=True)
+    item_type = models.CharField(_("事项类型"), max_length=2, choices=ItemType.choices)
+    service_objects = models.JSONField(_("服务对象"), default=list, blank=True)
+    for_person = models.BooleanField(_("面向个人"), default=True, db_index=True)
+    for_enterprise = models.BooleanField(_("面向法人"), default=False, db_index=True)
+    department = models.ForeignKey(
+        Department, verbose_name=_("实施主体"), on_delete=models.PROTECT, related_name="items"
+    )
+    region = models.ForeignKey(
+        Region, verbose_name=_("所属区划"), on_delete=models.PROTECT, related_name="items"
+    )
+    # Denormalised region code: "items in this region and below" is a prefix match on an index.
+    region_code = models.CharField(_("区划代码"), max_length=12, db_index=True, editable=False)
+    status = models.CharField(
+        _("状态"), max_length=10, choices=Status.choices, default=Status.DRAFT, db_index=True
+    )
+    version = models.PositiveIntegerField(_("版本"), default=1)
+
+    # Legal content
+    summary = models.TextField(_("事项简介"), blank=True)
+    legal_basis = models.TextField(_("设定依据"), blank=True)
+    conditions = models.TextField(_("受理条件"), blank=True)
+    prohibited = models.TextField(_("禁止性要求"), blank=True)
+
+    # Time limits
+    case_kind = models.CharField(
+        _("办件类型"), max_length=1, choices=CaseKind.choices, default=CaseKind.PROMISED
+    )
+    legal_limit = models.PositiveIntegerField(_("法定办结时限"), default=20)
+    legal_limit_unit = models.CharField(
+        _("法定时限单位"), max_length=1, choices=LimitUnit.choices, default="G"
+    )
+    promised_limit = models.PositiveIntegerField(_("承诺办结时限"), default=10, help_text=_("0 表示即办"))
+    promised_limit_unit = models.CharField(
+        _("承诺时限单位"), max_length=1, choices=LimitUnit.choices, default="G"
+    )
+
+    # Fees
+    is_charged = models.BooleanField(_("是否收费"), default=False)
+    fee_basis = models.TextField(_("收费依据"), blank=True)
+
+    # Where and how
+    handling_place = models.TextField(_("办理地点"), blank=True)
+    handling_hours = models.CharField(_("办理时间"), max_length=200, blank=True)
+    channels = models.JSONField(_("办理渠道"), default=list, blank=True)
+    consult_phone = models.CharField(_("咨询电话"), max_length=40, blank=True)
+    consult_channels = models.TextField(_("咨询方式"), blank=True)
+    complaint_phone = models.CharField(_("投诉电话"), max_length=40, blank=True)
+    complaint_channels = models.TextField(_("投诉方式"), blank=True)
+    visits_required = models.PositiveSmallIntegerField(_("到办事现场次数"), default=1)
+    online_depth = models.PositiveSmallIntegerField(
+        _("网办深度"), choices=OnlineDepth.choices, default=OnlineDepth.III
+    )
+
+    # Result
+    result_type = models.CharField(
+        _("审批结果类型"), max_length=12, choices=ResultType.choices, default="approval"
+    )
+    result_name = models.CharField(_("审批结果名称"), max_length=200, blank=True)
+    result_sample = models.FileField(_("审批结果样本"), upload_to="catalog/results/", blank=True)
+
+    # Flags
+    supports_appointment = models.BooleanField(_("支持预约办理"), default=False)
+    supports_online_payment = models.BooleanField(_("支持网上支付"), default=False)
+    supports_delivery = models.BooleanField(_("支持物流快递"), default=False)
+
+    themes = models.ManyToManyField(Theme, verbose_name=_("主题"), blank=True, related_name="items")
+    keywords = models.CharField(_("关键词"), max_length=300, blank=True, help_text=_("检索用俗称，空格分隔"))
+    popularity = models.PositiveIntegerField(_("热度"), default=0, db_index=True)
+
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    published_at = models.DateTimeField(null=True, blank=True)
+
+    objects = ServiceItemQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["region_code", "department_id", "name"]
+        verbose_name = _("政务服务事项")
+        verbose_name_plural = _("政务服务事项")
+        indexes = [
+            models.Index(fields=["status", "region_code"], name="item_status_region"),
+            models.Index(fields=["department", "status"], name="item_department_status"),
+            models.Index(fields=["-popularity", "id"], name="item_popularity"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def is_instant(self) -> bool:
+        return self.promised_limit == 0
+
+    def check_rules(self) -> None:
+        """The national cross-checks; each message names the field it is about."""
+        errors: dict[str, list[str]] = {}
+
+        def add(field: str, message: str) -> None:
+            errors.setdefault(field, []).append(message)
+
+        if not (self.name or "").strip():
+            add("name", "“事项名称”不能为空。")
+        if self.item_type not in ItemType.values:
+            add("item_type", "“事项类型”必须是国家标准编号（01–10 或 20）。")
+        bad_objects = [o for o in self.service_objects or [] if str(o) not in ServiceObject.values]
+        if bad_objects:
+            add("service_objects", f"“服务对象”编号无效：{'、'.join(map(str, bad_objects))}。")
+        if self.is_instant and self.case_kind != CaseKind.INSTANT:
+            add("case_kind", "承诺时限为即办（0 天）的事项，“办件类型”必须为即办件。")
+        if self.case_kind == CaseKind.INSTANT and not self.is_instant:
+            add("promised_limit", "即办件的“承诺办结时限”应为 0（即办）。")
+        if self.case_kind == CaseKind.PROMISED and self.legal_limit == 0:
+            add("legal_limit", "承诺件必须填写“法定办结时限”。")
+        if (
+            self.legal_limit
+            and self.promised_limit_unit == self.legal_limit_unit
+            and self.promised_limit > self.legal_limit
+        ):
+            add("promised_limit", "“承诺办结时限”不能长于“法定办结时限”。")
+        if self.online_depth == OnlineDepth.IV and self.visits_required != 0:
+            add("visits_required", "网办深度为Ⅳ级（全程网办）的事项，“到办事现场次数”必须为 0。")
+        if self.is_charged and not (self.fee_basis or "").strip():
+            add("fee_basis", "收费事项必须填写“收费依据”。")
+        consult = _digits(self.consult_phone)
+        complaint = _digits(self.complaint_phone)
+        if consult and complaint and consult == complaint:
+            add("complaint_phone", "“投诉电话”不能与“咨询电话”相同。")
+        bad_channels = [c for c in self.channels or [] if str(c) not in Channel.values]
+        if bad_channels:
+            add("channels", f"“办理渠道”编号无效：{'、'.join(map(str, bad_channels))}。")
+        if self.department_id and self.region_id and self.department.region_id != self.region_id:
+            dept_code = self.department.region.code
+            if not self.region.code.startswith(dept_code) and not dept_code.startswith(self.region.code):
+                add("department", "“实施主体”不属于该事项所在区划。")
+        if errors:
+            raise ValidationError(errors)
+
+    def clean(self) -> None:
+        self.check_rules()
+
+    def save(self, *args, **kwargs) -> None:  # noqa: ANN002, ANN003
+        if self.region_id:
+            self.region_code = self.region.code
+        objects = {str(o) for o in self.service_objects or []}
+        if objects:
+            self.for_person = bool(objects & PERSON_OBJECTS)
+            self.for_enterprise = bool(objects - PERSON_OBJECTS)
+        self.check_rules()
+        super().save(*args, **kwargs)
+
+
+def _digits(phone: str) -> str:
+    return "".join(ch for ch in phone or "" if ch.isdigit())
+
+
+class MaterialRequirement(models.Model):
+    class Form(models.TextChoices):
+        ORIGINAL = "original", _("原件")
+        COPY = "copy", _("复印件")
+        ELECTRONIC = "electronic", _("电子")
+
+    class Necessity(models.TextChoices):
+        REQUIRED = "required", _("必要")
+        OPTIONAL = "optional", _("非必要")
+        CONDITIONAL = "conditional", _("容缺后补")
+
+    class Source(models.TextChoices):
+        APPLICANT = "applicant", _("申请人自备")
+        GOVERNMENT = "government", _("政府部门核发")
+        INTERMEDIARY = "intermediary", _("中介机构")
+        OTHER = "other", _("其他")
+
+    item = models.ForeignKey(ServiceItem, on_delete=models.CASCADE, related_name="materials")
+    order = models.PositiveSmallIntegerField(_("序号"), default=0)
+    name = models.CharField(_("材料名称"), max_length=200)
+    forms = models.JSONField(_("材料形式"), default=list, blank=True)
+    copies = models.PositiveSmallIntegerField(_("份数"), default=1)
+    necessity = models.CharField(
+        _("必要性"), max_length=12, choices=Necessity.choices, default=Necessity.REQUIRED
+    )
+    source = models.CharField(_("来源渠道"), max_length=14, choices=Source.choices, default=Source.APPLICANT)
+    source_note = models.CharField(_("来源说明"), max_length=200, blank=True)
+    requirements = models.TextField(_("填报须知"), blank=True)
+    blank_form = models.FileField(_("空白表格"), upload_to="catalog/forms/", blank=True)
+    sample = models.FileField(_("示例样表"), upload_to="catalog/samples/", blank=True)
+
+    class Meta:
+        ordering = ["item", "order", "id"]
+        verbose_name = _("申请材料")
+        verbose_name_plural = _("申请材料")
+
+    def __str__(self) -> str:
+        return self.name
+
+    def clean(self) -> None:
+        bad = [f for f in self.forms or [] if f not in self.Form.values]
+        if bad:
+            raise ValidationError({"forms": f"“材料形式”无效：{'、'.join(bad)}。"})
+        if self.copies < 1 and self.Form.ELECTRONIC not in (self.forms or []):
+            raise ValidationError({"copies": "纸质材料“份数”至少为 1。"})
+
+
+class ProcessStep(models.Model):
+    item = models.ForeignKey(ServiceItem, on_delete=models.CASCADE, related_name="steps")
+    order = models.PositiveSmallIntegerField(_("序号"), default=0)
+    name = models.CharField(_("环节"), max_length=60)
+    description = models.TextField(_("办理内容"), blank=True)
+    time_limit = models.CharField(_("时限"), max_length=40, blank=True)
+
+    class Meta:
+        ordering = ["item", "order", "id"]
+        verbose_name = _("办理流程")
+        verbose_name_plural = _("办理流程")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class FeeItem(models.Model):
+    item = models.ForeignKey(ServiceItem, on_delete=models.CASCADE, related_name="fees")
+    name = models.CharField(_("收费项目"), max_length=200)
+    standard = models.CharField(_("收费标准"), max_length=200)
+    basis = models.TextField(_("收费依据"))
+    may_reduce = models.BooleanField(_("可减免"), default=False)
+
+    class Meta:
+        verbose_name = _("收费项目")
+        verbose_name_plural = _("收费项目")
+
+    def __str__(self) -> str:
+        return self.name
+
+    def clean(self) -> None:
+        if not (self.basis or "").strip():
+            raise ValidationError({"basis": "收费项目必须填写“收费依据”。"})
+
+
+class FAQ(models.Model):
+    item = models.ForeignKey(ServiceItem, on_delete=models.CASCADE, related_name="faqs")
+    order = models.PositiveSmallIntegerField(_("序号"), default=0)
+    question = models.CharField(_("问题"), max_length=300)
+    answer = models.TextField(_("解答"))
+
+    class Meta:
+        ordering = ["item", "order", "id"]
+        verbose_name = _("常见问题")
+        verbose_name_plural = _("常见问题")
+
+    def __str__(self) -> str:
+        return self.question
+
+
+class ItemChange(models.Model):
+    """History of an item: who changed what and when (append-only)."""
+
+    item = models.ForeignKey(ServiceItem, on_delete=models.CASCADE, related_name="changes")
+    at = models.DateTimeField(auto_now_add=True)
+    actor = models.CharField(_("操作人"), max_length=150, blank=True)
+    action = models.CharField(_("操作"), max_length=20)
+    from_status = models.CharField(max_length=10, blank=True)
+    to_status = models.CharField(max_length=10, blank=True)
+    changes = models.JSONField(_("变更内容"), default=dict, blank=True)
+    version = models.PositiveIntegerField(default=1)
+
+    class Meta:
+        ordering = ["item", "-at", "-id"]
+        verbose_name = _("事项变更记录")
+        verbose_name_plural = _("事项变更记录")
+
+    def __str__(self) -> str:
+        return f"{self.item_id} {self.action} v{self.version}"
+
+
+class LifeEvent(models.Model):
+    """一件事: a named bundle of items applied for together."""
+
+    name = models.CharField(_("一件事"), max_length=60)
+    slug = models.SlugField(_("标识"), max_length=80, unique=True)
+    audience = models.CharField(_("面向"), max_length=12, choices=Audience.choices, default=Audience.PERSON)
+    summary = models.TextField(_("说明"), blank=True)
+    region = models.ForeignKey(
+        Region, null=True, blank=True, on_delete=models.PROTECT, related_name="life_events"
+    )
+    items = models.ManyToManyField(
+        ServiceItem, verbose_name=_("包含事项"), related_name="life_events", blank=True
+    )
+    order = models.PositiveSmallIntegerField(_("排序"), default=0)
+
+    class Meta:
+        ordering = ["order", "id"]
+        verbose_name = _("一件事")
+        verbose_name_plural = _("一件事")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class SearchSynonym(models.Model):
+    """Everyday words → the terms departments use; edited by admins, used by search."""
+
+    phrase = models.CharField(_("群众说法"), max_length=60, unique=True)
+    expansions = models.CharField(_("对应规范用语"), max_length=300, help_text=_("多个用空格分隔"))
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["phrase"]
+        verbose_name = _("检索同义词")
+        verbose_name_plural = _("检索同义词")
+
+    def __str__(self) -> str:
+        return f"{self.phrase} → {self.expansions}"
+
+
+class SearchEntry(models.Model):
+    """The search document of one published item, kept in the database (DESIGN §2).
+
+    ``tokens`` holds jieba tokens, ``pinyin`` full pinyin syllables and initials, so both the
+    SQLite FTS5 table and PostgreSQL full-text search can index them without a Chinese parser.
+    """
+
+    item = models.OneToOneField(
+        ServiceItem, on_delete=models.CASCADE, related_name="search_entry", primary_key=True
+    )
+    title = models.CharField(max_length=200)
+    tokens = models.TextField()
+    pinyin = models.TextField(blank=True)
+    region_code = models.CharField(max_length=12, db_index=True)
+    department_id_copy = models.BigIntegerField(db_index=True)
+    for_person = models.BooleanField(default=True)
+    for_enterprise = models.BooleanField(default=False)
+    popularity = models.PositiveIntegerField(default=0)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("检索索引")
+        verbose_name_plural = _("检索索引")
+
+    def __str__(self) -> str:
+        return self.title
