@@ -58,8 +58,11 @@ INSTALLED_APPS = [
     "tongban.regions",
     "tongban.departments",
     "tongban.catalog",
+    "tongban.identity",
     "tongban.web",
 ]
+
+AUTH_USER_MODEL = "identity.User"
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
