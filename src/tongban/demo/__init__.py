@@ -1,0 +1,1 @@
+"""Demo data for `tongban demo`: a real city's catalogue with complete, plausible guides."""
