@@ -58,6 +58,7 @@ INSTALLED_APPS = [
     "tongban.regions",
     "tongban.departments",
     "tongban.catalog",
+    "tongban.workdays",
     "tongban.identity",
     "tongban.web",
 ]
