@@ -1,0 +1,33 @@
+"""Search the catalogue in everyday words.
+
+Public interface used by the API and the web pages; it stays stable:
+
+- ``search_items(query, *, region_code, audience, department_id, theme_slug, item_type, page, page_size)``
+  returns a ``SearchPage`` of ``SearchHit`` (published items only, best first).
+- ``suggest(prefix, *, region_code, limit)`` gives as-you-type suggestions.
+- ``index_items(ids)`` / ``rebuild_index()`` keep the database index in step with the items.
+
+Region filter: a citizen choosing a county sees the items of that county and everything below it,
+and also the items of the city and province above it that serve the county (their ``region_code``
+is a prefix of the chosen code); items of sibling regions are never shown.
+"""
+
+from .engine import (
+    SearchHit,
+    SearchPage,
+    SearchQueryTooLong,
+    index_items,
+    rebuild_index,
+    search_items,
+    suggest,
+)
+
+__all__ = [
+    "SearchHit",
+    "SearchPage",
+    "SearchQueryTooLong",
+    "index_items",
+    "rebuild_index",
+    "search_items",
+    "suggest",
+]
