@@ -59,6 +59,7 @@ INSTALLED_APPS = [
     "tongban.departments",
     "tongban.catalog",
     "tongban.workdays",
+    "tongban.forms",
     "tongban.identity",
     "tongban.web",
 ]

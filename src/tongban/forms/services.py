@@ -1,0 +1,117 @@
+"""Catalogue admins edit forms; every saved version is checked and kept."""
+
+from django.db import transaction
+from django.db.models import Max
+from django.utils import timezone
+
+from tongban.catalog.models import ServiceItem
+from tongban.core.errors import InvalidInput, PermissionDenied
+
+from .models import FormDefinition
+from .schema import FormSchemaError, check_definition
+
+
+def _check_can_edit(actor, item: ServiceItem) -> None:  # noqa: ANN001
+    """System (None), superusers, or catalogue admins of the item's department."""
+    if actor is None or actor.is_superuser:
+        return
+    from tongban.catalog import services as catalog_services
+
+    checker = getattr(catalog_services, "_check_can_manage", None)
+    if checker is None:
+        raise PermissionDenied()
+    checker(actor, item.department)
+
+
+@transaction.atomic
+def save_form_version(
+    *,
+    actor,
+    item: ServiceItem,
+    title: str,
+    schema: dict,
+    layout: dict | None = None,  # noqa: ANN001
+    activate: bool = False,
+) -> FormDefinition:
+    """Store a new version (never edits an existing one)."""
+    _check_can_edit(actor, item)
+    try:
+        check_definition(schema, layout)
+    except FormSchemaError as exc:
+        raise InvalidInput("；".join(exc.errors), field="schema") from exc
+    if not (title or "").strip():
+        raise InvalidInput("请填写表单名称。", field="title")
+    ServiceItem.objects.select_for_update().filter(pk=item.pk).first()
+    latest = FormDefinition.objects.filter(item=item).aggregate(v=Max("version"))["v"] or 0
+    form = FormDefinition.objects.create(
+        item=item,
+        version=latest + 1,
+        title=title.strip(),
+        schema=schema,
+        layout=layout or {},
+        created_by=actor if actor is not None and actor.pk else None,
+    )
+    if activate:
+        activate_form(actor=actor, form=form)
+    return form
+
+
+@transaction.atomic
+def activate_form(*, actor, form: FormDefinition) -> FormDefinition:  # noqa: ANN001
+    _check_can_edit(actor, form.item)
+    FormDefinition.objects.filter(item=form.item, status=FormDefinition.Status.ACTIVE).exclude(
+        pk=form.pk
+    ).update(status=FormDefinition.Status.RETIRED)
+    form.status = FormDefinition.Status.ACTIVE
+    form.activated_at = timezone.now()
+    form.save(update_fields=["status", "activated_at"])
+    return form
+
+
+def default_schema_for(item: ServiceItem) -> tuple[dict, dict]:
+    """A sensible starting form for an item: applicant identity, contact, address, request."""
+    person = item.for_person and not item.for_enterprise
+    props: dict = {
+        "applicant_name": {
+            "type": "string",
+            "x-widget": "text",
+            "title": "申请人姓名",
+            "maxLength": 50,
+            "x-prefill": "person.name",
+        },
+        "applicant_id_number": {
+            "type": "string",
+            "x-widget": "id_number",
+            "title": "身份证号码",
+            "x-prefill": "person.id_number",
+        },
+        "mobile": {"type": "string", "x-widget": "mobile", "title": "联系电话", "x-prefill": "person.mobile"},
+        "address": {
+            "type": "object",
+            "x-widget": "address",
+            "title": "联系地址",
+            "properties": {"region": {"type": "string"}, "detail": {"type": "string"}},
+        },
+        "request": {"type": "string", "x-widget": "textarea", "title": "申请事项说明", "maxLength": 1000},
+    }
+    required = ["applicant_name", "applicant_id_number", "mobile", "address"]
+    sections = [
+        {"title": "申请人信息", "fields": ["applicant_name", "applicant_id_number", "mobile", "address"]},
+        {"title": "申请内容", "fields": ["request"]},
+    ]
+    if not person:
+        props["enterprise_name"] = {
+            "type": "string",
+            "x-widget": "text",
+            "title": "单位名称",
+            "x-prefill": "enterprise.name",
+        }
+        props["enterprise_uscc"] = {
+            "type": "string",
+            "x-widget": "uscc",
+            "title": "统一社会信用代码",
+            "x-prefill": "enterprise.uscc",
+        }
+        required += ["enterprise_name", "enterprise_uscc"]
+        sections.insert(0, {"title": "申请单位", "fields": ["enterprise_name", "enterprise_uscc"]})
+    return {"type": "object", "properties": props, "required": required}, {"sections": sections}
