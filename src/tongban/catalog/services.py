@@ -1,0 +1,400 @@
+"""Writes to the service catalogue: create, edit, publish, withdraw, with history.
+
+Every write validates through the model (``ServiceItem.check_rules`` and field validation), so
+the national cross-checks hold whatever the caller; a broken rule becomes ``InvalidInput`` naming
+the field, and nothing is saved. Items, their materials, steps, fees and FAQs change in one
+transaction; each change bumps the version and appends an ``ItemChange`` with the diff.
+"""
+
+import importlib.util
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from tongban.core.errors import InvalidInput, PermissionDenied
+from tongban.departments.models import Department
+from tongban.regions.models import Region
+
+from .models import FAQ, FeeItem, ItemChange, MaterialRequirement, ProcessStep, ServiceItem, Theme
+
+# Scalar elements a caller may set; relations are handled separately below.
+SCALAR_FIELDS = (
+    "code",
+    "base_code",
+    "name",
+    "group",
+    "item_type",
+    "service_objects",
+    "summary",
+    "legal_basis",
+    "conditions",
+    "prohibited",
+    "case_kind",
+    "legal_limit",
+    "legal_limit_unit",
+    "promised_limit",
+    "promised_limit_unit",
+    "is_charged",
+    "fee_basis",
+    "handling_place",
+    "handling_hours",
+    "channels",
+    "consult_phone",
+    "consult_channels",
+    "complaint_phone",
+    "complaint_channels",
+    "visits_required",
+    "online_depth",
+    "result_type",
+    "result_name",
+    "supports_appointment",
+    "supports_online_payment",
+    "supports_delivery",
+    "keywords",
+    "popularity",
+)
+RELATED_FIELDS = ("department", "region")
+
+# Child rows replaced as a whole: (model, fields compared and copied, ordered?)
+CHILDREN: dict[str, tuple[type, tuple[str, ...]]] = {
+    "materials": (
+        MaterialRequirement,
+        ("name", "forms", "copies", "necessity", "source", "source_note", "requirements"),
+    ),
+    "steps": (ProcessStep, ("name", "description", "time_limit")),
+    "fees": (FeeItem, ("name", "standard", "basis", "may_reduce")),
+    "faqs": (FAQ, ("question", "answer")),
+}
+ALL_FIELDS = (*SCALAR_FIELDS, *RELATED_FIELDS, "themes", *CHILDREN)
+
+# Fields the model fills itself (and relations already given as instances): not re-validated.
+_CLEAN_EXCLUDE = [
+    "department",
+    "region",
+    "region_code",
+    "for_person",
+    "for_enterprise",
+    "status",
+    "version",
+    "result_sample",
+]
+
+
+# ---------------------------------------------------------------------------------------------
+# Permission and helpers
+
+
+def _check_can_manage(actor: Any, department: Department | None) -> None:  # noqa: ANN401
+    """Who may write items of ``department``: the system (actor None), superusers, catalogue admins.
+
+    Kept in one place so department-scoped catalogue-admin roles can extend it.
+    """
+    if actor is None:
+        return
+    if not getattr(actor, "is_authenticated", False):
+        raise PermissionDenied()
+    if actor.is_superuser or actor.has_perm("catalog.change_serviceitem"):
+        return
+    raise PermissionDenied("您没有维护该实施主体事项的权限。")
+
+
+def actor_label(actor: Any) -> str:  # noqa: ANN401
+    return "system" if actor is None else actor.get_username()
+
+
+def invalid_from(exc: ValidationError, prefix: str = "") -> InvalidInput:
+    """Turn a model ``ValidationError`` into ``InvalidInput`` naming the (first) field."""
+    if hasattr(exc, "error_dict"):
+        items = [(name, [str(m) for m in msgs]) for name, msgs in exc.message_dict.items()]
+    else:
+        items = [("__all__", [str(m) for m in exc.messages])]
+    first_field = next((name for name, _ in items if name != "__all__"), None)
+    message = "；".join(m for _, msgs in items for m in msgs)
+    error = InvalidInput(
+        message, field=f"{prefix}{first_field}" if first_field else prefix.rstrip(".") or None
+    )
+    error.errors = {f"{prefix}{name}": msgs for name, msgs in items}
+    return error
+
+
+def reindex(ids: Iterable[int]) -> None:
+    """Ask the search module, when installed, to refresh the index rows of these items."""
+    ids = sorted(set(ids))
+    if not ids or importlib.util.find_spec("tongban.catalog.search") is None:
+        return
+    from tongban.catalog import search
+
+    if hasattr(search, "index_items"):
+        search.index_items(ids)
+
+
+def _json_value(value: Any) -> Any:  # noqa: ANN401
+    if isinstance(value, Department):
+        return value.pk
+    if isinstance(value, Region):
+        return value.code
+    return value
+
+
+def snapshot(item: ServiceItem) -> dict[str, Any]:
+    """Every element of a saved item in a plain, comparable form."""
+    data: dict[str, Any] = {name: getattr(item, name) for name in SCALAR_FIELDS}
+    data["department"] = item.department_id
+    data["region"] = item.region.code if item.region_id else None
+    data["themes"] = sorted(t.pk for t in item.themes.all())
+    for name, (_, fields) in CHILDREN.items():
+        data[name] = [{f: getattr(row, f) for f in fields} for row in getattr(item, name).all()]
+    return data
+
+
+def normalize_children(name: str, rows: Iterable[dict[str, Any]] | None) -> list[dict[str, Any]]:
+    """Child rows with every compared field present, defaults filled, as ``snapshot`` has them."""
+    model, fields = CHILDREN[name]
+    result = []
+    for row in rows or []:
+        unknown = set(row) - set(fields) - {"blank_form", "sample", "order"}
+        if unknown:
+            raise InvalidInput(f"“{name}”含未知字段：{'、'.join(sorted(unknown))}。", field=name)
+        full = {}
+        for f in fields:
+            default = model._meta.get_field(f).get_default()
+            value = row.get(f, default)
+            full[f] = default if value is None else value
+        result.append(full)
+    return result
+
+
+def _normalized_input(data: dict[str, Any]) -> dict[str, Any]:
+    unknown = set(data) - set(ALL_FIELDS)
+    if unknown:
+        raise InvalidInput(f"未知字段：{'、'.join(sorted(unknown))}。", field=sorted(unknown)[0])
+    out = dict(data)
+    for name in ("department", "region"):
+        if name in out and out[name] is not None:
+            expected = Department if name == "department" else Region
+            if not isinstance(out[name], expected):
+                raise InvalidInput(
+                    f"“{ServiceItem._meta.get_field(name).verbose_name}”无效。",
+                    field=name,
+                )
+    if "themes" in out:
+        out["themes"] = sorted({t.pk if isinstance(t, Theme) else int(t) for t in out["themes"] or []})
+    for name in CHILDREN:
+        if name in out:
+            out[name] = normalize_children(name, out[name])
+    return out
+
+
+def compare(before: dict[str, Any], data: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """The fields of ``data`` whose value differs from ``before``: ``{field: {from, to}}``."""
+    diff = {}
+    for name, value in data.items():
+        new = _json_value(value)
+        old = before.get(name)
+        if old != new:
+            diff[name] = {"from": old, "to": new}
+    return diff
+
+
+# ---------------------------------------------------------------------------------------------
+# Building and validating without saving (shared with the importer)
+
+
+@dataclass
+class Prepared:
+    """An item validated in memory, with its child rows, ready to be written."""
+
+    item: ServiceItem
+    children: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    themes: list[int] | None = None
+
+
+def prepare(item: ServiceItem, data: dict[str, Any]) -> Prepared:
+    """Apply ``data`` to ``item`` in memory and validate every rule; raises ``InvalidInput``."""
+    for name in SCALAR_FIELDS:
+        if name in data:
+            setattr(item, name, data[name])
+    for name in RELATED_FIELDS:
+        if name in data:
+            setattr(item, name, data[name])
+    if item.department_id is None:
+        raise InvalidInput("请选择“实施主体”。", field="department")
+    if item.region_id is None:
+        item.region = item.department.region
+    if item.region_id:
+        item.region_code = item.region.code
+    try:
+        item.full_clean(exclude=_CLEAN_EXCLUDE, validate_unique=False, validate_constraints=False)
+    except ValidationError as exc:
+        raise invalid_from(exc) from exc
+    prepared = Prepared(item=item, themes=data.get("themes"))
+    for name, (model, _) in CHILDREN.items():
+        if name not in data:
+            continue
+        rows = data[name]
+        for index, row in enumerate(rows):
+            child = model(item=item, **row)
+            try:
+                child.full_clean(exclude=["item", "blank_form", "sample", "order"])
+            except ValidationError as exc:
+                raise invalid_from(exc, prefix=f"{name}.{index + 1}.") from exc
+        prepared.children[name] = rows
+    if "fees" in data and data["fees"] and not item.is_charged:
+        raise InvalidInput("填写了收费项目的事项，“是否收费”应为是。", field="is_charged")
+    return prepared
+
+
+def write_children(prepared: Prepared) -> None:
+    """Replace the child rows named in ``prepared`` (keeping uploaded files of same-named materials)."""
+    item = prepared.item
+    for name, rows in prepared.children.items():
+        model, _ = CHILDREN[name]
+        kept_files: dict[str, MaterialRequirement] = {}
+        if model is MaterialRequirement:
+            kept_files = {m.name: m for m in item.materials.all() if m.blank_form or m.sample}
+        model.objects.filter(item=item).delete()
+        objs = []
+        for order, row in enumerate(rows, start=1):
+            obj = model(item=item, **row)
+            if hasattr(obj, "order"):
+                obj.order = order
+            old = kept_files.get(row.get("name", ""))
+            if old is not None:
+                obj.blank_form, obj.sample = old.blank_form, old.sample
+            objs.append(obj)
+        model.objects.bulk_create(objs)
+    if prepared.themes is not None:
+        item.themes.set(prepared.themes)
+
+
+def _check_code_free(code: str, exclude_pk: int | None = None) -> None:
+    qs = ServiceItem.objects.filter(code=code)
+    if exclude_pk is not None:
+        qs = qs.exclude(pk=exclude_pk)
+    if qs.exists():
+        raise InvalidInput(f"“实施编码”{code}已存在。", field="code")
+
+
+# ---------------------------------------------------------------------------------------------
+# Use cases
+
+
+def create_item(*, actor: Any, data: dict[str, Any]) -> ServiceItem:  # noqa: ANN401
+    """Create a draft item with its elements; version 1 and a ``create`` history entry."""
+    data = _normalized_input(data)
+    _check_can_manage(actor, data.get("department"))
+    with transaction.atomic():
+        if not (data.get("code") or "").strip():
+            raise InvalidInput("“实施编码”不能为空。", field="code")
+        _check_code_free(data["code"])
+        prepared = prepare(ServiceItem(status=ServiceItem.Status.DRAFT, version=1), data)
+        item = prepared.item
+        item.save()
+        write_children(prepared)
+        ItemChange.objects.create(
+            item=item,
+            actor=actor_label(actor),
+            action="create",
+            to_status=item.status,
+            version=item.version,
+        )
+    reindex([item.pk])
+    return item
+
+
+def update_item(*, actor: Any, item: ServiceItem, data: dict[str, Any]) -> ServiceItem:  # noqa: ANN401
+    """Change elements of an item; a change bumps the version and is recorded with its diff.
+
+    Data equal to what is stored changes nothing (no new version, no history entry).
+    """
+    data = _normalized_input(data)
+    _check_can_manage(actor, item.department)
+    if "department" in data and data["department"] != item.department:
+        _check_can_manage(actor, data["department"])
+    with transaction.atomic():
+        item = ServiceItem.objects.select_for_update().select_related("department", "region").get(pk=item.pk)
+        before = snapshot(item)
+        diff = compare(before, data)
+        if not diff:
+            return item
+        if "code" in diff:
+            _check_code_free(data["code"], exclude_pk=item.pk)
+        prepared = prepare(item, {k: v for k, v in data.items() if k in diff})
+        item.version += 1
+        item.save()
+        write_children(prepared)
+        ItemChange.objects.create(
+            item=item,
+            actor=actor_label(actor),
+            action="update",
+            from_status=item.status,
+            to_status=item.status,
+            changes=diff,
+            version=item.version,
+        )
+    reindex([item.pk])
+    return item
+
+
+_TRANSITIONS = {
+    "publish": ({ServiceItem.Status.DRAFT, ServiceItem.Status.WITHDRAWN}, ServiceItem.Status.PUBLISHED),
+    "withdraw": ({ServiceItem.Status.PUBLISHED}, ServiceItem.Status.WITHDRAWN),
+    "return_to_draft": (
+        {ServiceItem.Status.PUBLISHED, ServiceItem.Status.WITHDRAWN},
+        ServiceItem.Status.DRAFT,
+    ),
+}
+
+
+def _transition(actor: Any, item: ServiceItem, action: str, changes: dict | None = None) -> ServiceItem:  # noqa: ANN401
+    _check_can_manage(actor, item.department)
+    allowed, target = _TRANSITIONS[action]
+    with transaction.atomic():
+        item = ServiceItem.objects.select_for_update().select_related("department", "region").get(pk=item.pk)
+        if item.status not in allowed:
+            raise InvalidInput(
+                f"事项当前状态为“{item.get_status_display()}”，不能执行该操作。",
+                code="invalid_status",
+                field="status",
+            )
+        previous = item.status
+        item.status = target
+        if target == ServiceItem.Status.PUBLISHED:
+            item.published_at = timezone.now()
+        try:
+            item.save()
+        except ValidationError as exc:
+            raise invalid_from(exc) from exc
+        ItemChange.objects.create(
+            item=item,
+            actor=actor_label(actor),
+            action=action,
+            from_status=previous,
+            to_status=target,
+            changes=changes or {},
+            version=item.version,
+        )
+    reindex([item.pk])
+    return item
+
+
+def publish_item(*, actor: Any, item: ServiceItem) -> ServiceItem:  # noqa: ANN401
+    """Make an item public (from draft or withdrawn); the cross-checks are run again."""
+    return _transition(actor, item, "publish")
+
+
+def withdraw_item(*, actor: Any, item: ServiceItem, reason: str) -> ServiceItem:  # noqa: ANN401
+    """Take a published item off the public catalogue; the reason is kept in the history."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise InvalidInput("请填写撤回原因。", field="reason")
+    return _transition(actor, item, "withdraw", {"reason": reason})
+
+
+def return_to_draft(*, actor: Any, item: ServiceItem) -> ServiceItem:  # noqa: ANN401
+    """Send an item back to draft for rework."""
+    return _transition(actor, item, "return_to_draft")
