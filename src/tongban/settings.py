@@ -60,6 +60,7 @@ INSTALLED_APPS = [
     "tongban.catalog",
     "tongban.workdays",
     "tongban.forms",
+    "tongban.workflow",
     "tongban.identity",
     "tongban.web",
 ]

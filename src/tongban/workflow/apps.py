@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class WorkflowConfig(AppConfig):
+    name = "tongban.workflow"
+    verbose_name = "办理流程（BPMN）"
