@@ -1,0 +1,183 @@
+"""``make bench``: the catalogue benchmark on SQLite and on a throwaway PostgreSQL.
+
+For each database: migrate, load the province-scale catalogue (``tongban demo --scale
+province``, at least 60,000 items) unless ``--reuse`` finds it already loaded, run
+``bench/catalog.py``, then write ``bench/results/catalog.json`` and the table in
+``docs/performance.md``. Working state lives in ``bench/var/`` (ignored by git).
+"""
+
+import argparse
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import pgcluster  # noqa: E402
+
+ROOT = Path(__file__).resolve().parent.parent
+BENCH_VAR = ROOT / "bench" / "var"
+RESULTS = ROOT / "bench" / "results" / "catalog.json"
+DOC = ROOT / "docs" / "performance.md"
+TONGBAN = [sys.executable, "-m", "tongban"]
+MIN_ITEMS = 60_000
+TARGETS = {"search_p95_ms": 30.0, "guide_p95_ms": 20.0, "search_vs_bare_ratio": 0.40}
+TABLE_START = "<!-- bench:catalog:start -->"
+TABLE_END = "<!-- bench:catalog:end -->"
+
+
+def log(message: str) -> None:
+    print(f"[bench {time.strftime('%H:%M:%S')}] {message}", flush=True)
+
+
+def count_items(env: dict[str, str]) -> int:
+    code = (
+        "import django; django.setup(); "
+        "from tongban.catalog.models import ServiceItem; print(ServiceItem.objects.count())"
+    )
+    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)
+    return int(out.stdout.strip().splitlines()[-1])
+
+
+def prepare(env: dict[str, str], scale: str, min_items: int) -> int:
+    """Migrate and load the catalogue when it is not there yet; return the item count."""
+    subprocess.run([*TONGBAN, "migrate", "--noinput", "-v0"], env=env, check=True)
+    subprocess.run([*TONGBAN, "createcachetable"], env=env, check=True)
+    items = count_items(env)
+    if items < min_items:
+        log(f"loading the {scale} catalogue (tongban demo --scale {scale})")
+        started = time.monotonic()
+        subprocess.run([*TONGBAN, "demo", "--scale", scale], env=env, check=True)
+        items = count_items(env)
+        log(f"loaded {items} items in {time.monotonic() - started:.0f} s")
+    if items < min_items:
+        raise SystemExit(f"only {items} items after loading; the benchmark needs at least {min_items}")
+    return items
+
+
+def run_catalog(env: dict[str, str], name: str, extra: list[str]) -> dict:
+    out = BENCH_VAR / f"{name}.json"
+    log(f"{name}: measuring")
+    subprocess.run(
+        [sys.executable, str(ROOT / "bench" / "catalog.py"), "--out", str(out), *extra], env=env, check=True
+    )
+    return json.loads(out.read_text())
+
+
+def bench_sqlite(args: argparse.Namespace, base_env: dict[str, str]) -> dict:
+    var = BENCH_VAR / "sqlite"
+    if not args.reuse:
+        shutil.rmtree(var, ignore_errors=True)
+    env = {**base_env, "TONGBAN_VAR_DIR": str(var)}
+    env.pop("DATABASE_URL", None)
+    prepare(env, args.scale, args.min_items)
+    return run_catalog(env, "sqlite", args.catalog_args)
+
+
+def bench_postgresql(args: argparse.Namespace, base_env: dict[str, str]) -> dict:
+    var = BENCH_VAR / "postgresql"
+    datadir = BENCH_VAR / "pgdata"
+    if not args.reuse:
+        shutil.rmtree(var, ignore_errors=True)
+        shutil.rmtree(datadir, ignore_errors=True)
+    with pgcluster.cluster(datadir, keep=args.reuse) as url:
+        log(f"PostgreSQL at {url}")
+        env = {**base_env, "TONGBAN_VAR_DIR": str(var), "DATABASE_URL": url}
+        prepare(env, args.scale, args.min_items)
+        return run_catalog(env, "postgresql", args.catalog_args)
+
+
+def verdict(result: dict) -> dict[str, bool]:
+    return {
+        "search_p95_ms": result["search_p95_ms"] <= TARGETS["search_p95_ms"],
+        "guide_p95_ms": result["guide_p95_ms"] <= TARGETS["guide_p95_ms"],
+        "search_vs_bare_ratio": result["search_vs_bare_ratio"] >= TARGETS["search_vs_bare_ratio"],
+    }
+
+
+def table(results: dict) -> str:
+    def mark(ok: bool) -> str:
+        return "✓" if ok else "✗"
+
+    rows = [
+        "| database | items | search p50 | search p95 (≤ 30 ms) | guide p50 | guide p95 (≤ 20 ms) "
+        "| search page req/s | bare view req/s | ratio (≥ 40 %) |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for name, r in results["databases"].items():
+        ok = r["meets_targets"]
+        db = f"{name} {r['database'].get('version', '')}".strip()
+        rows.append(
+            f"| {db} | {r['items']:,} | {r['search_p50_ms']:.1f} ms | {r['search_p95_ms']:.1f} ms "
+            f"{mark(ok['search_p95_ms'])} | {r['guide_p50_ms']:.1f} ms | {r['guide_p95_ms']:.1f} ms "
+            f"{mark(ok['guide_p95_ms'])} | {r['search_rps']:,.0f} | {r['bare_rps']:,.0f} "
+            f"| {r['search_vs_bare_ratio'] * 100:.0f} % {mark(ok['search_vs_bare_ratio'])} |"
+        )
+    machine = results["machine"]
+    rows.append("")
+    rows.append(
+        f"Measured {results['date']} at commit `{machine['commit']}` on {machine['cores']} cores "
+        f"({machine['cpu'] or 'unknown CPU'}), {machine['memory_gib']} GiB; Python {machine['python']}, "
+        f"Django {machine['django']}, granian {machine['granian']}, SQLite {machine['sqlite']}."
+    )
+    return "\n".join(rows)
+
+
+def update_doc(results: dict) -> None:
+    block = f"{TABLE_START}\n{table(results)}\n{TABLE_END}"
+    text = DOC.read_text() if DOC.exists() else ""
+    if TABLE_START in text and TABLE_END in text:
+        text = re.sub(
+            re.escape(TABLE_START) + ".*?" + re.escape(TABLE_END), lambda _: block, text, flags=re.S
+        )
+    else:
+        text = text.rstrip() + "\n\n" + block + "\n"
+    DOC.write_text(text)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--databases", default="sqlite,postgresql", help="comma-separated: sqlite,postgresql")
+    parser.add_argument("--scale", default="province", help="tongban demo --scale value to load")
+    parser.add_argument("--min-items", type=int, default=MIN_ITEMS, help="load when fewer items than this")
+    parser.add_argument("--reuse", action="store_true", help="keep bench/var/ and reuse a loaded catalogue")
+    parser.add_argument("--no-write", action="store_true", help="print only; leave results and docs alone")
+    args, extra = parser.parse_known_args()
+    args.catalog_args = extra
+    BENCH_VAR.mkdir(parents=True, exist_ok=True)
+    base_env = {**os.environ, "DJANGO_SETTINGS_MODULE": "tongban.settings", "PYTHONUNBUFFERED": "1"}
+    base_env.pop("TONGBAN_TESTING", None)
+    runners = {"sqlite": bench_sqlite, "postgresql": bench_postgresql}
+    databases = {}
+    for name in [n.strip() for n in args.databases.split(",") if n.strip()]:
+        if name not in runners:
+            raise SystemExit(f"unknown database {name!r}: choose from {', '.join(runners)}")
+        result = runners[name](args, base_env)
+        result["meets_targets"] = verdict(result)
+        databases[name] = result
+    first = next(iter(databases.values()))
+    results = {
+        "benchmark": "catalog",
+        "date": first["date"],
+        "machine": first["machine"],
+        "targets": TARGETS,
+        "databases": databases,
+    }
+    print(table(results))
+    if not args.no_write:
+        RESULTS.parent.mkdir(parents=True, exist_ok=True)
+        RESULTS.write_text(json.dumps(results, ensure_ascii=False, indent=2) + "\n")
+        update_doc(results)
+        log(f"wrote {RESULTS.relative_to(ROOT)} and {DOC.relative_to(ROOT)}")
+    missed = [f"{db}: {k}" for db, r in databases.items() for k, ok in r["meets_targets"].items() if not ok]
+    if missed:
+        log("targets missed: " + "; ".join(missed))
+
+
+if __name__ == "__main__":
+    main()
