@@ -111,7 +111,7 @@ def table(results: dict) -> str:
     ]
     for name, r in results["databases"].items():
         ok = r["meets_targets"]
-        db = f"{name} {r['database'].get('version', '')}".strip()
+        db = f"{name} {r['database'].get('version', '').split(' ')[0]}".strip()
         rows.append(
             f"| {db} | {r['items']:,} | {r['search_p50_ms']:.1f} ms | {r['search_p95_ms']:.1f} ms "
             f"{mark(ok['search_p95_ms'])} | {r['guide_p50_ms']:.1f} ms | {r['guide_p95_ms']:.1f} ms "
