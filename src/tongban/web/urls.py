@@ -5,4 +5,19 @@ from . import views
 app_name = "web"
 urlpatterns = [
     path("", views.home, name="home"),
+    path("healthz", views.healthz, name="healthz"),
+    path("search/", views.search, name="search"),
+    path("search/suggest/", views.suggest, name="suggest"),
+    path("items/<str:code>/", views.item_detail, name="item"),
+    path("themes/", views.theme_list, name="themes"),
+    path("themes/<str:audience>/<str:slug>/", views.theme_detail, name="theme"),
+    path("for/<str:audience>/", views.audience_detail, name="audience"),
+    path("departments/", views.department_list, name="departments"),
+    path("departments/<int:pk>/", views.department_detail, name="department"),
+    path("regions/", views.region_index, name="regions"),
+    path("regions/<str:code>/", views.region_detail, name="region"),
+    path("life-events/<str:slug>/", views.life_event_detail, name="life_event"),
+    path("preferences/region/", views.region_choose, name="region_choose"),
+    path("preferences/region/set/", views.set_region, name="set_region"),
+    path("preferences/elderly/", views.set_elderly, name="set_elderly"),
 ]

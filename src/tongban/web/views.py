@@ -1,6 +1,378 @@
-from django.http import HttpRequest, HttpResponse
+"""Public pages: home, browsing, search, the guide of an item and the visitor's preferences.
+
+Views stay thin: read through the selectors and the search module, render a template.
+Unknown themes, departments, regions and items are 404; bad page numbers fall back to a
+valid page; bad filter values are ignored rather than failing the page.
+"""
+
+import math
+
+from django.core.paginator import Page, Paginator
+from django.db.models import QuerySet
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse, QueryDict
 from django.shortcuts import render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+
+from tongban.catalog import selectors as catalog
+from tongban.catalog.models import Audience, ItemType, ServiceItem, Theme
+from tongban.core.errors import NotFound, ServiceError
+from tongban.departments import selectors as departments
+from tongban.departments.models import Department
+from tongban.regions.models import Region
+from tongban.regions.selectors import ancestors_of, children_of, region_by_code
+
+from .middleware import ELDERLY_COOKIE, REGION_COOKIE, clean_region_code
+from .preferences import current_region, safe_next, set_preference_cookie
+from .qr import qr_svg
+
+PAGE_SIZE = 20
+MAX_PAGE = 10_000
+MAX_QUERY_LENGTH = 100
+
+
+def healthz(request: HttpRequest) -> JsonResponse:
+    """Liveness probe and the benchmarks' bare view: no database, no template."""
+    return JsonResponse({"status": "ok"})
+
+
+def parse_page(value: str | None) -> int:
+    try:
+        page = int(value or 1)
+    except (TypeError, ValueError):
+        return 1
+    return min(max(page, 1), MAX_PAGE)
+
+
+def paginate(request: HttpRequest, items: QuerySet, per_page: int = PAGE_SIZE) -> Page:
+    """A page of ``items``; a missing, malformed or too large page number gives a valid page."""
+    return Paginator(items, per_page).get_page(parse_page(request.GET.get("page")))
+
+
+def _popular(items: QuerySet[ServiceItem]) -> QuerySet[ServiceItem]:
+    return items.order_by("-popularity", "id")
+
+
+def _audience_or_404(audience: str) -> str:
+    if audience not in Audience.values:
+        raise Http404(_("没有这类服务对象。"))
+    return audience
+
+
+def _or_404(getter, *args):  # noqa: ANN001, ANN002, ANN202
+    try:
+        return getter(*args)
+    except NotFound as exc:
+        raise Http404(exc.message) from exc
 
 
 def home(request: HttpRequest) -> HttpResponse:
-    return render(request, "web/home.html", {})
+    region = current_region(request)
+    themes = catalog.themes_with_counts(region=region)
+    context = {
+        "region": region,
+        "person_themes": [t for t in themes if t.audience == Audience.PERSON],
+        "enterprise_themes": [t for t in themes if t.audience == Audience.ENTERPRISE],
+        "life_events": list(catalog.life_events_for(region=region)[:8]),
+        "popular_items": list(_popular(catalog.filter_items(catalog.published_items(), region=region))[:10]),
+        "shops": list(departments.departments_with_item_counts(region)[:12]),
+    }
+    return render(request, "web/home.html", context)
+
+
+def theme_list(request: HttpRequest) -> HttpResponse:
+    region = current_region(request)
+    themes = catalog.themes_with_counts(region=region)
+    return render(
+        request,
+        "web/theme_list.html",
+        {
+            "region": region,
+            "person_themes": [t for t in themes if t.audience == Audience.PERSON],
+            "enterprise_themes": [t for t in themes if t.audience == Audience.ENTERPRISE],
+        },
+    )
+
+
+def theme_detail(request: HttpRequest, audience: str, slug: str) -> HttpResponse:
+    _audience_or_404(audience)
+    theme: Theme = _or_404(catalog.themes_by_slug, slug, audience)[0]
+    region = current_region(request)
+    items = _popular(catalog.filter_items(catalog.published_items(), region=region, themes=[theme]))
+    return render(
+        request,
+        "web/theme_detail.html",
+        {"theme": theme, "region": region, "page_obj": paginate(request, items)},
+    )
+
+
+def audience_detail(request: HttpRequest, audience: str) -> HttpResponse:
+    _audience_or_404(audience)
+    region = current_region(request)
+    items = _popular(catalog.filter_items(catalog.published_items(), region=region, audience=audience))
+    return render(
+        request,
+        "web/audience_detail.html",
+        {
+            "audience": audience,
+            "audience_label": Audience(audience).label,
+            "region": region,
+            "themes": catalog.themes_with_counts(audience=audience, region=region),
+            "page_obj": paginate(request, items),
+        },
+    )
+
+
+def department_list(request: HttpRequest) -> HttpResponse:
+    region = current_region(request)
+    shops = departments.departments_with_item_counts(region)
+    return render(
+        request, "web/department_list.html", {"region": region, "page_obj": paginate(request, shops, 30)}
+    )
+
+
+def department_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    department: Department = _or_404(departments.get_department, pk)
+    items = _popular(catalog.filter_items(catalog.published_items(), department=department))
+    return render(
+        request,
+        "web/department_detail.html",
+        {"department": department, "page_obj": paginate(request, items)},
+    )
+
+
+def region_index(request: HttpRequest) -> HttpResponse:
+    return render(request, "web/region_index.html", {"provinces": list(children_of(None).order_by("code"))})
+
+
+def region_detail(request: HttpRequest, code: str) -> HttpResponse:
+    region = region_by_code(code)
+    if region is None:
+        raise Http404(_("找不到该行政区划。"))
+    items = _popular(catalog.filter_items(catalog.published_items(), region=region))
+    return render(
+        request,
+        "web/region_detail.html",
+        {
+            "region": region,
+            "ancestors": ancestors_of(region),
+            "children": list(children_of(region).order_by("code")),
+            "shops": list(departments.departments_with_item_counts(region)[:12]),
+            "page_obj": paginate(request, items),
+            "is_current": region.code == getattr(current_region(request), "code", None),
+        },
+    )
+
+
+def life_event_detail(request: HttpRequest, slug: str) -> HttpResponse:
+    event = _or_404(catalog.get_life_event, slug)
+    return render(request, "web/life_event_detail.html", {"event": event, "items": list(event.items.all())})
+
+
+def item_detail(request: HttpRequest, code: str) -> HttpResponse:
+    item: ServiceItem = _or_404(catalog.get_published_item, code)
+    own_url = request.build_absolute_uri(reverse("web:item", args=[item.code]))
+    return render(
+        request,
+        "web/item_detail.html",
+        {
+            "item": item,
+            "materials": list(item.materials.all()),
+            "steps": list(item.steps.all()),
+            "fees": list(item.fees.all()),
+            "faqs": list(item.faqs.all()),
+            "themes": list(item.themes.all()),
+            "life_events": list(item.life_events.all()),
+            "own_url": own_url,
+            "qr_code": qr_svg(own_url, _("本页二维码：用手机扫码查看此办事指南")),
+        },
+    )
+
+
+def _search_filters(request: HttpRequest) -> dict:
+    """The search filters from the query string; values that name nothing are dropped."""
+    params = request.GET
+    if "region" in params:
+        region = region_by_code(clean_region_code(params.get("region")))
+    else:
+        region = current_region(request)
+    audience = params.get("audience") or None
+    if audience not in Audience.values:
+        audience = None
+    item_type = params.get("type") or None
+    if item_type not in ItemType.values:
+        item_type = None
+    department = None
+    raw_department = params.get("department", "")
+    if raw_department.isdigit():
+        department = Department.objects.filter(pk=int(raw_department), is_active=True).first()
+    theme_slug = (params.get("theme") or "")[:64] or None
+    if theme_slug and not Theme.objects.filter(slug=theme_slug).exists():
+        theme_slug = None
+    return {
+        "region": region,
+        "audience": audience,
+        "item_type": item_type,
+        "department": department,
+        "theme_slug": theme_slug,
+    }
+
+
+def _filter_options(region: Region | None, department: Department | None) -> dict:
+    """Choices for the filter selects: nearby regions, the region's departments, every theme."""
+    regions: list[Region] = []
+    if region is not None:
+        regions = [*ancestors_of(region), region, *children_of(region).order_by("code")]
+    else:
+        regions = list(children_of(None).order_by("code"))
+    shops: list[Department] = []
+    if region is not None and region.level >= Region.Level.CITY:
+        shops = list(
+            departments.departments_in_region(region, include_below=region.level >= Region.Level.COUNTY)
+            .only("id", "name")
+            .order_by("name")
+        )
+    if department is not None and department not in shops:
+        shops.insert(0, department)
+    return {
+        "region_options": regions,
+        "department_options": shops,
+        "themes_by_audience": catalog.themes_with_counts(),
+        "audience_options": Audience.choices,
+        "type_options": ItemType.choices,
+    }
+
+
+def search(request: HttpRequest) -> HttpResponse:
+    from tongban.catalog.search import search_items
+
+    query = (request.GET.get("q") or "").strip()
+    filters = _search_filters(request)
+    region: Region | None = filters["region"]
+    department: Department | None = filters["department"]
+    page_number = parse_page(request.GET.get("page"))
+    context = {
+        "query": query,
+        "filters": filters,
+        "selected_region": region.code if region else "",
+        **_filter_options(region, department),
+    }
+    status = 200
+    result = None
+    if query:
+        arguments = {
+            "region_code": region.code if region else None,
+            "audience": filters["audience"],
+            "department_id": department.pk if department else None,
+            "theme_slug": filters["theme_slug"],
+            "item_type": filters["item_type"],
+            "page_size": PAGE_SIZE,
+        }
+        try:
+            result = search_items(query, page=page_number, **arguments)
+            last_page = max(1, math.ceil(result.total / PAGE_SIZE))
+            if page_number > last_page:
+                result = search_items(query, page=last_page, **arguments)
+        except ServiceError as exc:
+            context["error"] = exc.message
+            status = 400
+    if result is not None:
+        last_page = max(1, math.ceil(result.total / PAGE_SIZE))
+        context.update(
+            {
+                "result": result,
+                "page_number": result.page,
+                "num_pages": last_page,
+                "page_range": _page_window(result.page, last_page),
+                "first_index": (result.page - 1) * PAGE_SIZE + 1,
+            }
+        )
+    else:
+        context["popular_items"] = list(
+            _popular(catalog.filter_items(catalog.published_items(), region=region))[:10]
+        )
+    return render(request, "web/search.html", context, status=status)
+
+
+def _page_window(current: int, last: int, width: int = 2) -> list[int]:
+    return list(range(max(1, current - width), min(last, current + width) + 1))
+
+
+@require_GET
+def suggest(request: HttpRequest) -> HttpResponse:
+    """As-you-type suggestions: a small HTML fragment of links, for htmx to put under the box."""
+    from tongban.catalog.search import suggest as suggest_items
+
+    prefix = (request.GET.get("q") or "").strip()[:MAX_QUERY_LENGTH]
+    region = current_region(request)
+    suggestions = (
+        suggest_items(prefix, region_code=region.code if region else None, limit=8) if prefix else []
+    )
+    return render(request, "web/partials/suggestions.html", {"suggestions": suggestions, "prefix": prefix})
+
+
+def region_choose(request: HttpRequest) -> HttpResponse:
+    """Province → city → county selects; plain GET reloads the lower level, POST remembers."""
+    chosen = current_region(request)
+    chain = [*ancestors_of(chosen), chosen] if chosen is not None and "province" not in request.GET else []
+    levels = {"province": None, "city": None, "county": None}
+    for level_name, region in zip(levels, chain, strict=False):
+        levels[level_name] = region
+    if "province" in request.GET:
+        parent = None
+        for level_name in levels:
+            region = region_by_code(clean_region_code(request.GET.get(level_name)))
+            expected_parent = parent.code if parent else None
+            if region is None or (region.parent.code if region.parent else None) != expected_parent:
+                break
+            levels[level_name] = region
+            parent = region
+    province, city = levels["province"], levels["city"]
+    context = {
+        "provinces": list(children_of(None).order_by("code")),
+        "cities": list(children_of(province).order_by("code")) if province else [],
+        "counties": list(children_of(city).order_by("code")) if city else [],
+        "levels": levels,
+        "next": safe_next(request, reverse("web:home")),
+    }
+    template = "web/partials/region_form.html" if request.htmx else "web/region_choose.html"
+    return render(request, template, context)
+
+
+@require_POST
+def set_region(request: HttpRequest) -> HttpResponse:
+    """Remember the region the visitor chose (the deepest level given), or forget it.
+
+    Without JavaScript the same form also asks for the next level down ("refresh"): that
+    answer is a redirect to the GET form with the choice so far (post/redirect/get).
+    """
+    action = request.POST.get("action", "save")
+    if action == "refresh":
+        params = QueryDict(mutable=True)
+        for field in ("province", "city", "county", "next"):
+            params[field] = request.POST.get(field, "")
+        return HttpResponseRedirect(f"{reverse('web:region_choose')}?{params.urlencode()}")
+    code = ""
+    if action != "clear":
+        code = clean_region_code(request.POST.get("region"))
+        if not code:
+            # The deepest level that lies inside the level above it (a stale lower choice is dropped).
+            for field in ("province", "city", "county"):
+                candidate = clean_region_code(request.POST.get(field))
+                if not candidate or not candidate.startswith(code) or len(candidate) <= len(code):
+                    break
+                code = candidate
+        if code and region_by_code(code) is None:
+            code = ""
+    response = HttpResponseRedirect(safe_next(request, reverse("web:home")))
+    set_preference_cookie(request, response, REGION_COOKIE, code)
+    return response
+
+
+@require_POST
+def set_elderly(request: HttpRequest) -> HttpResponse:
+    enabled = request.POST.get("elderly") == "1"
+    response = HttpResponseRedirect(safe_next(request, reverse("web:home")))
+    set_preference_cookie(request, response, ELDERLY_COOKIE, "1" if enabled else "")
+    return response
