@@ -398,3 +398,39 @@ def withdraw_item(*, actor: Any, item: ServiceItem, reason: str) -> ServiceItem:
 def return_to_draft(*, actor: Any, item: ServiceItem) -> ServiceItem:  # noqa: ANN401
     """Send an item back to draft for rework."""
     return _transition(actor, item, "return_to_draft")
+
+
+def record_change(*, actor: Any, item: ServiceItem, before: dict[str, Any] | None) -> ItemChange | None:  # noqa: ANN401
+    """History for an edit made outside ``update_item`` (the admin's forms and inlines).
+
+    ``before`` is the item's ``snapshot`` taken before the edit, or None for a new item. A real
+    change bumps the version and is recorded with its diff; no change records nothing.
+    """
+    _check_can_manage(actor, item.department)
+    with transaction.atomic():
+        item = ServiceItem.objects.select_related("department", "region").get(pk=item.pk)
+        if before is None:
+            change = ItemChange.objects.create(
+                item=item,
+                actor=actor_label(actor),
+                action="create",
+                to_status=item.status,
+                version=item.version,
+            )
+        else:
+            after = snapshot(item)
+            diff = {k: {"from": before.get(k), "to": v} for k, v in after.items() if before.get(k) != v}
+            if not diff:
+                return None
+            ServiceItem.objects.filter(pk=item.pk).update(version=item.version + 1)
+            change = ItemChange.objects.create(
+                item=item,
+                actor=actor_label(actor),
+                action="update",
+                from_status=item.status,
+                to_status=item.status,
+                changes=diff,
+                version=item.version + 1,
+            )
+    reindex([item.pk])
+    return change

@@ -1,0 +1,202 @@
+"""Catalogue administration (事项管理).
+
+Forms validate through ``ServiceItem.clean`` (the national cross-checks), so a bad edit comes back
+with the Chinese message on its field. Status changes go through the lifecycle services, and
+every saved edit is recorded in the item's history with a new version.
+"""
+
+from django.contrib import admin, messages
+from django.utils.translation import gettext_lazy as _
+
+from tongban.core.errors import ServiceError
+
+from . import services
+from .models import (
+    FAQ,
+    FeeItem,
+    ItemChange,
+    LifeEvent,
+    MaterialRequirement,
+    ProcessStep,
+    SearchSynonym,
+    ServiceItem,
+    Theme,
+)
+
+
+class MaterialInline(admin.StackedInline):
+    model = MaterialRequirement
+    extra = 0
+    fields = (
+        ("order", "name"),
+        ("forms", "copies", "necessity"),
+        ("source", "source_note"),
+        "requirements",
+        ("blank_form", "sample"),
+    )
+
+
+class StepInline(admin.TabularInline):
+    model = ProcessStep
+    extra = 0
+    fields = ("order", "name", "description", "time_limit")
+
+
+class FeeInline(admin.TabularInline):
+    model = FeeItem
+    extra = 0
+    fields = ("name", "standard", "basis", "may_reduce")
+
+
+class FAQInline(admin.StackedInline):
+    model = FAQ
+    extra = 0
+    fields = ("order", "question", "answer")
+
+
+class ChangeInline(admin.TabularInline):
+    """The item's history, read-only."""
+
+    model = ItemChange
+    extra = 0
+    can_delete = False
+    fields = ("at", "actor", "action", "from_status", "to_status", "version", "changes")
+    readonly_fields = fields
+    verbose_name_plural = _("变更记录")
+
+    def has_add_permission(self, request, obj=None) -> bool:  # noqa: ANN001
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:  # noqa: ANN001
+        return False
+
+
+@admin.register(ServiceItem)
+class ServiceItemAdmin(admin.ModelAdmin):
+    list_display = ("name", "code", "item_type", "department", "region", "status", "version", "updated_at")
+    list_filter = ("status", "item_type", "for_person", "for_enterprise", "case_kind", "online_depth")
+    search_fields = ("name", "code", "base_code", "keywords", "department__name")
+    list_select_related = ("department", "region")
+    raw_id_fields = ("department", "region")
+    filter_horizontal = ("themes",)
+    readonly_fields = ("status", "version", "published_at", "created_at", "updated_at")
+    inlines = (MaterialInline, StepInline, FeeInline, FAQInline, ChangeInline)
+    actions = ("publish", "withdraw", "return_to_draft")
+    fieldsets = (
+        (
+            _("基本信息"),
+            {
+                "fields": (
+                    ("name", "group"),
+                    ("code", "base_code"),
+                    ("item_type", "service_objects"),
+                    ("department", "region"),
+                    ("status", "version", "published_at"),
+                    "summary",
+                )
+            },
+        ),
+        (_("依据与条件"), {"fields": ("legal_basis", "conditions", "prohibited")}),
+        (
+            _("办理时限"),
+            {
+                "fields": (
+                    "case_kind",
+                    ("legal_limit", "legal_limit_unit"),
+                    ("promised_limit", "promised_limit_unit"),
+                )
+            },
+        ),
+        (_("收费"), {"fields": ("is_charged", "fee_basis")}),
+        (
+            _("办理方式"),
+            {
+                "fields": (
+                    "handling_place",
+                    "handling_hours",
+                    "channels",
+                    ("consult_phone", "consult_channels"),
+                    ("complaint_phone", "complaint_channels"),
+                    ("visits_required", "online_depth"),
+                    ("supports_appointment", "supports_online_payment", "supports_delivery"),
+                )
+            },
+        ),
+        (_("审批结果"), {"fields": ("result_type", "result_name", "result_sample")}),
+        (_("主题与检索"), {"fields": ("themes", "keywords", "popularity")}),
+    )
+
+    def save_model(self, request, obj, form, change) -> None:  # noqa: ANN001
+        # Kept on the request: the admin instance is shared by every request.
+        request._catalog_before = services.snapshot(ServiceItem.objects.get(pk=obj.pk)) if change else None
+        super().save_model(request, obj, form, change)
+
+    def save_related(self, request, form, formsets, change) -> None:  # noqa: ANN001
+        super().save_related(request, form, formsets, change)
+        services.record_change(actor=request.user, item=form.instance, before=request._catalog_before)
+
+    def _lifecycle(self, request, queryset, action: str, **kwargs) -> None:  # noqa: ANN001, ANN003
+        done = 0
+        for item in queryset.select_related("department"):
+            try:
+                getattr(services, action)(actor=request.user, item=item, **kwargs)
+                done += 1
+            except ServiceError as exc:
+                self.message_user(request, f"{item.name}：{exc.message}", messages.ERROR)
+        if done:
+            self.message_user(request, _("已处理 %(n)d 个事项。") % {"n": done}, messages.SUCCESS)
+
+    @admin.action(description=_("发布所选事项"), permissions=["change"])
+    def publish(self, request, queryset) -> None:  # noqa: ANN001
+        self._lifecycle(request, queryset, "publish_item")
+
+    @admin.action(description=_("撤回所选事项"), permissions=["change"])
+    def withdraw(self, request, queryset) -> None:  # noqa: ANN001
+        self._lifecycle(request, queryset, "withdraw_item", reason=str(_("管理员在管理后台撤回")))
+
+    @admin.action(description=_("退回草稿"), permissions=["change"])
+    def return_to_draft(self, request, queryset) -> None:  # noqa: ANN001
+        self._lifecycle(request, queryset, "return_to_draft")
+
+
+@admin.register(ItemChange)
+class ItemChangeAdmin(admin.ModelAdmin):
+    """History is append-only: nobody adds, edits or deletes it here."""
+
+    list_display = ("item", "action", "from_status", "to_status", "version", "actor", "at")
+    list_filter = ("action",)
+    search_fields = ("item__name", "item__code", "actor")
+    list_select_related = ("item",)
+
+    def has_add_permission(self, request) -> bool:  # noqa: ANN001
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:  # noqa: ANN001
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:  # noqa: ANN001
+        return False
+
+
+@admin.register(Theme)
+class ThemeAdmin(admin.ModelAdmin):
+    list_display = ("name", "audience", "slug", "order")
+    list_filter = ("audience",)
+    search_fields = ("name", "slug")
+    list_editable = ("order",)
+
+
+@admin.register(LifeEvent)
+class LifeEventAdmin(admin.ModelAdmin):
+    list_display = ("name", "audience", "region", "order")
+    list_filter = ("audience",)
+    search_fields = ("name", "slug")
+    prepopulated_fields = {"slug": ("name",)}
+    raw_id_fields = ("region",)
+    autocomplete_fields = ("items",)
+
+
+@admin.register(SearchSynonym)
+class SearchSynonymAdmin(admin.ModelAdmin):
+    list_display = ("phrase", "expansions", "updated_at")
+    search_fields = ("phrase", "expansions")
