@@ -43,7 +43,7 @@ venv install: $(STAMP)
 define apt_install
 	@missing=""; for pair in $(1); do cmd=$${pair%%:*}; pkg=$${pair##*:}; \
 		command -v $$cmd >/dev/null 2>&1 || missing="$$missing $$pkg"; done; \
-	if [ -n "$(2)" ] && ! fc-list 2>/dev/null | grep -qi "Noto Sans CJK"; then missing="$$missing $(2)"; fi; \
+	if [ -n "$(2)" ] && ! fc-list 2>/dev/null | grep -i "Noto Sans CJK" >/dev/null; then missing="$$missing $(2)"; fi; \
 	if [ -n "$$missing" ]; then \
 		echo "安装系统软件包：$$missing"; \
 		$(SUDO) apt-get update -qq; \
