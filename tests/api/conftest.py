@@ -39,7 +39,9 @@ def guangan(db):
 @pytest.fixture
 def catalogue(guangan):
     """Two county departments and one city department with published, draft and withdrawn items."""
-    market = DepartmentFactory(name="广安区市场监督管理局", short_name="区市场监管局", region=guangan["county"])
+    market = DepartmentFactory(
+        name="广安区市场监督管理局", short_name="区市场监管局", region=guangan["county"]
+    )
     police = DepartmentFactory(name="广安区公安分局", region=guangan["county"])
     city_hr = DepartmentFactory(name="广安市人力资源和社会保障局", region=guangan["city"])
     marriage = Theme.objects.get(audience="person", slug="hunyindengji")
@@ -54,13 +56,19 @@ def catalogue(guangan):
         name="居民身份证补领", department=police, item_type="07", popularity=80, themes=[marriage]
     )
     pension = PublishedItemFactory(
-        name="城乡居民养老保险参保登记", department=city_hr, item_type="20", service_objects=["1"], popularity=50
+        name="城乡居民养老保险参保登记",
+        department=city_hr,
+        item_type="20",
+        service_objects=["1"],
+        popularity=50,
     )
     company = PublishedItemFactory(
         name="企业名称变更登记", department=market, service_objects=["2"], popularity=10
     )
     draft = ServiceItemFactory(name="食品生产许可", department=market)
-    withdrawn = ServiceItemFactory(name="旧版食品流通许可", department=market, status=ServiceItem.Status.WITHDRAWN)
+    withdrawn = ServiceItemFactory(
+        name="旧版食品流通许可", department=market, status=ServiceItem.Status.WITHDRAWN
+    )
     return {
         "market": market,
         "police": police,
