@@ -6,6 +6,7 @@ Unknown paths under /api/v1/ and unsupported methods answer the same way (404 / 
 """
 
 import logging
+import re
 from collections.abc import Callable
 from functools import wraps
 from typing import Any
@@ -73,6 +74,19 @@ def unknown_endpoint(request: HttpRequest, path: str = "") -> JsonResponse:
     )
 
 
+def api_index(request: HttpRequest, **kwargs: Any) -> JsonResponse:
+    """GET /api/v1/: where the description and the docs are."""
+    return JsonResponse(
+        {
+            "name": api.title,
+            "version": api.version,
+            "openapi": request.build_absolute_uri(f"{request.path}openapi.json"),
+            "docs": request.build_absolute_uri(f"{request.path}docs"),
+        },
+        json_dumps_params={"ensure_ascii": False},
+    )
+
+
 class Utf8JSONRenderer(JSONRenderer):
     """Chinese text as UTF-8 rather than \\u escapes: half the bytes, readable with curl."""
 
@@ -84,6 +98,8 @@ class TongbanAPI(NinjaAPI):
         patterns = super()._get_urls()
         for pattern in patterns:
             if isinstance(pattern, URLPattern):
+                if pattern.name == "api-root":
+                    pattern.callback = api_index
                 pattern.callback = _json_not_allowed(pattern.callback)
         # Last, so it only catches what no endpoint matched.
         patterns.append(re_path(r"^(?P<path>.*)$", unknown_endpoint, name="unknown-endpoint"))
@@ -132,7 +148,8 @@ def _field_message(field: str, err: dict[str, Any]) -> str:
     if kind == "less_than":
         return _("必须小于 %(limit)s。") % {"limit": ctx.get("lt")}
     if kind in {"enum", "literal_error"}:
-        return _("取值无效，可选：%(expected)s。") % {"expected": ctx.get("expected", "")}
+        choices = re.findall(r"'([^']*)'", str(ctx.get("expected", "")))
+        return _("取值无效，可选：%(expected)s。") % {"expected": "、".join(choices)}
     if kind == "string_too_short":
         return _("至少 %(n)s 个字符。") % {"n": ctx.get("min_length")}
     if kind == "string_too_long":
@@ -151,11 +168,14 @@ def validation_error(request: HttpRequest, exc: NinjaValidationError) -> HttpRes
         loc = [str(p) for p in err.get("loc", []) if p not in ("query", "body", "path")]
         field = ".".join(loc)
         fields.append({"field": field, "message": _field_message(field, err), "type": err.get("type", "")})
-    summary = "；".join(f"{f['field']}：{f['message']}" if f["field"] else f["message"] for f in fields)
+    summary = "；".join(
+        f"{f['field']} {f['message'].rstrip('。')}" if f["field"] else f["message"].rstrip("。")
+        for f in fields
+    )
     return api.create_response(
         request,
         _error_body(
-            "invalid_parameters", _("请求参数不正确（%(detail)s）") % {"detail": summary}, errors=fields
+            "invalid_parameters", _("请求参数不正确：%(detail)s。") % {"detail": summary}, errors=fields
         ),
         status=422,
     )

@@ -103,3 +103,11 @@ def test_unexpected_failure_is_json_500_without_internals(api, monkeypatch):
 def test_json_is_utf8_not_escaped(client, guangan):
     response = client.get("/api/v1/regions/51")
     assert "四川省".encode() in response.content
+
+
+def test_enum_errors_list_the_accepted_values(api):
+    body = api.get("/items", audience="alien", type="99").data
+    errors = {e["field"]: e["message"] for e in body["errors"]}
+    assert errors["audience"] == "取值无效，可选：person、enterprise。"
+    assert "01、02" in errors["type"] and errors["type"].endswith("20。")
+    assert body["message"].startswith("请求参数不正确：")

@@ -48,3 +48,13 @@ def test_docs_page_renders(client):
     response = client.get("/api/v1/docs")
     assert response.status_code == 200
     assert b"openapi.json" in response.content
+
+
+@pytest.mark.django_db
+def test_api_root_points_to_description_and_docs(client):
+    response = client.get("/api/v1/")
+    assert response.status_code == 200
+    body = json.loads(response.content)
+    assert body["openapi"] == "http://testserver/api/v1/openapi.json"
+    assert body["docs"] == "http://testserver/api/v1/docs"
+    assert body["version"] == "1.0.0"
