@@ -229,9 +229,9 @@ def _filter_options(region: Region | None, department: Department | None) -> dic
     shops: list[Department] = []
     if region is not None and region.level >= Region.Level.CITY:
         shops = list(
-            departments.departments_in_region(region, include_below=region.level >= Region.Level.COUNTY)
-            .only("id", "name")
-            .order_by("name")
+            departments.departments_in_region(
+                region, include_below=region.level >= Region.Level.COUNTY
+            ).order_by("name")
         )
     if department is not None and department not in shops:
         shops.insert(0, department)

@@ -1,0 +1,44 @@
+"""`tongban demo`: load the demo data (idempotent: running it again changes nothing)."""
+
+import time
+
+from django.core.management.base import BaseCommand, CommandError
+
+from tongban.demo import run_steps, step_names
+
+
+class Command(BaseCommand):
+    help = "载入演示数据：四川省广安市全部区县的政务服务事项、部门、一件事；--scale province 生成全省规模数据用于压测。"
+
+    def add_arguments(self, parser) -> None:  # noqa: ANN001
+        parser.add_argument(
+            "--scale",
+            choices=["city", "province"],
+            default="city",
+            help="city：广安市演示数据（默认）；province：四川省全部区县，至少 --min-items 个事项",
+        )
+        parser.add_argument("--min-items", type=int, default=60_000, help="province 规模的最少事项数")
+        parser.add_argument(
+            "--only", default="", help=f"只运行这些步骤（逗号分隔）：{', '.join(step_names())}"
+        )
+        parser.add_argument("--skip", default="", help="跳过这些步骤（逗号分隔）")
+
+    def handle(self, *args, **options) -> None:  # noqa: ANN002, ANN003
+        only = [s.strip() for s in options["only"].split(",") if s.strip()]
+        skip = [s.strip() for s in options["skip"].split(",") if s.strip()]
+        unknown = sorted(set(only + skip) - set(step_names()))
+        if unknown:
+            raise CommandError(f"未知的步骤：{'、'.join(unknown)}。可用步骤：{'、'.join(step_names())}")
+        if options["min_items"] < 1:
+            raise CommandError("--min-items 必须为正整数。")
+        started = time.perf_counter()
+        run_steps(
+            scale=options["scale"],
+            min_items=options["min_items"],
+            only=only or None,
+            skip=skip or None,
+            out=self.stdout.write,
+        )
+        self.stdout.write(
+            self.style.SUCCESS(f"演示数据已就绪，共用时 {time.perf_counter() - started:.1f} 秒。")
+        )
