@@ -4,6 +4,8 @@ Cross-checks of DESIGN §5 live in ``ServiceItem.check_rules`` and run on every 
 so no path (admin, import, API, shell) can store an inconsistent item.
 """
 
+import unicodedata
+
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -406,7 +408,11 @@ class LifeEvent(models.Model):
 
 
 class SearchSynonym(models.Model):
-    """Everyday words → the terms departments use; edited by admins, used by search."""
+    """Everyday words → the terms departments use; edited by admins, used by search at once.
+
+    A query containing ``phrase`` also searches for each of ``expansions``. Phrases are stored
+    normalised (half-width, lower case) because the query is normalised the same way.
+    """
 
     phrase = models.CharField(_("群众说法"), max_length=60, unique=True)
     expansions = models.CharField(_("对应规范用语"), max_length=300, help_text=_("多个用空格分隔"))
@@ -420,25 +426,46 @@ class SearchSynonym(models.Model):
     def __str__(self) -> str:
         return f"{self.phrase} → {self.expansions}"
 
+    def clean(self) -> None:
+        self._normalise()
+        if not self.phrase:
+            raise ValidationError({"phrase": "“群众说法”不能为空。"})
+        if not self.expansions:
+            raise ValidationError({"expansions": "“对应规范用语”不能为空。"})
+
+    def save(self, *args, **kwargs) -> None:  # noqa: ANN002, ANN003
+        self._normalise()
+        super().save(*args, **kwargs)
+
+    def _normalise(self) -> None:
+        def norm(text: str) -> str:
+            return " ".join(unicodedata.normalize("NFKC", text or "").lower().split())
+
+        self.phrase = norm(self.phrase).replace(" ", "")
+        self.expansions = norm(self.expansions.replace("，", " ").replace(",", " ").replace("、", " "))
+
 
 class SearchEntry(models.Model):
     """The search document of one published item, kept in the database (DESIGN §2).
 
-    ``tokens`` holds jieba tokens, ``pinyin`` full pinyin syllables and initials, so both the
-    SQLite FTS5 table and PostgreSQL full-text search can index them without a Chinese parser.
+    Columns hold space-separated tokens computed in Python (jieba words, pinyin, character
+    n-grams, filter tokens), so neither database needs a Chinese parser. On SQLite an FTS5
+    table (``catalog_search_fts``, external content, kept in step by triggers) indexes them; on
+    PostgreSQL a stored generated ``document`` tsvector with a GIN index does. Both are created
+    by migration ``0003``: a later migration that rebuilds this table on SQLite must recreate
+    the triggers (see ``search.backends``).
     """
 
     item = models.OneToOneField(
         ServiceItem, on_delete=models.CASCADE, related_name="search_entry", primary_key=True
     )
     title = models.CharField(max_length=200)
-    tokens = models.TextField()
-    pinyin = models.TextField(blank=True)
+    tokens = models.TextField(help_text="words of the name")
+    extra = models.TextField(blank=True, help_text="keywords, group, department and theme words")
+    pinyin = models.TextField(blank=True, help_text="pinyin syllable pairs, words and initials")
+    grams = models.TextField(blank=True, help_text="characters and character pairs of the name")
+    filters = models.TextField(blank=True, help_text="region, audience, department, theme, type")
     region_code = models.CharField(max_length=12, db_index=True)
-    department_id_copy = models.BigIntegerField(db_index=True)
-    for_person = models.BooleanField(default=True)
-    for_enterprise = models.BooleanField(default=False)
-    popularity = models.PositiveIntegerField(default=0)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
