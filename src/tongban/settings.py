@@ -62,6 +62,8 @@ INSTALLED_APPS = [
     "tongban.forms",
     "tongban.workflow",
     "tongban.identity",
+    "tongban.identity.oidc",
+    "oauth2_provider",
     "tongban.web",
 ]
 
@@ -209,3 +211,39 @@ LOGGING = {
 TONGBAN_SITE_NAME = os.environ.get("TONGBAN_SITE_NAME", "通办 · 政务服务网")
 TONGBAN_PUBLIC_URL = os.environ.get("TONGBAN_PUBLIC_URL", "http://127.0.0.1:8000")
 TONGBAN_DEFAULT_REGION = os.environ.get("TONGBAN_DEFAULT_REGION", "")
+
+# Single sign-on (tongban.identity.oidc): Tongban is an OpenID Connect provider for department
+# systems. The client model is swapped before DOT's first migration; the RS256 key comes from
+# TONGBAN_OIDC_RSA_PRIVATE_KEY or is generated once and stored encrypted in the database.
+OAUTH2_PROVIDER_APPLICATION_MODEL = "oidc.Client"
+TONGBAN_OIDC_RSA_PRIVATE_KEY = os.environ.get("TONGBAN_OIDC_RSA_PRIVATE_KEY", "")
+OAUTH2_PROVIDER = {
+    "OIDC_ENABLED": True,
+    "OIDC_ISS_ENDPOINT": os.environ.get("TONGBAN_OIDC_ISSUER", ""),
+    "OIDC_RESPONSE_TYPES_SUPPORTED": ["code"],
+    "OIDC_RP_INITIATED_LOGOUT_ENABLED": True,
+    "OAUTH2_VALIDATOR_CLASS": "tongban.identity.oidc.validators.TongbanOAuth2Validator",
+    "APPLICATION_ADMIN_CLASS": "tongban.identity.oidc.admin_classes.ClientAdmin",
+    "SCOPES": {
+        "openid": "账号标识",
+        "profile": "姓名与实名等级",
+        "id_number": "身份证号码",
+        "phone": "手机号码",
+        "api": "以本人身份调用接口",
+    },
+    "DEFAULT_SCOPES": ["openid"],
+    "PKCE_REQUIRED": True,
+    "REQUEST_APPROVAL_PROMPT": "force",  # our own consent records decide when to skip the screen
+    "ACCESS_TOKEN_EXPIRE_SECONDS": int(os.environ.get("TONGBAN_OIDC_ACCESS_TOKEN_SECONDS", "3600")),
+    "ID_TOKEN_EXPIRE_SECONDS": 3600,
+    "REFRESH_TOKEN_EXPIRE_SECONDS": int(os.environ.get("TONGBAN_OIDC_REFRESH_TOKEN_SECONDS", str(30 * 86400))),
+    "ROTATE_REFRESH_TOKEN": True,
+    "REFRESH_TOKEN_REUSE_PROTECTION": True,
+    "ALLOWED_REDIRECT_URI_SCHEMES": ["https", "http"] if env_bool("TONGBAN_OIDC_ALLOW_HTTP", DEBUG or TESTING) else ["https"],
+    "COMPLIANT_BCP_RFC9700_IMPLICIT_GRANT": True,
+    "COMPLIANT_BCP_RFC9700_PASSWORD_GRANT": True,
+    "COMPLIANT_BCP_RFC9700_PKCE_METHOD": True,
+    "COMPLIANT_BCP_RFC9700_ACCESS_TOKEN_TRANSPORT": True,
+    "COMPLIANT_BCP_RFC9700_TOKEN_STORAGE": True,
+    "COMPLIANT_BCP_RFC9700_AUTHZ_RESPONSE_ISS": True,
+}

@@ -2,10 +2,13 @@ from django.contrib import admin
 from django.urls import include, path
 
 from tongban.api import api
+from tongban.identity.oidc import urls as oidc_urls
 
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),
     path("i18n/", include("django.conf.urls.i18n")),
+    path("", include(oidc_urls.provider)),
+    path("", include("tongban.identity.oidc.urls")),
     path("", include("tongban.web.urls")),
 ]
