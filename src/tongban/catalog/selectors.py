@@ -89,7 +89,9 @@ def themes_with_counts(audience: str | None = None, region: Region | None = None
     published = Q(items__status=PUBLISHED)
     if region is not None:
         published &= Q(items__region_code__startswith=region.code)
-    return list(themes.annotate(item_count=Count("items", filter=published)).order_by("audience", "order", "id"))
+    return list(
+        themes.annotate(item_count=Count("items", filter=published)).order_by("audience", "order", "id")
+    )
 
 
 def life_events_for(audience: str | None = None, region: Region | None = None) -> QuerySet[LifeEvent]:

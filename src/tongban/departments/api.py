@@ -101,7 +101,10 @@ def list_departments(
     page_size: int = Query(20, ge=1, le=MAX_PAGE_SIZE),
 ) -> dict[str, Any]:
     region_obj = get_region(region) if region else None
-    departments = _search(selectors.departments_with_item_counts(region_obj), q)
+    # ``id`` last so that pages never overlap when counts and names tie.
+    departments = _search(selectors.departments_with_item_counts(region_obj), q).order_by(
+        "-item_count", "name", "id"
+    )
     start = (page - 1) * page_size
     return {
         "total": departments.count(),
