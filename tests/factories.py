@@ -219,3 +219,21 @@ class StaffUserFactory(UserFactory):
 
 class SuperUserFactory(StaffUserFactory):
     is_superuser = True
+
+
+def login_verified(client, user) -> None:  # noqa: ANN001
+    """Sign ``user`` in on a test client with a verified second factor (staff need one).
+
+    Creates a confirmed TOTP device and marks the session as verified with it, the way
+    django-otp's login does after a correct token.
+    """
+    from django_otp import DEVICE_ID_SESSION_KEY
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    device = TOTPDevice.objects.filter(user=user, confirmed=True).first() or TOTPDevice.objects.create(
+        user=user, name="test", confirmed=True
+    )
+    client.force_login(user)
+    session = client.session
+    session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+    session.save()

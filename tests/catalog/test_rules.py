@@ -10,7 +10,13 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.urls import reverse
 
-from tests.factories import DepartmentFactory, ServiceItemFactory, SuperUserFactory, region_chain
+from tests.factories import (
+    DepartmentFactory,
+    ServiceItemFactory,
+    SuperUserFactory,
+    login_verified,
+    region_chain,
+)
 from tongban.catalog import services
 from tongban.catalog.models import ItemChange, ServiceItem
 from tongban.core.errors import InvalidInput
@@ -208,7 +214,8 @@ class _FormValues(HTMLParser):
         if tag == "input" and name and attrs.get("type") not in ("submit", "file", "button"):
             if attrs.get("type") == "checkbox" and "checked" not in attrs:
                 return
-            self.values.setdefault(name, []).append(attrs.get("value", "on"))
+            default = "on" if attrs.get("type") == "checkbox" else ""
+            self.values.setdefault(name, []).append(attrs.get("value") or default)
         elif tag == "select" and name:
             self._select = name
             self.values.setdefault(name, [])
@@ -241,7 +248,7 @@ def admin_post_data(client, url, **changes):
 
 def test_admin_edit_shows_the_chinese_message_and_saves_nothing(client, department):
     item = ServiceItemFactory(department=department)
-    client.force_login(SuperUserFactory())
+    login_verified(client, SuperUserFactory())
     url = reverse("admin:catalog_serviceitem_change", args=[item.pk])
     response = client.post(url, admin_post_data(client, url, online_depth="4", visits_required="2"))
     assert response.status_code == 200
@@ -253,7 +260,7 @@ def test_admin_edit_shows_the_chinese_message_and_saves_nothing(client, departme
 
 def test_admin_edit_is_recorded_with_a_new_version(client, department):
     item = ServiceItemFactory(department=department)
-    client.force_login(SuperUserFactory())
+    login_verified(client, SuperUserFactory())
     url = reverse("admin:catalog_serviceitem_change", args=[item.pk])
     response = client.post(url, admin_post_data(client, url, online_depth="4", visits_required="0"))
     assert response.status_code == 302
@@ -266,7 +273,7 @@ def test_admin_edit_is_recorded_with_a_new_version(client, department):
 
 def test_admin_actions_run_the_lifecycle(client, department):
     item = ServiceItemFactory(department=department)
-    client.force_login(SuperUserFactory())
+    login_verified(client, SuperUserFactory())
     url = reverse("admin:catalog_serviceitem_changelist")
     client.post(url, {"action": "publish", "_selected_action": [item.pk]})
     assert ServiceItem.objects.get(pk=item.pk).status == "published"
