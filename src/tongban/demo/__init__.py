@@ -1,1 +1,44 @@
-"""Demo data for `tongban demo`: a real city's catalogue with complete, plausible guides."""
+"""Demo data for `tongban demo`: a real city's catalogue with complete, plausible guides.
+
+``STEPS`` is the ordered list of loaders the command runs. Another app adds its own demo
+data by appending a step here (before "search", which indexes whatever the others loaded):
+a name and the dotted path of a callable taking ``scale`` ("city" or "province") and
+``min_items`` and returning a one-line summary. Every step must be idempotent.
+"""
+
+import time
+from collections.abc import Callable
+from importlib import import_module
+
+STEPS: list[tuple[str, str]] = [
+    ("regions", "tongban.demo.steps.regions"),
+    ("catalog", "tongban.demo.steps.catalog"),
+    ("search", "tongban.demo.steps.search"),
+]
+
+
+def step_names() -> list[str]:
+    return [name for name, _path in STEPS]
+
+
+def run_steps(
+    *,
+    scale: str = "city",
+    min_items: int = 60_000,
+    only: list[str] | None = None,
+    skip: list[str] | None = None,
+    out: Callable[[str], None] | None = None,
+) -> dict[str, float]:
+    """Run the demo steps in order; returns the seconds each took."""
+    timings: dict[str, float] = {}
+    for name, path in STEPS:
+        if (only and name not in only) or (skip and name in skip):
+            continue
+        module_path, _, attr = path.rpartition(".")
+        func = getattr(import_module(module_path), attr)
+        started = time.perf_counter()
+        summary = func(scale=scale, min_items=min_items)
+        timings[name] = time.perf_counter() - started
+        if out:
+            out(f"[{name}] {summary}（{timings[name]:.1f} 秒）")
+    return timings

@@ -1,0 +1,27 @@
+"""The demo steps of the catalogue side: regions, the catalogue itself and the search index."""
+
+from .catalog import ensure_regions, load_city_demo, load_province_scale
+
+
+def regions(*, scale: str, min_items: int) -> str:
+    created = ensure_regions()
+    return f"已载入行政区划 {created} 条" if created else "行政区划已存在"
+
+
+def catalog(*, scale: str, min_items: int) -> str:
+    if scale == "province":
+        report = load_province_scale(min_items=min_items)
+        return f"{report}（其中广安市 {report.timings['city']:.1f} 秒，全省 {report.timings['province']:.1f} 秒）"
+    return str(load_city_demo())
+
+
+def search(*, scale: str, min_items: int) -> str:
+    """Rebuild the search index when the search module provides one."""
+    try:
+        from tongban.catalog import search as search_module
+    except ImportError:
+        return "检索模块尚未提供，跳过"
+    if not hasattr(search_module, "rebuild_index"):
+        return "检索模块未提供 rebuild_index，跳过"
+    result = search_module.rebuild_index()
+    return f"检索索引已重建：{result}" if result is not None else "检索索引已重建"
