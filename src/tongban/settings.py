@@ -54,10 +54,14 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django_htmx",
     "django_tasks_db",
+    "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
     "tongban.core",
     "tongban.regions",
     "tongban.departments",
     "tongban.catalog",
+    "tongban.registries",
     "tongban.workdays",
     "tongban.forms",
     "tongban.workflow",
@@ -76,11 +80,15 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    "tongban.identity.middleware.StaffTwoFactorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "tongban.web.middleware.PreferencesMiddleware",
+    # Last, so that it sees the lockout flag set by authentication in the view.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "tongban.urls"
@@ -99,6 +107,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "tongban.web.context_processors.preferences",
+                "tongban.identity.context_processors.account",
             ],
         },
     },
@@ -247,3 +256,69 @@ OAUTH2_PROVIDER = {
     "COMPLIANT_BCP_RFC9700_TOKEN_STORAGE": True,
     "COMPLIANT_BCP_RFC9700_AUTHZ_RESPONSE_ISS": True,
 }
+
+# Identity: passwords, lockout, two factors, SMS and email (tongban.identity).
+AUTHENTICATION_BACKENDS = [
+    # Lockout first: it refuses a locked-out username before any password is checked.
+    "tongban.identity.backends.LockoutBackend",
+    "tongban.identity.backends.MobileOrUsernameBackend",
+    "tongban.identity.backends.StaffRoleBackend",
+]
+PASSWORD_HASHERS = [
+    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2SHA1PasswordHasher",
+    "django.contrib.auth.hashers.ScryptPasswordHasher",
+]
+LOGIN_URL = "identity:login"
+LOGIN_REDIRECT_URL = "identity:account"
+SESSION_COOKIE_SAMESITE = "Lax"
+# django-axes keeps failures in the database, so a lockout holds in every web process.
+AXES_HANDLER = "axes.handlers.database.AxesDatabaseHandler"
+AXES_FAILURE_LIMIT = int(os.environ.get("TONGBAN_LOGIN_FAILURE_LIMIT", "5"))
+AXES_COOLOFF_TIME = float(os.environ.get("TONGBAN_LOGIN_LOCKOUT_HOURS", "0.25"))
+# Per account: five wrong passwords lock that account wherever they come from. Locking whole IP
+# addresses would lock out a service hall or a campus behind one address, so it is opt-in.
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"] if env_bool("TONGBAN_LOGIN_LOCKOUT_BY_IP") else ["username"]
+SILENCED_SYSTEM_CHECKS = [] if env_bool("TONGBAN_LOGIN_LOCKOUT_BY_IP") else ["axes.W006"]
+AXES_RESET_ON_SUCCESS = True
+AXES_USERNAME_CALLABLE = "tongban.identity.backends.lockout_username"
+AXES_LOCKOUT_TEMPLATE = "identity/locked_out.html"
+AXES_VERBOSE = False
+AXES_IPWARE_PROXY_COUNT = 1 if env_bool("TONGBAN_BEHIND_PROXY") else None
+OTP_TOTP_ISSUER = os.environ.get("TONGBAN_OTP_ISSUER", "通办")
+# SMS: "outbox" (development: JSON lines in var/outbox/sms.jsonl), "console" (DEBUG only),
+# "http" (a provider: POST to TONGBAN_SMS_URL with TONGBAN_SMS_API_KEY), or a dotted class path.
+TONGBAN_OUTBOX_DIR = Path(os.environ.get("TONGBAN_OUTBOX_DIR", str(VAR_DIR / "outbox"))).resolve()
+TONGBAN_SMS_BACKEND = os.environ.get("TONGBAN_SMS_BACKEND", "outbox")
+TONGBAN_SMS_URL = os.environ.get("TONGBAN_SMS_URL", "")
+TONGBAN_SMS_API_KEY = os.environ.get("TONGBAN_SMS_API_KEY", "")
+TONGBAN_SMS_SIGN = os.environ.get("TONGBAN_SMS_SIGN", "通办")
+TONGBAN_SMS_TIMEOUT = float(os.environ.get("TONGBAN_SMS_TIMEOUT", "5"))
+TONGBAN_CODE_TTL_SECONDS = int(os.environ.get("TONGBAN_CODE_TTL_SECONDS", "300"))
+TONGBAN_CODE_MAX_ATTEMPTS = int(os.environ.get("TONGBAN_CODE_MAX_ATTEMPTS", "5"))
+# Sending limits: (count, seconds) per mobile number and per client IP.
+TONGBAN_SMS_LIMITS_PER_TARGET = [(1, 60), (5, 3600), (10, 86400)]
+TONGBAN_SMS_LIMITS_PER_IP = [(int(os.environ.get("TONGBAN_SMS_LIMIT_PER_IP_HOUR", "20")), 3600)]
+# Email: files under var/outbox/email (development) or SMTP with TONGBAN_EMAIL_BACKEND=smtp.
+if os.environ.get("TONGBAN_EMAIL_BACKEND", "file") == "smtp":
+    MAILERS = {
+        "default": {
+            "BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+            "OPTIONS": {
+                "host": os.environ.get("TONGBAN_EMAIL_HOST", "localhost"),
+                "port": int(os.environ.get("TONGBAN_EMAIL_PORT", "25")),
+                "username": os.environ.get("TONGBAN_EMAIL_USER", ""),
+                "password": os.environ.get("TONGBAN_EMAIL_PASSWORD", ""),
+                "use_tls": env_bool("TONGBAN_EMAIL_TLS", False),
+            },
+        }
+    }
+else:
+    MAILERS = {
+        "default": {
+            "BACKEND": "django.core.mail.backends.filebased.EmailBackend",
+            "OPTIONS": {"file_path": str(TONGBAN_OUTBOX_DIR / "email")},
+        }
+    }
+DEFAULT_FROM_EMAIL = os.environ.get("TONGBAN_EMAIL_FROM", "通办 <noreply@localhost>")

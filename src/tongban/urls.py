@@ -10,5 +10,6 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("", include(oidc_urls.provider)),
     path("", include("tongban.identity.oidc.urls")),
+    path("", include("tongban.identity.urls")),
     path("", include("tongban.web.urls")),
 ]

@@ -1,0 +1,162 @@
+"""Forms of the identity pages: parsing only; every rule lives in ``services``."""
+
+import datetime
+
+from django import forms
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from tongban.catalog.models import ServiceItem
+
+
+def _attrs(autocomplete: str, **extra: str) -> dict[str, str]:
+    return {"autocomplete": autocomplete, **extra}
+
+
+class MobileField(forms.CharField):
+    def __init__(self, **kwargs) -> None:  # noqa: ANN003
+        kwargs.setdefault("label", _("手机号码"))
+        kwargs.setdefault("max_length", 20)
+        kwargs.setdefault("widget", forms.TextInput(attrs=_attrs("tel", type="tel", inputmode="numeric")))
+        super().__init__(**kwargs)
+
+
+class CodeField(forms.CharField):
+    def __init__(self, **kwargs) -> None:  # noqa: ANN003
+        kwargs.setdefault("label", _("短信验证码"))
+        kwargs.setdefault("max_length", 6)
+        kwargs.setdefault("required", False)
+        kwargs.setdefault(
+            "widget", forms.TextInput(attrs=_attrs("one-time-code", inputmode="numeric", pattern=r"\d{6}"))
+        )
+        super().__init__(**kwargs)
+
+
+def password_field(label: str, autocomplete: str = "new-password", required: bool = True) -> forms.CharField:
+    return forms.CharField(
+        label=label,
+        max_length=128,
+        required=required,
+        strip=False,
+        widget=forms.PasswordInput(attrs=_attrs(autocomplete)),
+    )
+
+
+class RegisterForm(forms.Form):
+    mobile = MobileField()
+    code = CodeField()
+    password = password_field(_("设置密码"))
+    password2 = password_field(_("再次输入密码"))
+
+    def clean(self) -> dict:
+        data = super().clean()
+        if data.get("password") and data.get("password2") and data["password"] != data["password2"]:
+            self.add_error("password2", _("两次输入的密码不一致。"))
+        return data
+
+
+class SendCodeForm(forms.Form):
+    mobile = MobileField()
+
+
+class PasswordLoginForm(forms.Form):
+    username = forms.CharField(
+        label=_("手机号码或用户名"), max_length=150, widget=forms.TextInput(attrs=_attrs("username"))
+    )
+    password = password_field(_("密码"), "current-password")
+
+
+class StaffLoginForm(forms.Form):
+    username = forms.CharField(
+        label=_("用户名"), max_length=150, widget=forms.TextInput(attrs=_attrs("username"))
+    )
+    password = password_field(_("密码"), "current-password")
+
+
+class SmsLoginForm(forms.Form):
+    mobile = MobileField()
+    code = CodeField()
+
+
+class TokenForm(forms.Form):
+    token = forms.CharField(
+        label=_("动态口令"),
+        max_length=6,
+        min_length=6,
+        help_text=_("身份验证器应用中显示的 6 位数字。"),
+        widget=forms.TextInput(attrs=_attrs("one-time-code", inputmode="numeric", pattern=r"\d{6}")),
+    )
+
+
+class RecoverForm(forms.Form):
+    mobile = MobileField()
+    code = CodeField()
+    password = password_field(_("新密码"))
+    password2 = password_field(_("再次输入新密码"))
+
+    def clean(self) -> dict:
+        data = super().clean()
+        if data.get("password") and data.get("password2") and data["password"] != data["password2"]:
+            self.add_error("password2", _("两次输入的密码不一致。"))
+        return data
+
+
+class VerifyForm(forms.Form):
+    name = forms.CharField(label=_("姓名"), max_length=50, widget=forms.TextInput(attrs=_attrs("name")))
+    id_number = forms.CharField(
+        label=_("身份证号码"),
+        max_length=20,
+        help_text=_("18 位居民身份证号码，末位可能是 X。"),
+        widget=forms.TextInput(attrs=_attrs("off")),
+    )
+
+
+class OpenEnterpriseForm(forms.Form):
+    uscc = forms.CharField(
+        label=_("统一社会信用代码"),
+        max_length=20,
+        help_text=_("营业执照上的 18 位代码。"),
+        widget=forms.TextInput(attrs=_attrs("off")),
+    )
+
+
+class AuthoriseAgentForm(forms.Form):
+    mobile = MobileField(label=_("经办人手机号码"))
+    id_number = forms.CharField(
+        label=_("经办人身份证号码"), max_length=20, widget=forms.TextInput(attrs=_attrs("off"))
+    )
+    all_items = forms.BooleanField(label=_("授权办理本企业的全部事项"), required=False)
+    items = forms.ModelMultipleChoiceField(
+        label=_("或选择授权事项"),
+        queryset=ServiceItem.objects.none(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    valid_until = forms.DateField(
+        label=_("授权截止日期"),
+        help_text=_("到期当日 24 时起授权失效。"),
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
+
+    def __init__(self, *args, **kwargs) -> None:  # noqa: ANN002, ANN003
+        super().__init__(*args, **kwargs)
+        self.fields["items"].queryset = (
+            ServiceItem.objects.published().filter(for_enterprise=True).order_by("name")
+        )
+        if not self.is_bound:
+            self.initial.setdefault("valid_until", (timezone.localdate() + datetime.timedelta(days=365)))
+
+    def clean_items(self):  # noqa: ANN201
+        return list(self.cleaned_data["items"])
+
+    def valid_until_datetime(self) -> datetime.datetime:
+        day = self.cleaned_data["valid_until"] + datetime.timedelta(days=1)
+        return timezone.make_aware(datetime.datetime.combine(day, datetime.time.min))
+
+
+class InPersonForm(forms.Form):
+    mobile = MobileField(label=_("申请人手机号码"))
+    id_number = forms.CharField(
+        label=_("申请人身份证号码"), max_length=20, widget=forms.TextInput(attrs=_attrs("off"))
+    )
+    checked = forms.BooleanField(label=_("已当面核对身份证原件与本人相貌一致"))

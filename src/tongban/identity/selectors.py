@@ -1,0 +1,87 @@
+"""Reads shared by the account pages and the API."""
+
+from typing import Any
+
+from django.db.models import QuerySet
+
+from tongban.core.masking import mask_id_number, mask_mobile
+from tongban.registries.models import DataAccessLog
+from tongban.registries.selectors import access_log_for_person
+
+from .models import AgentAuthorization, EnterpriseAccount, LoginEvent, StaffMembership
+
+
+def profile(user: Any) -> dict[str, Any]:  # noqa: ANN401
+    """What the account page and ``/api/v1/identity/me`` show: identifiers masked."""
+    return {
+        "id": user.pk,
+        "kind": user.kind,
+        "real_name": user.real_name,
+        "mobile_masked": mask_mobile(user.mobile),
+        "id_number_masked": mask_id_number(user.id_number),
+        "real_name_level": user.real_name_level,
+        "real_name_level_label": str(user.get_real_name_level_display()),
+    }
+
+
+def login_history(user: Any, limit: int = 20) -> QuerySet[LoginEvent]:  # noqa: ANN401
+    return LoginEvent.objects.filter(user=user).order_by("-created_at", "-id")[:limit]
+
+
+def data_use_log(user: Any, limit: int = 50) -> QuerySet[DataAccessLog]:  # noqa: ANN401
+    """ "Who used my data": logged reads of the user's registry record."""
+    if not user.id_number:
+        return DataAccessLog.objects.none()
+    return access_log_for_person(user.id_number)[:limit]
+
+
+def represented_enterprises(user: Any) -> QuerySet[EnterpriseAccount]:  # noqa: ANN401
+    return EnterpriseAccount.objects.filter(legal_rep=user).order_by("name")
+
+
+def my_agencies(user: Any) -> QuerySet[AgentAuthorization]:  # noqa: ANN401
+    """Authorisations naming ``user`` as agent (in force or not), newest first."""
+    return (
+        AgentAuthorization.objects.filter(agent=user).select_related("enterprise").prefetch_related("items")
+    )
+
+
+def enterprise_authorisations(enterprise: EnterpriseAccount) -> QuerySet[AgentAuthorization]:
+    return (
+        AgentAuthorization.objects.filter(enterprise=enterprise)
+        .select_related("agent")
+        .prefetch_related("items")
+        .order_by("-created_at", "-id")
+    )
+
+
+def get_authorisation_for_rep(user: Any, enterprise: EnterpriseAccount, grant_id: int) -> AgentAuthorization:  # noqa: ANN401
+    from tongban.core.errors import NotFound
+
+    grant = AgentAuthorization.objects.filter(
+        pk=grant_id, enterprise=enterprise, enterprise__legal_rep_id=getattr(user, "pk", None)
+    ).first()
+    if grant is None:
+        raise NotFound()
+    return grant
+
+
+def department_staff(department: Any) -> list[dict[str, Any]]:  # noqa: ANN401
+    """Staff of a department with their roles (callers check ``can_see_department`` first)."""
+    people: dict[int, dict[str, Any]] = {}
+    for membership in (
+        StaffMembership.objects.filter(department=department)
+        .select_related("user")
+        .order_by("user__username", "role")
+    ):
+        entry = people.setdefault(
+            membership.user_id,
+            {
+                "id": membership.user_id,
+                "name": membership.user.display_name,
+                "username": membership.user.username,
+                "roles": [],
+            },
+        )
+        entry["roles"].append({"code": membership.role, "label": str(membership.get_role_display())})
+    return list(people.values())

@@ -1,0 +1,88 @@
+"""Reads of the base registries. Every read of a person's or an enterprise's data is logged.
+
+Callers state a ``purpose`` (shown to the person in "who used my data"); a read without one
+is refused, so no code path can look someone up silently.
+"""
+
+from typing import Any
+
+from django.db.models import QuerySet
+
+from tongban.departments.models import Department
+
+from .models import DataAccessLog, EnterpriseRecord, PopulationRecord
+from .validators import normalize_id_number, normalize_uscc
+
+SYSTEM_LABEL = "系统"
+
+
+def _label(accessor: Any) -> str:  # noqa: ANN401
+    if accessor is None:
+        return SYSTEM_LABEL
+    name = getattr(accessor, "real_name", "") or accessor.get_username()
+    return name[:100]
+
+
+def _require_purpose(purpose: str) -> str:
+    purpose = (purpose or "").strip()
+    if not purpose:
+        raise ValueError("A registry read needs a purpose.")
+    return purpose[:200]
+
+
+def read_person(
+    id_number: str,
+    *,
+    accessor: Any,  # noqa: ANN401
+    purpose: str,
+    department: Department | None = None,
+) -> PopulationRecord | None:
+    """The population record for ``id_number`` (or None), leaving a ``DataAccessLog`` row."""
+    purpose = _require_purpose(purpose)
+    number = normalize_id_number(id_number)
+    record = PopulationRecord.objects.select_related("region").filter(id_number=number).first()
+    DataAccessLog.objects.create(
+        person=record,
+        subject_id_number=number[:18],
+        accessor=accessor if getattr(accessor, "pk", None) else None,
+        accessor_label=_label(accessor),
+        department=department,
+        purpose=purpose,
+        found=record is not None,
+    )
+    return record
+
+
+def read_enterprise(
+    uscc: str,
+    *,
+    accessor: Any,  # noqa: ANN401
+    purpose: str,
+    department: Department | None = None,
+) -> EnterpriseRecord | None:
+    """The enterprise record for ``uscc`` (or None), leaving a ``DataAccessLog`` row."""
+    purpose = _require_purpose(purpose)
+    code = normalize_uscc(uscc)
+    record = EnterpriseRecord.objects.select_related("region").filter(uscc=code).first()
+    DataAccessLog.objects.create(
+        enterprise=record,
+        accessor=accessor if getattr(accessor, "pk", None) else None,
+        accessor_label=_label(accessor),
+        department=department,
+        purpose=purpose,
+        found=record is not None,
+    )
+    return record
+
+
+def access_log_for_person(id_number: str) -> QuerySet[DataAccessLog]:
+    """ "Who used my data": every logged read of this person's record, newest first."""
+    number = normalize_id_number(id_number)
+    if not number:
+        return DataAccessLog.objects.none()
+    return DataAccessLog.objects.filter(subject_id_number=number).select_related("department")
+
+
+def access_log_for_enterprise(uscc: str) -> QuerySet[DataAccessLog]:
+    code = normalize_uscc(uscc)
+    return DataAccessLog.objects.filter(enterprise__uscc=code).select_related("department")
