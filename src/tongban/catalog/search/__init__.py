@@ -5,7 +5,9 @@ Public interface used by the API and the web pages; it stays stable:
 - ``search_items(query, *, region_code, audience, department_id, theme_slug, item_type, page, page_size)``
   returns a ``SearchPage`` of ``SearchHit`` (published items only, best first).
 - ``suggest(prefix, *, region_code, limit)`` gives as-you-type suggestions.
-- ``index_items(ids)`` / ``rebuild_index()`` keep the database index in step with the items.
+- ``index_items(ids)`` / ``rebuild_index()`` keep the database index in step with the items;
+  saves and theme changes reindex through signals, and ``bulk_indexing()`` defers that to one
+  call for a block that saves many items.
 
 Region filter: a citizen choosing a county sees the items of that county and everything below it,
 and also the items of the city and province above it that serve the county (their ``region_code``
@@ -21,8 +23,10 @@ from .engine import (
     search_items,
     suggest,
 )
+from .signals import bulk_indexing
 
 __all__ = [
+    "bulk_indexing",
     "SearchHit",
     "SearchPage",
     "SearchQueryTooLong",
