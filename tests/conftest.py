@@ -10,3 +10,83 @@ os.environ.setdefault("TONGBAN_TESTING", "1")
 @pytest.fixture(autouse=True)
 def _media_root(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
+
+
+def _pg_admin(cfg):
+    import psycopg
+
+    return psycopg.connect(
+        host=cfg["HOST"],
+        port=cfg["PORT"] or 5432,
+        user=cfg["USER"],
+        password=cfg["PASSWORD"] or None,
+        dbname=cfg["NAME"],
+        autocommit=True,
+    )
+
+
+@pytest.fixture(scope="session")
+def _external_db_template(tmp_path_factory):
+    """Migrate once per test session; each ``external_db`` is a copy of this template."""
+    import subprocess
+    import sys
+    import uuid
+
+    import dj_database_url
+
+    base = tmp_path_factory.mktemp("external-template")
+    env = {**os.environ, "TONGBAN_TESTING": "1", "TONGBAN_VAR_DIR": str(base / "var")}
+    base_url = os.environ.get("DATABASE_URL", "")
+    template = {"kind": "sqlite", "path": base / "template.sqlite3"}
+    if base_url.startswith(("postgres://", "postgresql://")):
+        cfg = dj_database_url.parse(base_url)
+        name = f"tongban_tpl_{uuid.uuid4().hex[:12]}"
+        with _pg_admin(cfg) as admin:
+            admin.execute(f'CREATE DATABASE "{name}"')
+        template = {"kind": "pg", "cfg": cfg, "name": name, "base_url": base_url}
+        env["DATABASE_URL"] = base_url.rsplit("/", 1)[0] + "/" + name
+    else:
+        env["DATABASE_URL"] = f"sqlite:///{template['path']}"
+    subprocess.run(
+        [sys.executable, "-m", "tongban", "migrate", "--noinput", "-v0"], env=env, check=True, timeout=600
+    )
+    if template["kind"] == "sqlite":
+        import sqlite3
+
+        with sqlite3.connect(template["path"]) as conn:
+            conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    yield template
+    if template["kind"] == "pg":
+        with _pg_admin(template["cfg"]) as admin:
+            admin.execute(f'DROP DATABASE IF EXISTS "{template["name"]}" WITH (FORCE)')
+
+
+@pytest.fixture
+def external_db(tmp_path, _external_db_template):
+    """A freshly migrated database that separate OS processes can share.
+
+    pytest-django's SQLite test database lives in memory, so tests that need two real
+    processes (concurrent claims, restarts, rate limits across servers) get their own
+    database here: a SQLite file, or a new PostgreSQL database when DATABASE_URL is set.
+    Yields the environment for subprocesses (DATABASE_URL, TONGBAN_VAR_DIR, …).
+    """
+    import shutil
+    import uuid
+
+    env = {**os.environ, "TONGBAN_TESTING": "1", "TONGBAN_VAR_DIR": str(tmp_path / "var")}
+    template = _external_db_template
+    if template["kind"] == "pg":
+        name = f"tongban_ext_{uuid.uuid4().hex[:12]}"
+        with _pg_admin(template["cfg"]) as admin:
+            admin.execute(f'CREATE DATABASE "{name}" TEMPLATE "{template["name"]}"')
+        env["DATABASE_URL"] = template["base_url"].rsplit("/", 1)[0] + "/" + name
+    else:
+        target = tmp_path / "shared.sqlite3"
+        shutil.copyfile(template["path"], target)
+        env["DATABASE_URL"] = f"sqlite:///{target}"
+    try:
+        yield env
+    finally:
+        if template["kind"] == "pg":
+            with _pg_admin(template["cfg"]) as admin:
+                admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')

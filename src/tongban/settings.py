@@ -62,12 +62,13 @@ INSTALLED_APPS = [
     "tongban.departments",
     "tongban.catalog",
     "tongban.registries",
-    "tongban.workdays",
-    "tongban.forms",
-    "tongban.workflow",
     "tongban.identity",
     "tongban.identity.oidc",
     "oauth2_provider",
+    "tongban.workdays",
+    "tongban.forms",
+    "tongban.workflow",
+    "tongban.cases",
     "tongban.web",
 ]
 

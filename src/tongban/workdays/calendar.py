@@ -50,6 +50,14 @@ class WorkCalendar:
             return chinese_calendar.is_workday(day)
         return day.weekday() < 5
 
+    def workdays_between(self, start: dt.date, end: dt.date) -> int:
+        """Like the module function, for dates inside this calendar's window."""
+        if end < start:
+            return -self.workdays_between(end, start)
+        return sum(
+            1 for n in range(1, (end - start).days + 1) if self.is_workday(start + dt.timedelta(days=n))
+        )
+
 
 def _library_knows(year: int) -> bool:
     try:
@@ -88,8 +96,7 @@ def workdays_between(start: dt.date, end: dt.date) -> int:
     """Working days after ``start`` up to and including ``end`` (negative if end < start)."""
     if end < start:
         return -workdays_between(end, start)
-    cal = WorkCalendar(start, end)
-    return sum(1 for n in range(1, (end - start).days + 1) if cal.is_workday(start + dt.timedelta(days=n)))
+    return WorkCalendar(start, end).workdays_between(start, end)
 
 
 def add_period(start: dt.date, amount: int, unit: str) -> Deadline:

@@ -1,0 +1,258 @@
+"""Applications (drafts) and cases (办件): everything that happens after someone applies.
+
+Status, current step, role, assignee and deadlines are ordinary indexed columns so queues and
+statistics never load a workflow (DESIGN §2); the SpiffWorkflow state is kept beside them and
+written in the same transaction as every step.
+"""
+
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from tongban.catalog.models import Channel, MaterialRequirement, ServiceItem
+from tongban.departments.models import Department
+from tongban.forms.models import FormDefinition
+from tongban.workflow.models import ProcessDefinition
+
+
+class Application(models.Model):
+    """What the applicant fills in before submitting (申请草稿); kept 30 days."""
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("草稿")
+        SUBMITTED = "submitted", _("已提交")
+        EXPIRED = "expired", _("已过期")
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    item = models.ForeignKey(ServiceItem, on_delete=models.PROTECT, related_name="applications")
+    form = models.ForeignKey(
+        FormDefinition, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    applicant = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="applications"
+    )
+    enterprise = models.ForeignKey(
+        "identity.EnterpriseAccount",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="applications",
+    )
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    channel = models.CharField(_("渠道"), max_length=1, choices=Channel.choices, default=Channel.ONLINE)
+    data = models.JSONField(_("表单数据"), default=dict, blank=True)
+    step = models.PositiveSmallIntegerField(_("当前步骤"), default=0)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.DRAFT, db_index=True)
+    expires_at = models.DateTimeField(_("草稿保留至"))
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-updated_at"]
+        verbose_name = _("申请")
+        verbose_name_plural = _("申请")
+        indexes = [models.Index(fields=["applicant", "status", "-updated_at"], name="application_owner")]
+
+    def __str__(self) -> str:
+        return f"{self.item} · {self.get_status_display()}"
+
+
+class Case(models.Model):
+    class Status(models.TextChoices):
+        PENDING_INTAKE = "pending_intake", _("待受理")
+        CORRECTION = "correction", _("待补正")
+        IN_REVIEW = "in_review", _("审查中")
+        SPECIAL = "special", _("特别程序")
+        PENDING_DECISION = "pending_decision", _("待决定")
+        PENDING_ISSUE = "pending_issue", _("待制证")
+        CONCLUDED = "concluded", _("已办结")
+        REFUSED = "refused", _("不予受理")
+        DENIED = "denied", _("不予许可")
+        FORWARDED = "forwarded", _("已转报")
+        WITHDRAWN = "withdrawn", _("已撤回")
+
+    class Result(models.TextChoices):
+        ISSUED = "issued", _("出证")
+        RETURNED = "returned", _("退回/驳回")
+        VOIDED = "voided", _("作废")
+        DELETED = "deleted", _("删除")
+        FORWARDED = "forwarded", _("转报")
+        NOT_CORRECTED = "not_corrected", _("补交不来")
+        OTHER = "other", _("其他")
+
+    OPEN_STATUSES = (
+        Status.PENDING_INTAKE,
+        Status.CORRECTION,
+        Status.IN_REVIEW,
+        Status.SPECIAL,
+        Status.PENDING_DECISION,
+        Status.PENDING_ISSUE,
+    )
+
+    number = models.CharField(_("办件编号"), max_length=32, unique=True)
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    application = models.OneToOneField(Application, on_delete=models.PROTECT, related_name="case")
+    item = models.ForeignKey(ServiceItem, on_delete=models.PROTECT, related_name="cases")
+    department = models.ForeignKey(Department, on_delete=models.PROTECT, related_name="cases")
+    region_code = models.CharField(max_length=12, db_index=True)
+    applicant = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="cases")
+    enterprise = models.ForeignKey(
+        "identity.EnterpriseAccount", null=True, blank=True, on_delete=models.PROTECT, related_name="cases"
+    )
+    submitted_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    applicant_name = models.CharField(_("申请人"), max_length=200, db_index=True)
+    channel = models.CharField(_("渠道"), max_length=1, choices=Channel.choices)
+    form = models.ForeignKey(
+        FormDefinition, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    data = models.JSONField(_("申请数据"), default=dict)
+
+    status = models.CharField(_("状态"), max_length=20, choices=Status.choices, db_index=True)
+    result = models.CharField(_("办结结果"), max_length=16, choices=Result.choices, blank=True)
+    decision_reason = models.TextField(_("决定理由"), blank=True)
+    current_step = models.CharField(_("当前环节"), max_length=64, blank=True)
+    current_step_title = models.CharField(_("当前环节名称"), max_length=64, blank=True)
+    current_role = models.CharField(_("办理角色"), max_length=20, blank=True, db_index=True)
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="assigned_cases",
+    )
+    claimed_at = models.DateTimeField(null=True, blank=True)
+
+    process = models.ForeignKey(ProcessDefinition, on_delete=models.PROTECT, related_name="cases")
+    workflow_state = models.TextField(editable=False)
+    version = models.PositiveIntegerField(default=1)
+
+    submitted_at = models.DateTimeField(_("提交时间"), db_index=True)
+    accepted_at = models.DateTimeField(_("受理时间"), null=True, blank=True)
+    concluded_at = models.DateTimeField(_("办结时间"), null=True, blank=True)
+    intake_due = models.DateField(_("受理期限"), null=True, blank=True)
+    legal_due = models.DateField(_("法定期限"), null=True, blank=True)
+    promised_due = models.DateField(_("承诺期限"), null=True, blank=True, db_index=True)
+    due_estimated = models.BooleanField(_("期限按未发布年度估算"), default=False)
+    limit_days = models.PositiveIntegerField(_("承诺时限"), default=0)
+    limit_unit = models.CharField(_("时限单位"), max_length=1, default="G")
+    paused_since = models.DateTimeField(_("计时暂停自"), null=True, blank=True)
+    paused_reason = models.CharField(max_length=20, blank=True)
+    idempotency_key = models.CharField(max_length=100, blank=True, null=True)
+
+    class Meta:
+        ordering = ["-submitted_at"]
+        verbose_name = _("办件")
+        verbose_name_plural = _("办件")
+        indexes = [
+            models.Index(fields=["department", "current_role", "status", "promised_due"], name="case_queue"),
+            models.Index(fields=["applicant", "-submitted_at"], name="case_applicant"),
+            models.Index(fields=["enterprise", "-submitted_at"], name="case_enterprise"),
+            models.Index(fields=["assignee", "status"], name="case_assignee"),
+            models.Index(fields=["item", "status"], name="case_item_status"),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["submitted_by", "idempotency_key"],
+                name="case_idempotency",
+                condition=models.Q(idempotency_key__isnull=False),
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.number
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in self.OPEN_STATUSES
+
+    @property
+    def clock_running(self) -> bool:
+        return self.paused_since is None
+
+
+class CaseEvent(models.Model):
+    """One line of a case's history; ``public`` lines form the applicant's timeline."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="events")
+    at = models.DateTimeField(auto_now_add=True, db_index=True)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
+    actor_label = models.CharField(max_length=100, blank=True)
+    on_behalf_of = models.CharField(max_length=200, blank=True)
+    action = models.CharField(max_length=32)
+    title = models.CharField(max_length=100)
+    from_status = models.CharField(max_length=20, blank=True)
+    to_status = models.CharField(max_length=20, blank=True)
+    step = models.CharField(max_length=64, blank=True)
+    opinion = models.TextField(blank=True)
+    public = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["case", "at", "id"]
+        verbose_name = _("办件记录")
+        verbose_name_plural = _("办件记录")
+
+    def __str__(self) -> str:
+        return f"{self.case_id} {self.title}"
+
+
+class Attachment(models.Model):
+    """An uploaded file: stored under a random name outside the web root, type from content."""
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    application = models.ForeignKey(Application, on_delete=models.CASCADE, related_name="attachments")
+    requirement = models.ForeignKey(
+        MaterialRequirement, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    file = models.FileField(upload_to="private/attachments/%Y/%m/")
+    display_name = models.CharField(max_length=120)
+    content_type = models.CharField(max_length=60)
+    size = models.PositiveIntegerField()
+    sha256 = models.CharField(max_length=64)
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    uploaded_at = models.DateTimeField(auto_now_add=True)
+    replaced = models.BooleanField(default=False)
+    certificate_identifier = models.CharField(max_length=120, blank=True)
+
+    class Meta:
+        ordering = ["application", "requirement_id", "uploaded_at"]
+        verbose_name = _("申请材料文件")
+        verbose_name_plural = _("申请材料文件")
+
+    def __str__(self) -> str:
+        return self.display_name
+
+
+class CorrectionRequest(models.Model):
+    """补正 (一次性告知): one notice listing every field and material to fix."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="corrections")
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    requested_at = models.DateTimeField(auto_now_add=True)
+    fields = models.JSONField(default=list, blank=True)
+    materials = models.ManyToManyField(MaterialRequirement, blank=True, related_name="+")
+    notice = models.TextField(_("补正说明"))
+    answered_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["case", "-requested_at"]
+        verbose_name = _("补正告知")
+        verbose_name_plural = _("补正告知")
+
+    def __str__(self) -> str:
+        return f"{self.case_id} 补正"
+
+
+class CaseNumberCounter(models.Model):
+    """Per region and day sequence: the database hands out numbers, so any process may submit."""
+
+    region_code = models.CharField(max_length=12)
+    day = models.DateField()
+    value = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["region_code", "day"], name="case_counter_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.region_code}-{self.day}: {self.value}"

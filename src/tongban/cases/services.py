@@ -1,0 +1,798 @@
+"""Every write on applications and cases: one function per use case, each in a transaction,
+each checking who may do it. Views and the API only parse input and call these.
+"""
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from tongban.catalog.models import Channel, MaterialRequirement, ServiceItem
+from tongban.core.errors import InvalidInput, NotFound, PermissionDenied, ServiceError
+from tongban.forms.schema import clean_data, validate_data
+from tongban.forms.selectors import active_form
+from tongban.forms.services import default_schema_for, save_form_version
+from tongban.identity import permissions
+from tongban.identity.actors import check_agent_scope
+from tongban.identity.models import EnterpriseAccount, StaffRole
+from tongban.workflow.engine import ProcessError, TaskInfo, get_process
+from tongban.workflow.selectors import definition_for_item
+
+from . import clock
+from .access import check_staff_role, is_applicant_side
+from .models import Application, Attachment, Case, CaseEvent, CorrectionRequest
+from .numbering import next_case_number
+from .signals import case_event
+from .uploads import check_upload
+
+DRAFT_DAYS = 30
+
+
+class Conflict(ServiceError):
+    code = "conflict"
+    status = 409
+
+
+def _label(user: Any) -> str:  # noqa: ANN401
+    if user is None:
+        return "系统"
+    return getattr(user, "display_name", None) or user.get_username()
+
+
+def _emit(case: Case, event: str, actor: Any) -> None:  # noqa: ANN401
+    transaction.on_commit(lambda: case_event.send(sender=Case, case=case, event=event, actor=actor))
+
+
+def _log(
+    case: Case,
+    actor: Any,
+    action: str,
+    title: str,
+    *,
+    from_status: str = "",
+    opinion: str = "",  # noqa: ANN401
+    public: bool = True,
+    step: str = "",
+) -> CaseEvent:
+    return CaseEvent.objects.create(
+        case=case,
+        actor=actor,
+        actor_label=_label(actor),
+        on_behalf_of=case.enterprise.name
+        if case.enterprise_id and action in {"submit", "withdraw", "correct"}
+        else "",
+        action=action,
+        title=title,
+        from_status=from_status,
+        to_status=case.status,
+        step=step,
+        opinion=opinion,
+        public=public,
+    )
+
+
+# ---------------------------------------------------------------- applying
+
+
+@dataclass(frozen=True)
+class Prefill:
+    values: dict
+
+
+def _form_for(item: ServiceItem):  # noqa: ANN202
+    form = active_form(item)
+    if form is None:
+        schema, layout = default_schema_for(item)
+        form = save_form_version(
+            actor=None, item=item, title=f"{item.name}申请表", schema=schema, layout=layout, activate=True
+        )
+    return form
+
+
+def _prefill(form: Any, applicant: Any, enterprise: EnterpriseAccount | None) -> dict:  # noqa: ANN401
+    """Values the platform already knows are filled in, never asked again (国务院令第716号)."""
+    sources = {
+        "person.name": applicant.real_name,
+        "person.id_number": applicant.id_number or "",
+        "person.mobile": applicant.mobile or "",
+        "enterprise.name": enterprise.name if enterprise else "",
+        "enterprise.uscc": enterprise.uscc if enterprise else "",
+    }
+    values = {}
+    for name, prop in (form.schema.get("properties") or {}).items():
+        source = prop.get("x-prefill")
+        if source and sources.get(source):
+            values[name] = sources[source]
+    return values
+
+
+def prefilled_fields(application: Application) -> set[str]:
+    """Fields whose value came from the account or registries: shown, not editable."""
+    if application.form is None:
+        return set()
+    known = _prefill(application.form, application.applicant, application.enterprise)
+    return {k for k, v in known.items() if v}
+
+
+@transaction.atomic
+def start_application(
+    *, user: Any, item: ServiceItem, enterprise: EnterpriseAccount | None = None
+) -> Application:  # noqa: ANN401
+    """A citizen or an enterprise's agent starts applying online."""
+    if not getattr(user, "is_authenticated", False) or getattr(user, "kind", "citizen") != "citizen":
+        raise PermissionDenied("请使用个人或企业账号登录后申请。")
+    if item.status != ServiceItem.Status.PUBLISHED:
+        raise NotFound()
+    if enterprise is not None:
+        check_agent_scope(user, enterprise, item)
+    form = _form_for(item)
+    return Application.objects.create(
+        item=item,
+        form=form,
+        applicant=user,
+        enterprise=enterprise,
+        created_by=user,
+        channel=Channel.ONLINE,
+        data=_prefill(form, user, enterprise),
+        expires_at=timezone.now() + dt.timedelta(days=DRAFT_DAYS),
+    )
+
+
+@transaction.atomic
+def start_window_application(
+    *,
+    staff: Any,
+    item: ServiceItem,
+    applicant: Any,  # noqa: ANN401
+    enterprise: EnterpriseAccount | None = None,
+) -> Application:
+    """一窗受理: intake staff fill in the application for a person at the counter."""
+    if item.status != ServiceItem.Status.PUBLISHED:
+        raise NotFound()
+    permissions.require_role(staff, StaffRole.INTAKE, item.department)
+    form = _form_for(item)
+    return Application.objects.create(
+        item=item,
+        form=form,
+        applicant=applicant,
+        enterprise=enterprise,
+        created_by=staff,
+        channel=Channel.WINDOW,
+        data=_prefill(form, applicant, enterprise),
+        expires_at=timezone.now() + dt.timedelta(days=DRAFT_DAYS),
+    )
+
+
+def _editable_draft(user: Any, application: Application) -> Application:  # noqa: ANN401
+    locked = Application.objects.select_for_update().select_related("item", "form").get(pk=application.pk)
+    if locked.created_by_id != getattr(user, "pk", None):
+        raise NotFound()
+    if locked.status != Application.Status.DRAFT:
+        raise InvalidInput("该申请已提交，不能再修改。", code="already_submitted")
+    if locked.expires_at < timezone.now():
+        raise InvalidInput("草稿已超过 30 天保留期，请重新申请。", code="draft_expired")
+    return locked
+
+
+@transaction.atomic
+def save_draft(*, user: Any, application: Application, data: dict, step: int | None = None) -> Application:  # noqa: ANN401
+    """Save and return: partial data is checked for format, not completeness."""
+    draft = _editable_draft(user, application)
+    fixed = prefilled_fields(draft)
+    merged = {**draft.data, **{k: v for k, v in data.items() if k not in fixed}}
+    merged = clean_data(draft.form.schema, draft.form.layout, merged)
+    errors = validate_data(draft.form.schema, draft.form.layout, merged, partial=True)
+    if errors:
+        raise FormInvalid(errors.fields)
+    draft.data = merged
+    if step is not None:
+        draft.step = max(0, step)
+    draft.expires_at = timezone.now() + dt.timedelta(days=DRAFT_DAYS)
+    draft.save(update_fields=["data", "step", "expires_at", "updated_at"])
+    return draft
+
+
+class FormInvalid(InvalidInput):
+    code = "form_invalid"
+
+    def __init__(self, fields: dict[str, list[str]]):
+        self.fields = fields
+        first = next(iter(fields.values()))[0] if fields else "表单填写不完整。"
+        super().__init__(first, field=next(iter(fields), None))
+
+
+@transaction.atomic
+def attach_file(
+    *,
+    user: Any,
+    application: Application,
+    requirement: MaterialRequirement | None,  # noqa: ANN401
+    upload: Any,
+) -> Attachment:  # noqa: ANN401
+    draft = _editable_draft(user, application)
+    return _store_attachment(user, draft, requirement, upload)
+
+
+def _store_attachment(
+    user: Any,
+    application: Application,
+    requirement: MaterialRequirement | None,  # noqa: ANN401
+    upload: Any,
+) -> Attachment:  # noqa: ANN401
+    if requirement is not None and requirement.item_id != application.item_id:
+        raise NotFound()
+    checked = check_upload(upload)
+    Attachment.objects.filter(application=application, requirement=requirement, replaced=False).update(
+        replaced=True
+    )
+    return Attachment.objects.create(
+        application=application,
+        requirement=requirement,
+        file=checked.content,
+        display_name=checked.display_name,
+        content_type=checked.content_type,
+        size=checked.size,
+        sha256=checked.sha256,
+        uploaded_by=user,
+    )
+
+
+@transaction.atomic
+def remove_attachment(*, user: Any, attachment: Attachment) -> None:  # noqa: ANN401
+    _editable_draft(user, attachment.application)
+    attachment.replaced = True
+    attachment.save(update_fields=["replaced"])
+
+
+def missing_materials(application: Application) -> list[MaterialRequirement]:
+    present = set(
+        application.attachments.filter(replaced=False, requirement__isnull=False).values_list(
+            "requirement_id", flat=True
+        )
+    )
+    return [
+        m
+        for m in application.item.materials.all()
+        if m.necessity == MaterialRequirement.Necessity.REQUIRED and m.pk not in present
+    ]
+
+
+@transaction.atomic
+def submit_application(*, user: Any, application: Application, idempotency_key: str | None = None) -> Case:  # noqa: ANN401
+    """Submit → a case with its number. A double click or a retried request gets the same case."""
+    if idempotency_key:
+        existing = Case.objects.filter(submitted_by=user, idempotency_key=idempotency_key).first()
+        if existing is not None:
+            if existing.application_id != application.pk:
+                raise Conflict("该幂等键已用于另一份申请。", code="idempotency_key_reused")
+            return existing
+    locked = (
+        Application.objects.select_for_update()
+        .select_related("item", "form", "item__department")
+        .get(pk=application.pk)
+    )
+    if locked.created_by_id != getattr(user, "pk", None):
+        raise NotFound()
+    if locked.status == Application.Status.SUBMITTED:
+        return locked.case
+    if locked.expires_at < timezone.now():
+        raise InvalidInput("草稿已超过 30 天保留期，请重新申请。", code="draft_expired")
+    item = locked.item
+    if item.status != ServiceItem.Status.PUBLISHED:
+        raise InvalidInput("该事项已停止办理。", code="item_unavailable")
+    if locked.enterprise_id and locked.channel == Channel.ONLINE:
+        check_agent_scope(user, locked.enterprise, item)
+    errors = validate_data(locked.form.schema, locked.form.layout, locked.data)
+    if errors:
+        raise FormInvalid(errors.fields)
+    missing = missing_materials(locked)
+    if missing:
+        raise InvalidInput(
+            "还缺少必要材料：" + "、".join(m.name for m in missing),
+            field="materials",
+            code="materials_missing",
+        )
+    definition = definition_for_item(item)
+    process = get_process(definition.bpmn)
+    state, ready = process.start({"item": item.code})
+    now = timezone.now()
+    applicant = locked.applicant
+    case = Case(
+        number=next_case_number(item.region_code, timezone.localdate(now)),
+        application=locked,
+        item=item,
+        department=item.department,
+        region_code=item.region_code,
+        applicant=applicant,
+        enterprise=locked.enterprise,
+        submitted_by=user,
+        applicant_name=locked.enterprise.name
+        if locked.enterprise_id
+        else (applicant.real_name or applicant.get_username()),
+        channel=locked.channel,
+        form=locked.form,
+        data=locked.data,
+        process=definition,
+        workflow_state=state,
+        submitted_at=now,
+        limit_days=item.promised_limit,
+        limit_unit=item.promised_limit_unit,
+        idempotency_key=idempotency_key or None,
+        status=Case.Status.PENDING_INTAKE,
+    )
+    _apply_ready(case, ready)
+    clock.set_intake_deadline(case, timezone.localdate(now))
+    try:
+        with transaction.atomic():
+            case.save()
+    except IntegrityError as exc:
+        raise Conflict("该申请正在提交，请勿重复操作。", code="duplicate_submit") from exc
+    locked.status = Application.Status.SUBMITTED
+    locked.save(update_fields=["status", "updated_at"])
+    _log(case, user, "submit", "窗口收件" if case.channel == Channel.WINDOW else "网上申请提交")
+    _emit(case, "submitted", user)
+    return case
+
+
+# ---------------------------------------------------------------- processing
+
+STATUS_BY_ROLE = {
+    "intake": Case.Status.PENDING_INTAKE,
+    "applicant": Case.Status.CORRECTION,
+    "review": Case.Status.IN_REVIEW,
+    "decide": Case.Status.PENDING_DECISION,
+    "issue": Case.Status.PENDING_ISSUE,
+}
+STATUS_BY_END = {
+    "end_concluded": Case.Status.CONCLUDED,
+    "end_denied": Case.Status.DENIED,
+    "end_refused": Case.Status.REFUSED,
+    "end_forwarded": Case.Status.FORWARDED,
+}
+RESULT_BY_END = {
+    "end_denied": Case.Result.RETURNED,
+    "end_refused": Case.Result.RETURNED,
+    "end_forwarded": Case.Result.FORWARDED,
+}
+
+
+def _apply_ready(case: Case, ready: list[TaskInfo]) -> None:
+    task = ready[0] if ready else None
+    case.current_step = task.spec if task else ""
+    case.current_step_title = task.title if task else ""
+    case.current_role = task.role if task else ""
+    if task is not None:
+        status = STATUS_BY_ROLE.get(task.role, Case.Status.IN_REVIEW)
+        if task.spec.startswith("special"):
+            status = Case.Status.SPECIAL
+        case.status = status
+
+
+def _lock(case: Case) -> Case:
+    return (
+        Case.objects.select_for_update()
+        .select_related("item", "department", "department__region", "process", "enterprise")
+        .get(pk=case.pk)
+    )
+
+
+def _check_turn(actor: Any, case: Case, expected_step: str | None, expected_version: int | None) -> None:  # noqa: ANN401
+    if not case.is_open:
+        raise Conflict(f"办件已{case.get_status_display()}，不能再办理。", code="case_closed")
+    if expected_step and case.current_step != expected_step:
+        raise Conflict("该环节已由他人处理，请刷新后查看最新状态。", code="step_taken")
+    if expected_version is not None and case.version != expected_version:
+        raise Conflict("办件已被他人更新，请刷新后再操作。", code="stale")
+    if case.current_role == "applicant":
+        raise Conflict("办件正等待申请人补正。", code="awaiting_applicant")
+    check_staff_role(actor, case, case.current_role)
+    if case.assignee_id and case.assignee_id != actor.pk:
+        raise Conflict(f"该办件已由 {_label(case.assignee)} 认领。", code="claimed_by_other")
+
+
+def _advance(case: Case, actor: Any, decision: str | None, data: dict | None = None) -> str | None:  # noqa: ANN401
+    process = get_process(case.process.bpmn)
+    try:
+        result = process.complete(case.workflow_state, case.current_step, decision, data)
+    except ProcessError as exc:
+        raise InvalidInput(str(exc), code="illegal_step") from exc
+    case.workflow_state = result.state
+    case.version += 1
+    case.assignee = None
+    case.claimed_at = None
+    if result.end is not None:
+        case.status = STATUS_BY_END[result.end]
+        case.current_step = case.current_step_title = case.current_role = ""
+        case.concluded_at = timezone.now()
+        case.result = case.result or RESULT_BY_END.get(result.end, Case.Result.ISSUED)
+    else:
+        _apply_ready(case, result.ready)
+    return result.end
+
+
+@transaction.atomic
+def claim_case(*, actor: Any, case: Case, expected_version: int | None = None) -> Case:  # noqa: ANN401
+    """Take a task from the queue; when two claim at once exactly one wins."""
+    locked = _lock(case)
+    if not locked.is_open or locked.current_role == "applicant":
+        raise Conflict("该办件当前没有可认领的环节。", code="nothing_to_claim")
+    check_staff_role(actor, locked, locked.current_role)
+    if expected_version is not None and locked.version != expected_version:
+        raise Conflict("办件已被他人更新，请刷新后再操作。", code="stale")
+    won = Case.objects.filter(pk=locked.pk, assignee__isnull=True, version=locked.version).update(
+        assignee=actor, claimed_at=timezone.now(), version=locked.version + 1
+    )
+    if not won:
+        holder = Case.objects.select_related("assignee").get(pk=locked.pk).assignee
+        if holder is not None and holder.pk == actor.pk:
+            return Case.objects.get(pk=locked.pk)
+        raise Conflict(f"该办件已由 {_label(holder)} 认领。", code="claimed_by_other")
+    locked.refresh_from_db()
+    _log(
+        locked, actor, "claim", f"认领：{locked.current_step_title}", from_status=locked.status, public=False
+    )
+    return locked
+
+
+@transaction.atomic
+def release_case(*, actor: Any, case: Case) -> Case:  # noqa: ANN401
+    locked = _lock(case)
+    check_staff_role(actor, locked, locked.current_role or StaffRole.INTAKE)
+    if locked.assignee_id != actor.pk:
+        raise Conflict("只能释放自己认领的办件。", code="not_yours")
+    locked.assignee, locked.claimed_at = None, None
+    locked.version += 1
+    locked.save(update_fields=["assignee", "claimed_at", "version"])
+    _log(locked, actor, "release", "释放认领", from_status=locked.status, public=False)
+    return locked
+
+
+def _require_opinion(opinion: str, what: str) -> str:
+    opinion = (opinion or "").strip()
+    if not opinion:
+        raise InvalidInput(f"请填写{what}。", field="opinion")
+    return opinion
+
+
+@transaction.atomic
+def accept_case(
+    *,
+    actor: Any,
+    case: Case,
+    opinion: str = "",
+    expected_step: str | None = None,  # noqa: ANN401
+    expected_version: int | None = None,
+) -> Case:
+    """受理 (or, for an instant item, accept and conclude at once)."""
+    locked = _lock(case)
+    _check_turn(actor, locked, expected_step, expected_version)
+    if locked.current_step not in {"intake", "handle"} and locked.current_role != "intake":
+        raise InvalidInput("当前环节不是受理。", code="illegal_step")
+    before = locked.status
+    outcome = "grant" if "grant" in _outcomes(locked) else "accept"
+    end = _advance(locked, actor, outcome)
+    locked.accepted_at = timezone.now()
+    if end is None:
+        clock.set_decision_deadlines(locked, timezone.localdate())
+    locked.save()
+    _log(
+        locked, actor, "accept", "受理" if end is None else "受理并办结", from_status=before, opinion=opinion
+    )
+    _emit(locked, "accepted" if end is None else "concluded", actor)
+    return locked
+
+
+def _outcomes(case: Case) -> tuple[str, ...]:
+    shape = get_process(case.process.bpmn).shape
+    task = shape.tasks.get(case.current_step)
+    return task.outcomes if task else ()
+
+
+@transaction.atomic
+def refuse_case(
+    *,
+    actor: Any,
+    case: Case,
+    reason: str,
+    expected_step: str | None = None,  # noqa: ANN401
+    expected_version: int | None = None,
+) -> Case:
+    """不予受理, with the reason written into the decision letter."""
+    reason = _require_opinion(reason, "不予受理的理由")
+    locked = _lock(case)
+    _check_turn(actor, locked, expected_step, expected_version)
+    if "refuse" not in _outcomes(locked):
+        raise InvalidInput("当前环节不能作出不予受理决定。", code="illegal_step")
+    before = locked.status
+    _advance(locked, actor, "refuse")
+    locked.decision_reason = reason
+    locked.save()
+    _log(locked, actor, "refuse", "不予受理", from_status=before, opinion=reason)
+    _emit(locked, "refused", actor)
+    return locked
+
+
+@transaction.atomic
+def request_correction(
+    *,
+    actor: Any,
+    case: Case,
+    notice: str,
+    fields: list[str] | None = None,  # noqa: ANN401
+    materials: list[MaterialRequirement] | None = None,
+    expected_step: str | None = None,
+    expected_version: int | None = None,
+) -> CorrectionRequest:
+    """补正 (一次性告知): everything missing in one notice; the clock stops until answered."""
+    notice = _require_opinion(notice, "补正告知内容")
+    fields, materials = list(fields or []), list(materials or [])
+    if not fields and not materials:
+        raise InvalidInput("请至少选择一项需要补正的内容或材料。", field="fields")
+    locked = _lock(case)
+    _check_turn(actor, locked, expected_step, expected_version)
+    if "correct" not in _outcomes(locked):
+        raise InvalidInput("当前环节不能要求补正。", code="illegal_step")
+    known = set((locked.form.schema.get("properties") or {}).keys()) if locked.form else set()
+    unknown = [f for f in fields if f not in known]
+    if unknown:
+        raise InvalidInput(f"表单中没有这些字段：{'、'.join(unknown)}。", field="fields")
+    if any(m.item_id != locked.item_id for m in materials):
+        raise InvalidInput("所选材料不属于该事项。", field="materials")
+    before = locked.status
+    _advance(locked, actor, "correct")
+    clock.pause(locked, "correction")
+    locked.save()
+    correction = CorrectionRequest.objects.create(
+        case=locked, requested_by=actor, fields=fields, notice=notice
+    )
+    correction.materials.set(materials)
+    _log(locked, actor, "request_correction", "一次性告知补正", from_status=before, opinion=notice)
+    _emit(locked, "correction_requested", actor)
+    return correction
+
+
+def open_correction(case: Case) -> CorrectionRequest | None:
+    return case.corrections.filter(answered_at__isnull=True).prefetch_related("materials").first()
+
+
+@transaction.atomic
+def answer_correction(
+    *,
+    user: Any,
+    case: Case,
+    data: dict | None = None,  # noqa: ANN401
+    files: dict[int, Any] | None = None,
+) -> Case:
+    """The applicant fixes only what the notice listed; the clock resumes."""
+    locked = _lock(case)
+    if not is_applicant_side(user, locked):
+        raise NotFound()
+    if locked.status != Case.Status.CORRECTION:
+        raise Conflict("该办件当前不需要补正。", code="no_correction")
+    correction = open_correction(locked)
+    data, files = dict(data or {}), dict(files or {})
+    not_listed = [k for k in data if k not in correction.fields]
+    if not_listed:
+        raise InvalidInput("只能修改补正告知中列出的内容。", field=not_listed[0], code="not_in_notice")
+    allowed_materials = {m.pk: m for m in correction.materials.all()}
+    if any(pk not in allowed_materials for pk in files):
+        raise InvalidInput("只能补交补正告知中列出的材料。", field="materials", code="not_in_notice")
+    missing = [m.name for pk, m in allowed_materials.items() if pk not in files]
+    if missing:
+        raise InvalidInput("请补交：" + "、".join(missing), field="materials", code="materials_missing")
+    merged = {**locked.data, **data}
+    merged = clean_data(locked.form.schema, locked.form.layout, merged)
+    errors = validate_data(locked.form.schema, locked.form.layout, merged)
+    if errors:
+        raise FormInvalid(errors.fields)
+    for pk, upload in files.items():
+        _store_attachment(user, locked.application, allowed_materials[pk], upload)
+    locked.data = merged
+    locked.application.data = merged
+    locked.application.save(update_fields=["data", "updated_at"])
+    before = locked.status
+    _advance(locked, user, None, {"corrected": True})
+    clock.resume(locked)
+    locked.save()
+    correction.answered_at = timezone.now()
+    correction.save(update_fields=["answered_at"])
+    _log(locked, user, "correct", "申请人已补正", from_status=before)
+    _emit(locked, "corrected", user)
+    return locked
+
+
+@transaction.atomic
+def review_case(
+    *,
+    actor: Any,
+    case: Case,
+    opinion: str,
+    expected_step: str | None = None,  # noqa: ANN401
+    expected_version: int | None = None,
+) -> Case:
+    opinion = _require_opinion(opinion, "审查意见")
+    return _simple_step(actor, case, "pass", "reviewed", "审查通过", opinion, expected_step, expected_version)
+
+
+@transaction.atomic
+def start_special_procedure(
+    *,
+    actor: Any,
+    case: Case,
+    kind: str,
+    notice: str,  # noqa: ANN401
+    expected_step: str | None = None,
+    expected_version: int | None = None,
+) -> Case:
+    """特别程序 (听证、检验、检测、专家评审…): written notice; the clock is suspended."""
+    notice = _require_opinion(notice, "特别程序告知内容")
+    kind = _require_opinion(kind, "特别程序种类")
+    locked = _simple_step(
+        actor,
+        case,
+        "special",
+        "special_started",
+        f"进入特别程序：{kind}",
+        notice,
+        expected_step,
+        expected_version,
+        save=False,
+    )
+    clock.pause(locked, "special")
+    locked.save()
+    return locked
+
+
+@transaction.atomic
+def end_special_procedure(
+    *, actor: Any, case: Case, outcome: str, expected_version: int | None = None
+) -> Case:  # noqa: ANN401
+    outcome = _require_opinion(outcome, "特别程序结果")
+    locked = _lock(case)
+    if locked.status != Case.Status.SPECIAL:
+        raise Conflict("办件不在特别程序中。", code="not_special")
+    _check_turn(actor, locked, None, expected_version)
+    before = locked.status
+    _advance(locked, actor, None)
+    clock.resume(locked)
+    locked.save()
+    _log(locked, actor, "special_end", "特别程序结束", from_status=before, opinion=outcome)
+    _emit(locked, "special_ended", actor)
+    return locked
+
+
+@transaction.atomic
+def forward_case(
+    *,
+    actor: Any,
+    case: Case,
+    reason: str,
+    expected_step: str | None = None,  # noqa: ANN401
+    expected_version: int | None = None,
+) -> Case:
+    """转报: the decision belongs to the upper level."""
+    reason = _require_opinion(reason, "转报理由")
+    locked = _simple_step(
+        actor,
+        case,
+        "forward",
+        "forwarded",
+        "转报上级机关",
+        reason,
+        expected_step,
+        expected_version,
+        save=False,
+    )
+    locked.decision_reason = reason
+    locked.save()
+    return locked
+
+
+@transaction.atomic
+def decide_case(
+    *,
+    actor: Any,
+    case: Case,
+    grant: bool,
+    reason: str,
+    expected_step: str | None = None,  # noqa: ANN401
+    expected_version: int | None = None,
+) -> Case:
+    """决定: 准予 or 不予许可, always with reasons."""
+    reason = _require_opinion(reason, "决定理由")
+    title = "准予许可" if grant else "不予许可"
+    locked = _simple_step(
+        actor,
+        case,
+        "grant" if grant else "deny",
+        "decided",
+        title,
+        reason,
+        expected_step,
+        expected_version,
+        save=False,
+    )
+    locked.decision_reason = reason
+    locked.save()
+    return locked
+
+
+@transaction.atomic
+def conclude_case(
+    *,
+    actor: Any,
+    case: Case,
+    result: str,
+    opinion: str = "",
+    expected_step: str | None = None,  # noqa: ANN401
+    expected_version: int | None = None,
+) -> Case:
+    """办结 with a result code of DESIGN §4 (出证 issues the licence in a later step)."""
+    if result not in Case.Result.values:
+        raise InvalidInput("办结结果代码无效。", field="result")
+    locked = _lock(case)
+    _check_turn(actor, locked, expected_step, expected_version)
+    if locked.status != Case.Status.PENDING_ISSUE:
+        raise InvalidInput("当前环节不能办结。", code="illegal_step")
+    before = locked.status
+    locked.result = result
+    _advance(locked, actor, None)
+    locked.save()
+    _log(
+        locked, actor, "conclude", f"办结（{Case.Result(result).label}）", from_status=before, opinion=opinion
+    )
+    _emit(locked, "concluded", actor)
+    return locked
+
+
+def _simple_step(
+    actor: Any,
+    case: Case,
+    decision: str,
+    event: str,
+    title: str,
+    opinion: str,  # noqa: ANN401
+    expected_step: str | None,
+    expected_version: int | None,
+    save: bool = True,
+) -> Case:
+    locked = _lock(case)
+    _check_turn(actor, locked, expected_step, expected_version)
+    if decision not in _outcomes(locked):
+        raise InvalidInput("当前环节不能执行该操作。", code="illegal_step")
+    before = locked.status
+    _advance(locked, actor, decision)
+    if save:
+        locked.save()
+    _log(locked, actor, event, title, from_status=before, opinion=opinion)
+    _emit(locked, event, actor)
+    return locked
+
+
+WITHDRAWABLE = {Case.Status.PENDING_INTAKE, Case.Status.CORRECTION, Case.Status.IN_REVIEW}
+
+
+@transaction.atomic
+def withdraw_case(*, user: Any, case: Case, reason: str = "") -> Case:  # noqa: ANN401
+    """撤回: allowed until the review is finished; afterwards the decision must be made."""
+    locked = _lock(case)
+    if not is_applicant_side(user, locked):
+        raise NotFound()
+    if locked.status not in WITHDRAWABLE:
+        raise Conflict(f"办件{locked.get_status_display()}，已不能撤回。", code="not_withdrawable")
+    if locked.enterprise_id and locked.enterprise.legal_rep_id != user.pk:
+        check_agent_scope(user, locked.enterprise, locked.item)
+    before = locked.status
+    locked.status = Case.Status.WITHDRAWN
+    locked.result = Case.Result.VOIDED
+    locked.current_step = locked.current_step_title = locked.current_role = ""
+    locked.assignee = None
+    locked.concluded_at = timezone.now()
+    locked.paused_since = None
+    locked.version += 1
+    locked.save()
+    _log(locked, user, "withdraw", "申请人撤回", from_status=before, opinion=(reason or "").strip())
+    _emit(locked, "withdrawn", user)
+    return locked
