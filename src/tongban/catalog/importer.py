@@ -45,9 +45,9 @@ from .services import (
     _check_can_manage,
     actor_label,
     compare,
+    indexing,
     normalize_children,
     prepare,
-    reindex,
     snapshot,
     write_children,
 )
@@ -579,7 +579,7 @@ def import_catalog(
     rows = list(read_rows(path))
     report = ImportReport()
     label = actor_label(actor)
-    with transaction.atomic():
+    with indexing(report.item_ids), transaction.atomic():
         ctx = _Context(region or None)
         existing = _existing_items([(v.get("item_code") or "").strip() for _, v in rows])
         seen: set[str] = set()
@@ -615,7 +615,6 @@ def import_catalog(
                 report.errors.append(RowError(number, exc.field or "", exc.message, exc.code))
         report.departments_created = ctx.departments_created
         _write(creates, updates, label, report)
-    reindex(report.item_ids)
     return report
 
 
@@ -673,7 +672,7 @@ def _write(
     ItemChange.objects.bulk_create(history, batch_size=500)
     report.created = len(creates)
     report.updated = len(updates)
-    report.item_ids = [p.item.pk for p in creates] + [p.item.pk for p, _, _ in updates]
+    report.item_ids.extend([p.item.pk for p in creates] + [p.item.pk for p, _, _ in updates])
 
 
 def _bulk_children(creates: list[Prepared]) -> None:

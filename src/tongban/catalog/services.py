@@ -7,7 +7,8 @@ transaction; each change bumps the version and appends an ``ItemChange`` with th
 """
 
 import importlib.util
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -121,15 +122,37 @@ def invalid_from(exc: ValidationError, prefix: str = "") -> InvalidInput:
     return error
 
 
-def reindex(ids: Iterable[int]) -> None:
-    """Ask the search module, when installed, to refresh the index rows of these items."""
-    ids = sorted(set(ids))
-    if not ids or importlib.util.find_spec("tongban.catalog.search") is None:
-        return
+def _search_module():  # noqa: ANN202
+    if importlib.util.find_spec("tongban.catalog.search") is None:
+        return None
     from tongban.catalog import search
 
-    if hasattr(search, "index_items"):
+    return search
+
+
+def reindex(ids: Iterable[int]) -> None:
+    """Ask the search module, when installed, to refresh the index rows of these items now."""
+    ids = sorted(set(ids))
+    search = _search_module()
+    if ids and search is not None and hasattr(search, "index_items"):
         search.index_items(ids)
+
+
+@contextmanager
+def indexing(ids: list[int]) -> Iterator[None]:
+    """Index the items written in the block once, when it ends without error.
+
+    If the search module indexes on save and offers ``bulk_indexing()``, that batch collects the
+    saved items; otherwise the ids the block appended to ``ids`` are indexed here.
+    """
+    search = _search_module()
+    bulk = getattr(search, "bulk_indexing", None) if search is not None else None
+    if bulk is not None:
+        with bulk():
+            yield
+        return
+    yield
+    reindex(ids)
 
 
 def _json_value(value: Any) -> Any:  # noqa: ANN401
@@ -287,13 +310,15 @@ def create_item(*, actor: Any, data: dict[str, Any]) -> ServiceItem:  # noqa: AN
     """Create a draft item with its elements; version 1 and a ``create`` history entry."""
     data = _normalized_input(data)
     _check_can_manage(actor, data.get("department"))
-    with transaction.atomic():
+    written: list[int] = []
+    with indexing(written), transaction.atomic():
         if not (data.get("code") or "").strip():
             raise InvalidInput("“实施编码”不能为空。", field="code")
         _check_code_free(data["code"])
         prepared = prepare(ServiceItem(status=ServiceItem.Status.DRAFT, version=1), data)
         item = prepared.item
         item.save()
+        written.append(item.pk)
         write_children(prepared)
         ItemChange.objects.create(
             item=item,
@@ -302,7 +327,6 @@ def create_item(*, actor: Any, data: dict[str, Any]) -> ServiceItem:  # noqa: AN
             to_status=item.status,
             version=item.version,
         )
-    reindex([item.pk])
     return item
 
 
@@ -315,7 +339,8 @@ def update_item(*, actor: Any, item: ServiceItem, data: dict[str, Any]) -> Servi
     _check_can_manage(actor, item.department)
     if "department" in data and data["department"] != item.department:
         _check_can_manage(actor, data["department"])
-    with transaction.atomic():
+    written: list[int] = []
+    with indexing(written), transaction.atomic():
         item = ServiceItem.objects.select_for_update().select_related("department", "region").get(pk=item.pk)
         before = snapshot(item)
         diff = compare(before, data)
@@ -326,6 +351,7 @@ def update_item(*, actor: Any, item: ServiceItem, data: dict[str, Any]) -> Servi
         prepared = prepare(item, {k: v for k, v in data.items() if k in diff})
         item.version += 1
         item.save()
+        written.append(item.pk)
         write_children(prepared)
         ItemChange.objects.create(
             item=item,
@@ -336,7 +362,6 @@ def update_item(*, actor: Any, item: ServiceItem, data: dict[str, Any]) -> Servi
             changes=diff,
             version=item.version,
         )
-    reindex([item.pk])
     return item
 
 
@@ -353,7 +378,8 @@ _TRANSITIONS = {
 def _transition(actor: Any, item: ServiceItem, action: str, changes: dict | None = None) -> ServiceItem:  # noqa: ANN401
     _check_can_manage(actor, item.department)
     allowed, target = _TRANSITIONS[action]
-    with transaction.atomic():
+    written: list[int] = []
+    with indexing(written), transaction.atomic():
         item = ServiceItem.objects.select_for_update().select_related("department", "region").get(pk=item.pk)
         if item.status not in allowed:
             raise InvalidInput(
@@ -369,6 +395,7 @@ def _transition(actor: Any, item: ServiceItem, action: str, changes: dict | None
             item.save()
         except ValidationError as exc:
             raise invalid_from(exc) from exc
+        written.append(item.pk)
         ItemChange.objects.create(
             item=item,
             actor=actor_label(actor),
@@ -378,7 +405,6 @@ def _transition(actor: Any, item: ServiceItem, action: str, changes: dict | None
             changes=changes or {},
             version=item.version,
         )
-    reindex([item.pk])
     return item
 
 
