@@ -212,11 +212,13 @@ def server_error(request: HttpRequest, exc: Exception) -> HttpResponse:
 def _register_routers() -> None:
     from tongban.catalog.api import router as catalog_router
     from tongban.departments.api import router as departments_router
+    from tongban.identity.oidc.api import router as account_router
     from tongban.regions.api import router as regions_router
 
     api.add_router("/", regions_router)
     api.add_router("/", departments_router)
     api.add_router("/", catalog_router)
+    api.add_router("/", account_router)
 
 
 _register_routers()
