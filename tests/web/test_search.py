@@ -37,7 +37,7 @@ def test_search_filters(client, catalogue):
     assert set(names(search(client, q="食品"))) == {"食品经营许可", "食品生产许可"}
     assert names(search(client, q="食品", region="511602")) == ["食品经营许可"]
     assert names(search(client, q="食品", department=str(catalogue.other_department.pk))) == ["食品生产许可"]
-    assert names(search(client, q="许可", theme="zhunying-zhunban")) == ["食品经营许可"]
+    assert names(search(client, q="许可", theme="zhunyingzhunban")) == ["食品经营许可"]
     assert names(search(client, q="身份证", audience="enterprise")) == []
     assert names(search(client, q="身份证", audience="person")) == ["居民身份证补领"]
     assert names(search(client, q="身份证", type="01")) == []
