@@ -142,3 +142,16 @@ def test_suggest_bad_parameters_are_422(api, indexed, params):
 
 def test_suggest_unknown_region_is_404(api, indexed):
     assert api.get("/search/suggest", q="食品", region="52").status_code == 404
+
+
+@pytest.mark.parametrize(
+    ("q", "expected"),
+    [
+        ("开饭店要办什么证", "食品经营许可"),
+        ("身份证丢了", "居民身份证补领"),
+        ("shenfenzheng", "居民身份证补领"),
+    ],
+)
+def test_search_in_everyday_words_through_the_api(api, indexed, q, expected):
+    items = api.get("/search", q=q).data["items"]
+    assert expected in [i["name"] for i in items[:3]]
