@@ -2,8 +2,10 @@
 
 ``STEPS`` is the ordered list of loaders the command runs. Another app adds its own demo
 data by appending a step here (before "search", which indexes whatever the others loaded):
-a name and the dotted path of a callable taking ``scale`` ("city" or "province") and
-``min_items`` and returning a one-line summary. Every step must be idempotent.
+a name and the dotted path of a callable taking keyword arguments ``scale`` ("city" or
+"province"), ``min_items``, ``province`` and ``out`` (a progress printer or None; accept
+``**_`` for any added later) and
+returning a one-line summary. Every step must be idempotent.
 """
 
 import time
@@ -25,6 +27,7 @@ def run_steps(
     *,
     scale: str = "city",
     min_items: int = 60_000,
+    province: str = "51",
     only: list[str] | None = None,
     skip: list[str] | None = None,
     out: Callable[[str], None] | None = None,
@@ -37,7 +40,7 @@ def run_steps(
         module_path, _, attr = path.rpartition(".")
         func = getattr(import_module(module_path), attr)
         started = time.perf_counter()
-        summary = func(scale=scale, min_items=min_items)
+        summary = func(scale=scale, min_items=min_items, province=province, out=out)
         timings[name] = time.perf_counter() - started
         if out:
             out(f"[{name}] {summary}（{timings[name]:.1f} 秒）")

@@ -21,6 +21,7 @@ from pathlib import Path
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from tongban.catalog.models import (
     FAQ,
@@ -33,6 +34,7 @@ from tongban.catalog.models import (
     ServiceItem,
     Theme,
 )
+from tongban.core.errors import InvalidInput
 from tongban.departments.models import Department
 from tongban.regions.models import Region
 
@@ -622,9 +624,14 @@ def build_item(
         {"order": i, "question": q, "answer": a}
         for i, (q, a) in enumerate(_faqs(template, item, guide, rng), start=1)
     ]
-    theme_names = template.themes or (
-        (domain.person_themes[:2] if audience != "enterprise" else ())
-        + (domain.enterprise_themes[:2] if audience != "person" else ())
+    theme_names = (
+        template.themes
+        or (
+            (domain.person_themes[:2] if audience != "enterprise" else ())
+            + (domain.enterprise_themes[:2] if audience != "person" else ())
+        )
+        or (domain.person_themes + domain.enterprise_themes)[:2]
+        or ("证件办理" if audience == "person" else "准营准办",)
     )
     theme_ids = []
     for theme_name in theme_names:
@@ -847,8 +854,11 @@ def load_province_scale(
         .select_related("parent")
         .order_by("code")
     )
-    fixed = len(_popular_templates()) + len(CORE_CATALOGUE_NAMES)
-    extent = max(0, math.ceil(min_items / max(1, len(counties))) - fixed + 1)
+    if len(province) != 2 or not counties:
+        raise InvalidInput(_("省级行政区划“%(code)s”下没有区县。") % {"code": province}, field="province")
+    catalogue = read_catalogue()
+    fixed = len(county_plan("", catalogue, 0))  # what every county has before catalogue items
+    extent = max(0, math.ceil(min_items / len(counties)) - fixed)
     generated = time.perf_counter()
     with transaction.atomic():
         loader = Loader(province)

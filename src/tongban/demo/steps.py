@@ -1,21 +1,25 @@
 """The demo steps of the catalogue side: regions, the catalogue itself and the search index."""
 
+from collections.abc import Callable
+
 from .catalog import ensure_regions, load_city_demo, load_province_scale
 
 
-def regions(*, scale: str, min_items: int) -> str:
+def regions(**_: object) -> str:
     created = ensure_regions()
     return f"已载入行政区划 {created} 条" if created else "行政区划已存在"
 
 
-def catalog(*, scale: str, min_items: int) -> str:
+def catalog(
+    *, scale: str, min_items: int, province: str, out: Callable[[str], None] | None = None, **_: object
+) -> str:
     if scale == "province":
-        report = load_province_scale(min_items=min_items)
+        report = load_province_scale(min_items=min_items, province=province, progress=out)
         return f"{report}（其中广安市 {report.timings['city']:.1f} 秒，全省 {report.timings['province']:.1f} 秒）"
     return str(load_city_demo())
 
 
-def search(*, scale: str, min_items: int) -> str:
+def search(**_: object) -> str:
     """Rebuild the search index when the search module provides one."""
     try:
         from tongban.catalog import search as search_module
