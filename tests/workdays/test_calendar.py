@@ -94,3 +94,18 @@ def test_publish_year_refusals(django_user_model):
 def test_override_beats_library():
     DayOverride.objects.create(date=D(2026, 11, 23), kind=DayOverride.Kind.HOLIDAY, name="测试")
     assert calendar.is_workday(D(2026, 11, 23)) is False
+
+
+@pytest.mark.parametrize(
+    ("end", "days", "expected"),
+    [
+        (D(2026, 11, 24), 2, D(2026, 11, 20)),  # Tue, 2 left from the Friday before
+        (D(2026, 11, 27), 2, D(2026, 11, 25)),  # Fri, 2 left from Wednesday
+        (D(2026, 10, 12), 2, D(2026, 10, 9)),  # across the adjusted Saturday 10-10
+    ],
+)
+def test_subtract_workdays_is_the_start_of_the_warning_span(end, days, expected):
+    start = calendar.subtract_workdays(end, days)
+    assert start == expected
+    assert calendar.workdays_between(start, end) == days
+    assert calendar.workdays_between(start - dt.timedelta(days=1), end) > days

@@ -62,24 +62,36 @@ def resume(case: Case) -> None:
 
 
 def current_due(case: Case) -> dt.date | None:
-    if case.status == Case.Status.PENDING_INTAKE or case.accepted_at is None:
+    if case.accepted_at is None:
         return case.intake_due
     return case.promised_due
 
 
-def deadline_colour(case: Case, on: dt.date | None = None, cal: calendar.WorkCalendar | None = None) -> str:
-    """green; yellow at <= 2 working days or <= 20 % of the limit left; red when overdue."""
-    due = current_due(case)
-    if due is None or not case.is_open:
+def warning_span(case: Case) -> int:
+    """Working days before the deadline at which a case turns yellow: 2, or 20 % of the limit."""
+    total = case.limit_days if case.accepted_at else INTAKE_WORKDAYS
+    return max(2, int(0.2 * total))
+
+
+def refresh_due(case: Case) -> None:
+    """Keep ``due_date``/``warn_date`` in step with the deadlines and the clock."""
+    due = current_due(case) if case.is_open and case.paused_since is None else None
+    case.due_date = due
+    case.warn_date = calendar.subtract_workdays(due, warning_span(case)) if due else None
+
+
+def deadline_colour(case: Case, on: dt.date | None = None) -> str:
+    """green; yellow at <= 2 working days or <= 20 % of the limit left; red when overdue;
+    "paused" while the clock stops, "none" for closed cases."""
+    if not case.is_open:
+        return "none"
+    if case.paused_since is not None:
+        return "paused"
+    if case.due_date is None:
         return "none"
     on = on or today()
-    if cal is None:
-        left = calendar.workdays_between(on, due)
-    else:
-        left = cal.workdays_between(on, due)
-    if on > due:
+    if on > case.due_date:
         return "red"
-    total = case.limit_days if case.accepted_at else INTAKE_WORKDAYS
-    if left <= 2 or (total and left <= 0.2 * total):
+    if case.warn_date is not None and on >= case.warn_date:
         return "yellow"
     return "green"

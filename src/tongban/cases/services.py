@@ -324,6 +324,7 @@ def submit_application(*, user: Any, application: Application, idempotency_key: 
     )
     _apply_ready(case, ready)
     clock.set_intake_deadline(case, timezone.localdate(now))
+    clock.refresh_due(case)
     try:
         with transaction.atomic():
             case.save()
@@ -368,6 +369,11 @@ def _apply_ready(case: Case, ready: list[TaskInfo]) -> None:
         if task.spec.startswith("special"):
             status = Case.Status.SPECIAL
         case.status = status
+
+
+def _save(case: Case) -> None:
+    clock.refresh_due(case)
+    case.save()
 
 
 def _lock(case: Case) -> Case:
@@ -476,7 +482,7 @@ def accept_case(
     locked.accepted_at = timezone.now()
     if end is None:
         clock.set_decision_deadlines(locked, timezone.localdate())
-    locked.save()
+    _save(locked)
     _log(
         locked, actor, "accept", "受理" if end is None else "受理并办结", from_status=before, opinion=opinion
     )
@@ -508,7 +514,7 @@ def refuse_case(
     before = locked.status
     _advance(locked, actor, "refuse")
     locked.decision_reason = reason
-    locked.save()
+    _save(locked)
     _log(locked, actor, "refuse", "不予受理", from_status=before, opinion=reason)
     _emit(locked, "refused", actor)
     return locked
@@ -543,7 +549,7 @@ def request_correction(
     before = locked.status
     _advance(locked, actor, "correct")
     clock.pause(locked, "correction")
-    locked.save()
+    _save(locked)
     correction = CorrectionRequest.objects.create(
         case=locked, requested_by=actor, fields=fields, notice=notice
     )
@@ -595,7 +601,7 @@ def answer_correction(
     before = locked.status
     _advance(locked, user, None, {"corrected": True})
     clock.resume(locked)
-    locked.save()
+    _save(locked)
     correction.answered_at = timezone.now()
     correction.save(update_fields=["answered_at"])
     _log(locked, user, "correct", "申请人已补正", from_status=before)
@@ -641,7 +647,7 @@ def start_special_procedure(
         save=False,
     )
     clock.pause(locked, "special")
-    locked.save()
+    _save(locked)
     return locked
 
 
@@ -657,7 +663,7 @@ def end_special_procedure(
     before = locked.status
     _advance(locked, actor, None)
     clock.resume(locked)
-    locked.save()
+    _save(locked)
     _log(locked, actor, "special_end", "特别程序结束", from_status=before, opinion=outcome)
     _emit(locked, "special_ended", actor)
     return locked
@@ -686,7 +692,7 @@ def forward_case(
         save=False,
     )
     locked.decision_reason = reason
-    locked.save()
+    _save(locked)
     return locked
 
 
@@ -715,7 +721,7 @@ def decide_case(
         save=False,
     )
     locked.decision_reason = reason
-    locked.save()
+    _save(locked)
     return locked
 
 
@@ -739,7 +745,7 @@ def conclude_case(
     before = locked.status
     locked.result = result
     _advance(locked, actor, None)
-    locked.save()
+    _save(locked)
     _log(
         locked, actor, "conclude", f"办结（{Case.Result(result).label}）", from_status=before, opinion=opinion
     )
@@ -765,7 +771,7 @@ def _simple_step(
     before = locked.status
     _advance(locked, actor, decision)
     if save:
-        locked.save()
+        _save(locked)
     _log(locked, actor, event, title, from_status=before, opinion=opinion)
     _emit(locked, event, actor)
     return locked
@@ -792,7 +798,7 @@ def withdraw_case(*, user: Any, case: Case, reason: str = "") -> Case:  # noqa: 
     locked.concluded_at = timezone.now()
     locked.paused_since = None
     locked.version += 1
-    locked.save()
+    _save(locked)
     _log(locked, user, "withdraw", "申请人撤回", from_status=before, opinion=(reason or "").strip())
     _emit(locked, "withdrawn", user)
     return locked

@@ -92,6 +92,22 @@ def add_workdays(start: dt.date, days: int) -> Deadline:
     return Deadline(current, estimated)
 
 
+def subtract_workdays(end: dt.date, days: int) -> dt.date:
+    """The earliest date ``d`` with ``workdays_between(d, end) <= days``.
+
+    That is the (days + 1)-th working day counted back from ``end`` (inclusive): from it,
+    exactly ``days`` working days remain.
+    """
+    cal = WorkCalendar(end - dt.timedelta(days=days * 2 + 40), end)
+    current, counted = end, 0
+    while True:
+        if cal.is_workday(current):
+            counted += 1
+            if counted == days + 1:
+                return current
+        current -= dt.timedelta(days=1)
+
+
 def workdays_between(start: dt.date, end: dt.date) -> int:
     """Working days after ``start`` up to and including ``end`` (negative if end < start)."""
     if end < start:
