@@ -738,6 +738,15 @@ def export_queryset(region: Region | None = None) -> Any:  # noqa: ANN401
     return qs.order_by("code")
 
 
+def _text_cell(sheet: Any, value: str) -> Any:  # noqa: ANN401
+    """Every exported value is text: a name starting with "=" must not become a formula."""
+    from openpyxl.cell import WriteOnlyCell
+
+    cell = WriteOnlyCell(sheet, value=value)
+    cell.data_type = "s"
+    return cell
+
+
 def export_catalog(path: str | Path, *, region: str | Region | None = None) -> int:
     """Write every item (of a region, if given) in layout B; ``.xlsx`` gives a workbook, else CSV."""
     if isinstance(region, str) and region.strip():
@@ -751,7 +760,7 @@ def export_catalog(path: str | Path, *, region: str | Region | None = None) -> i
         sheet = workbook.create_sheet("items")
         sheet.append(list(LAYOUT_B))
         for item in export_queryset(region or None).iterator(chunk_size=500):
-            sheet.append(_export_values(item))
+            sheet.append([_text_cell(sheet, value) for value in _export_values(item)])
             count += 1
         workbook.save(path)
         return count
