@@ -212,6 +212,7 @@ def server_error(request: HttpRequest, exc: Exception) -> HttpResponse:
 def _register_routers() -> None:
     from tongban.catalog.api import router as catalog_router
     from tongban.departments.api import router as departments_router
+    from tongban.identity.api import router as identity_router
     from tongban.identity.oidc.api import router as account_router
     from tongban.regions.api import router as regions_router
 
@@ -219,6 +220,7 @@ def _register_routers() -> None:
     api.add_router("/", departments_router)
     api.add_router("/", catalog_router)
     api.add_router("/", account_router)
+    api.add_router("/", identity_router)
 
 
 _register_routers()

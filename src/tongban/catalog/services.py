@@ -100,6 +100,10 @@ def _check_can_manage(actor: Any, department: Department | None) -> None:  # noq
         raise PermissionDenied()
     if actor.is_superuser or actor.has_perm("catalog.change_serviceitem"):
         return
+    # 事项管理 staff: an object permission on their own department only (answered by identity's
+    # StaffRoleBackend from the staff roles, so the catalogue need not import identity).
+    if department is not None and actor.has_perm("catalog.change_serviceitem", department):
+        return
     raise PermissionDenied("您没有维护该实施主体事项的权限。")
 
 

@@ -106,7 +106,6 @@ def send_code(mobile: str, purpose: str, *, ip: str | None) -> str:
 # --- citizens ------------------------------------------------------------------------------
 
 
-@transaction.atomic
 def register_citizen(*, mobile: str, code: str, password: str, request: HttpRequest | None = None) -> Any:  # noqa: ANN401
     """L1 account from a mobile number proven by an SMS code and a password (argon2)."""
     mobile = normalize_mobile(mobile)
@@ -127,7 +126,6 @@ def register_citizen(*, mobile: str, code: str, password: str, request: HttpRequ
     return user
 
 
-@transaction.atomic
 def verify_real_name(user: Any, *, name: str, id_number: str, request: HttpRequest | None = None) -> Any:  # noqa: ANN401
     """L1 → L2 after the population registry confirms name, ID number and that the person is alive."""
     if not getattr(user, "is_authenticated", False) or user.kind != User.Kind.CITIZEN:
@@ -164,14 +162,20 @@ def verify_real_name(user: Any, *, name: str, id_number: str, request: HttpReque
     user.id_number = record.id_number
     user.real_name_level = User.RealNameLevel.L2
     user.real_name_verified_at = timezone.now()
-    user.save(update_fields=["real_name", "id_number", "real_name_level", "real_name_verified_at"])
-    record_action(
-        user, "identity.verify_real_name", target=user, summary="实名核验通过（L2）", request=request
-    )
+    try:
+        with transaction.atomic():
+            user.save(update_fields=["real_name", "id_number", "real_name_level", "real_name_verified_at"])
+            record_action(
+                user, "identity.verify_real_name", target=user, summary="实名核验通过（L2）", request=request
+            )
+    except IntegrityError as exc:  # another account bound the number a moment ago
+        user.refresh_from_db()
+        raise RealNameRefused(
+            "该身份证号码已绑定其他账号。", code="id_number_taken", field="id_number"
+        ) from exc
     return user
 
 
-@transaction.atomic
 def verify_in_person(
     staff: Any,  # noqa: ANN401
     *,
@@ -184,7 +188,7 @@ def verify_in_person(
     permissions.require_role(staff, StaffRole.INTAKE, department)
     mobile = normalize_mobile(mobile)
     facts = parse_id_number(id_number)
-    citizen = User.objects.select_for_update().filter(mobile=mobile, kind=User.Kind.CITIZEN).first()
+    citizen = User.objects.filter(mobile=mobile, kind=User.Kind.CITIZEN).first()
     if citizen is None or citizen.id_number != facts.number:
         raise InvalidInput("手机号码与身份证号码不属于同一个已实名账号。", code="no_such_account")
     if citizen.real_name_level < User.RealNameLevel.L2:
@@ -195,19 +199,19 @@ def verify_in_person(
     citizen.real_name_level = User.RealNameLevel.L3
     citizen.in_person_verified_at = timezone.now()
     citizen.in_person_verified_by = staff
-    citizen.save(update_fields=["real_name_level", "in_person_verified_at", "in_person_verified_by"])
-    record_action(
-        staff,
-        "identity.verify_in_person",
-        target=citizen,
-        department=department,
-        summary="现场核验（L3）",
-        request=request,
-    )
+    with transaction.atomic():
+        citizen.save(update_fields=["real_name_level", "in_person_verified_at", "in_person_verified_by"])
+        record_action(
+            staff,
+            "identity.verify_in_person",
+            target=citizen,
+            department=department,
+            summary="现场核验（L3）",
+            request=request,
+        )
     return citizen
 
 
-@transaction.atomic
 def reset_password(*, mobile: str, code: str, password: str, request: HttpRequest | None = None) -> Any:  # noqa: ANN401
     """Account recovery: a code sent to the registered mobile number sets a new password."""
     mobile = normalize_mobile(mobile)
@@ -216,11 +220,13 @@ def reset_password(*, mobile: str, code: str, password: str, request: HttpReques
     if user is None:
         raise InvalidInput("验证码不正确或已失效，请重新获取。", code="invalid_code", field="code")
     _check_password(password, user)
-    user.set_password(password)
-    user.save(update_fields=["password"])
-    if request is not None:
+    with transaction.atomic():
+        user.set_password(password)
+        user.save(update_fields=["password"])
         AxesProxyHandler.reset_attempts(username=user.username)
-    record_action(user, "identity.reset_password", target=user, summary="通过短信找回密码", request=request)
+        record_action(
+            user, "identity.reset_password", target=user, summary="通过短信找回密码", request=request
+        )
     return user
 
 
@@ -364,7 +370,6 @@ def pending_enrolment_device(user: Any) -> TOTPDevice:  # noqa: ANN401
     return device or start_totp_enrolment(user)
 
 
-@transaction.atomic
 def confirm_totp_enrolment(user: Any, *, token: str, request: HttpRequest | None = None) -> TOTPDevice:  # noqa: ANN401
     """Confirm the device whose QR code the user scanned by typing its current token."""
     device = _verify_token(user, re.sub(r"\s", "", token or ""), confirmed=False)
@@ -374,10 +379,11 @@ def confirm_totp_enrolment(user: Any, *, token: str, request: HttpRequest | None
             code="bad_token",
             field="token",
         )
-    device.confirmed = True
-    device.save(update_fields=["confirmed"])
-    TOTPDevice.objects.filter(user=user, confirmed=True).exclude(pk=device.pk).delete()
-    record_action(user, "identity.totp_enrolled", target=user, summary="绑定身份验证器", request=request)
+    with transaction.atomic():
+        device.confirmed = True
+        device.save(update_fields=["confirmed"])
+        TOTPDevice.objects.filter(user=user, confirmed=True).exclude(pk=device.pk).delete()
+        record_action(user, "identity.totp_enrolled", target=user, summary="绑定身份验证器", request=request)
     return device
 
 
@@ -410,7 +416,6 @@ def remove_totp(user: Any, *, request: HttpRequest | None = None) -> None:  # no
 # --- enterprises ---------------------------------------------------------------------------
 
 
-@transaction.atomic
 def open_enterprise(user: Any, *, uscc: str, request: HttpRequest | None = None) -> EnterpriseAccount:  # noqa: ANN401
     """The legal representative opens the enterprise account after the enterprise registry check."""
     if not getattr(user, "is_authenticated", False) or user.kind != User.Kind.CITIZEN:
@@ -442,16 +447,17 @@ def open_enterprise(user: Any, *, uscc: str, request: HttpRequest | None = None)
             code="not_legal_rep",
             field="uscc",
         )
-    account = EnterpriseAccount.objects.create(
-        record=record, name=record.name, uscc=record.uscc, legal_rep=user
-    )
-    record_action(
-        Actor(user, account),
-        "identity.open_enterprise",
-        target=account,
-        summary="开通企业账号",
-        request=request,
-    )
+    with transaction.atomic():
+        account = EnterpriseAccount.objects.create(
+            record=record, name=record.name, uscc=record.uscc, legal_rep=user
+        )
+        record_action(
+            Actor(user, account),
+            "identity.open_enterprise",
+            target=account,
+            summary="开通企业账号",
+            request=request,
+        )
     return account
 
 
