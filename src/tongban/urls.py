@@ -11,5 +11,6 @@ urlpatterns = [
     path("", include(oidc_urls.provider)),
     path("", include("tongban.identity.oidc.urls")),
     path("", include("tongban.identity.urls")),
+    path("documents/cases/", include("tongban.cases.document_urls")),
     path("", include("tongban.web.urls")),
 ]

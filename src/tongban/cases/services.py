@@ -224,9 +224,12 @@ def _store_attachment(
     if requirement is not None and requirement.item_id != application.item_id:
         raise NotFound()
     checked = check_upload(upload)
-    Attachment.objects.filter(application=application, requirement=requirement, replaced=False).update(
-        replaced=True
-    )
+    if requirement is not None:
+        # One current file per material; files of the form's own file fields (no requirement)
+        # are many and are replaced one by one by whoever references them.
+        Attachment.objects.filter(application=application, requirement=requirement, replaced=False).update(
+            replaced=True
+        )
     return Attachment.objects.create(
         application=application,
         requirement=requirement,

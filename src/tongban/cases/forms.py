@@ -1,0 +1,550 @@
+"""Django forms for the pages of applying: one step of a form definition, a correction answer.
+
+A ``FormDefinition`` is JSON Schema plus layout; ``SectionForm`` turns the fields of one layout
+section into Django form fields (composite widgets — an address with its province → city →
+county chain, repeating rows — become several plain fields) and turns the POST back into the
+JSON the schema expects. Fields are never ``required`` here: completeness and format are
+checked by ``tongban.forms.schema.validate_data`` (Chinese messages, one source of truth), and
+its errors are put back on the fields with ``add_schema_errors``. Everything works without
+JavaScript: the region chain refreshes and rows are added or removed by submit buttons.
+"""
+
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from django import forms
+from django.http import QueryDict
+from django.utils.translation import gettext as _
+
+from tongban.forms.schema import visible_fields
+from tongban.regions.codes import RegionCodeError, ancestor_codes, normalize_region_code
+from tongban.regions.models import Region
+from tongban.regions.selectors import children_of, region_by_code
+
+SIMPLE_WIDGETS = {
+    "text",
+    "textarea",
+    "number",
+    "date",
+    "choice",
+    "multichoice",
+    "id_number",
+    "uscc",
+    "mobile",
+}
+ADDRESS_LEVELS = ("province", "city", "county")
+SEP = "__"
+
+
+@dataclass
+class Step:
+    """One page of the form: a layout section."""
+
+    index: int
+    title: str
+    help: str
+    fields: list[str]
+
+
+def steps_of(schema: dict, layout: dict | None, fallback_title: str = "") -> list[Step]:
+    """Layout sections in order; defined fields no section mentions go on a last page."""
+    props = schema.get("properties") or {}
+    steps: list[Step] = []
+    seen: set[str] = set()
+    for section in (layout or {}).get("sections") or []:
+        names = [n for n in section.get("fields", []) if n in props and n not in seen]
+        if not names:
+            continue
+        seen.update(names)
+        steps.append(Step(len(steps), section.get("title") or _("申请信息"), section.get("help", ""), names))
+    rest = [n for n in props if n not in seen]
+    if rest:
+        title = _("其他信息") if steps else (fallback_title or _("申请信息"))
+        steps.append(Step(len(steps), title, "", rest))
+    return steps
+
+
+def step_of_field(steps: list[Step], name: str) -> int:
+    for step in steps:
+        if name in step.fields:
+            return step.index
+    return 0
+
+
+@dataclass
+class Entry:
+    """What a template renders for one schema field of a step."""
+
+    name: str
+    kind: str  # simple, prefilled, address, rows, file
+    title: str
+    help: str = ""
+    required: bool = False
+    condition: str = ""
+    display: str = ""
+    widget: str = ""
+    errors: list[str] = field(default_factory=list)
+    subfields: list[Any] = field(default_factory=list)  # address: bound fields; rows: list of rows
+    row_titles: list[str] = field(default_factory=list)
+    current_file: Any = None
+
+    @property
+    def dom_id(self) -> str:
+        return f"id_{self.name}"
+
+    @property
+    def uses_fieldset(self) -> bool:
+        return self.kind in {"address", "rows"} or self.widget in {"multichoice", "choice_radio"}
+
+
+def _choices(values: list, blank: bool) -> list[tuple[str, str]]:
+    options = [(str(v), str(v)) for v in values]
+    return [("", _("请选择"))] + options if blank else options
+
+
+def _django_field(prop: dict, title: str, help_text: str) -> forms.Field:
+    widget = prop.get("x-widget")
+    attrs: dict[str, Any] = {}
+    if prop.get("maxLength"):
+        attrs["maxlength"] = prop["maxLength"]
+    if widget == "textarea":
+        return forms.CharField(
+            label=title,
+            help_text=help_text,
+            required=False,
+            widget=forms.Textarea(attrs={"rows": 4, **attrs}),
+        )
+    if widget == "number":
+        return forms.CharField(
+            label=title,
+            help_text=help_text,
+            required=False,
+            widget=forms.TextInput(attrs={"inputmode": "decimal", "autocomplete": "off"}),
+        )
+    if widget == "date":
+        return forms.CharField(
+            label=title, help_text=help_text, required=False, widget=forms.DateInput(attrs={"type": "date"})
+        )
+    if widget == "choice":
+        values = prop.get("enum") or []
+        if len(values) <= 5:
+            return forms.CharField(
+                label=title,
+                help_text=help_text,
+                required=False,
+                widget=forms.RadioSelect(choices=_choices(values, False)),
+            )
+        return forms.CharField(
+            label=title,
+            help_text=help_text,
+            required=False,
+            widget=forms.Select(choices=_choices(values, True)),
+        )
+    if widget == "multichoice":
+        values = (prop.get("items") or {}).get("enum") or []
+        return forms.MultipleChoiceField(
+            label=title,
+            help_text=help_text,
+            required=False,
+            choices=_choices(values, False),
+            widget=forms.CheckboxSelectMultiple,
+        )
+    if widget == "id_number":
+        attrs.update({"autocomplete": "off", "maxlength": 18, "spellcheck": "false"})
+    elif widget == "uscc":
+        attrs.update({"autocomplete": "off", "maxlength": 18, "spellcheck": "false"})
+    elif widget == "mobile":
+        attrs.update({"autocomplete": "tel-national", "inputmode": "tel", "maxlength": 11})
+        return forms.CharField(
+            label=title,
+            help_text=help_text,
+            required=False,
+            widget=forms.TextInput(attrs={"type": "tel", **attrs}),
+        )
+    return forms.CharField(
+        label=title, help_text=help_text, required=False, widget=forms.TextInput(attrs=attrs)
+    )
+
+
+def _initial_simple(prop: dict, value: Any) -> Any:  # noqa: ANN401
+    if value is None:
+        return [] if prop.get("x-widget") == "multichoice" else ""
+    if prop.get("x-widget") == "number" and isinstance(value, (int, float)):
+        return str(value)
+    return value
+
+
+def _json_simple(prop: dict, raw: Any) -> Any:  # noqa: ANN401
+    """POST text → the JSON value; an unparsable number stays text so the schema reports it."""
+    widget = prop.get("x-widget")
+    if widget == "multichoice":
+        return [str(v) for v in raw or []]
+    text = (raw or "").strip() if isinstance(raw, str) else raw
+    if widget == "number" and text:
+        try:
+            number = Decimal(text.replace(",", ""))
+        except InvalidOperation:
+            return text
+        if not number.is_finite():
+            return text
+        return int(number) if number == number.to_integral_value() else float(number)
+    if widget in {"id_number", "uscc"} and isinstance(text, str):
+        return text.upper().replace(" ", "")
+    if widget == "mobile" and isinstance(text, str):
+        return text.replace(" ", "").replace("-", "")
+    return text
+
+
+def _region_levels(code: str | None) -> dict[str, str]:
+    """{"province": "51", "city": "5116", "county": "511602"} for a stored region code."""
+    try:
+        codes = ancestor_codes(normalize_region_code(code)) if code else []
+    except (RegionCodeError, KeyError, ValueError):
+        codes = []
+    return {level: codes[i] for i, level in enumerate(ADDRESS_LEVELS) if i < len(codes)}
+
+
+def region_label(code: str | None) -> str:
+    region = region_by_code(code) if code else None
+    if region is None:
+        return code or ""
+    return region.full_name or region.name
+
+
+class SectionForm(forms.Form):
+    """The fields ``names`` of a definition, bound to a POST or initialised from saved JSON.
+
+    ``prefilled`` fields are shown, not editable. ``post`` may carry the no-JavaScript
+    actions ``add_row=<field>``, ``remove_row=<field>:<index>`` and ``refresh_region``.
+    """
+
+    def __init__(
+        self,
+        *,
+        schema: dict,
+        layout: dict | None,
+        names: list[str],
+        saved: dict,
+        prefilled: set[str] | frozenset[str] = frozenset(),
+        post: QueryDict | None = None,
+        files: Any = None,  # noqa: ANN401
+        attachments: dict[str, Any] | None = None,
+        show_all: bool = False,
+    ):
+        self.schema, self.layout = schema, layout or {}
+        self.props = schema.get("properties") or {}
+        self.saved = saved or {}
+        self.prefilled = set(prefilled)
+        self.attachments = attachments or {}
+        post = self._row_changes(post, names) if post is not None else None
+        super().__init__(data=post, files=files)
+        conditions = self.layout.get("conditions") or {}
+        required = set(schema.get("required") or [])
+        current = {**self.saved, **self._posted_controllers(post, names)}
+        visible = visible_fields(schema, self.layout, current)
+        self.entries: list[Entry] = []
+        for name in names:
+            prop = self.props.get(name) or {}
+            condition = conditions.get(name)
+            same_section = condition is not None and condition.get("field") in names
+            if name not in visible and not (same_section or show_all):
+                continue
+            title = prop.get("title", name)
+            entry = Entry(
+                name=name,
+                kind="simple",
+                title=title,
+                help=prop.get("description") or prop.get("x-help") or "",
+                required=name in required,
+                widget=prop.get("x-widget", "text"),
+            )
+            if condition is not None:
+                controller = (self.props.get(condition["field"]) or {}).get("title", condition["field"])
+                entry.condition = _("仅当“%(field)s”为“%(value)s”时填写") % {
+                    "field": controller,
+                    "value": condition["equals"],
+                }
+            if name in self.prefilled:
+                entry.kind = "prefilled"
+                entry.display = str(self.saved.get(name, ""))
+            elif entry.widget in SIMPLE_WIDGETS:
+                self.fields[name] = _django_field(prop, title, entry.help)
+                self.initial[name] = _initial_simple(prop, self.saved.get(name))
+                if entry.widget == "choice" and len(prop.get("enum") or []) <= 5:
+                    entry.widget = "choice_radio"
+            elif entry.widget == "address":
+                entry.kind = "address"
+                self._add_address(entry, post)
+            elif entry.widget == "rows":
+                entry.kind = "rows"
+                self._add_rows(entry, prop, post)
+            elif entry.widget == "file":
+                entry.kind = "file"
+                self.fields[name] = forms.FileField(label=title, required=False)
+                entry.current_file = self.attachments.get(str(self.saved.get(name, "")))
+            self.entries.append(entry)
+
+    # -- composite widgets
+
+    def _posted_controllers(self, post: QueryDict | None, names: list[str]) -> dict:
+        """Values of this step's fields that decide other fields' conditions (for visibility)."""
+        if post is None:
+            return {}
+        controllers = {c.get("field") for c in (self.layout.get("conditions") or {}).values()}
+        return {n: post.get(n) for n in names if n in controllers and n in post}
+
+    def _add_address(self, entry: Entry, post: QueryDict | None) -> None:
+        name = entry.name
+        saved = self.saved.get(name) if isinstance(self.saved.get(name), dict) else {}
+        if post is not None:
+            chosen = {level: post.get(f"{name}{SEP}{level}", "") for level in ADDRESS_LEVELS}
+            # A changed province empties the city and county that belonged to the old one.
+            if chosen["city"] and not chosen["city"].startswith(chosen["province"] or "-"):
+                chosen["city"] = chosen["county"] = ""
+            if chosen["county"] and not chosen["county"].startswith(chosen["city"] or "-"):
+                chosen["county"] = ""
+        else:
+            chosen = {level: "" for level in ADDRESS_LEVELS} | _region_levels(saved.get("region"))
+        parents: dict[str, Region | None] = {"province": None}
+        parents["city"] = region_by_code(chosen["province"]) if chosen["province"] else None
+        parents["county"] = region_by_code(chosen["city"]) if chosen["city"] else None
+        labels = {
+            "province": _("省（自治区、直辖市）"),
+            "city": _("市（地区、州）"),
+            "county": _("县（市、区）"),
+        }
+        for level in ADDRESS_LEVELS:
+            key = f"{name}{SEP}{level}"
+            if level != "province" and parents[level] is None:
+                options: list[tuple[str, str]] = []
+            else:
+                options = [(r.code, r.name) for r in children_of(parents[level]).order_by("code")]
+            waiting = {"city": _("请先选择省"), "county": _("请先选择市")}.get(level, "")
+            blank = _("请选择") if options or level == "province" else waiting
+            attrs = {"disabled": True} if not options and level != "province" else {}
+            self.fields[key] = forms.ChoiceField(
+                label=labels[level],
+                required=False,
+                choices=[("", blank), *options],
+                widget=forms.Select(attrs={**attrs, "autocomplete": "off"}),
+            )
+            self.initial[key] = chosen[level]
+        detail = f"{name}{SEP}detail"
+        self.fields[detail] = forms.CharField(
+            label=_("详细地址"),
+            required=False,
+            widget=forms.TextInput(attrs={"autocomplete": "street-address", "maxlength": 200}),
+            help_text=_("街道、门牌号、楼栋单元等"),
+        )
+        self.initial[detail] = saved.get("detail", "")
+        entry.subfields = [self[f"{name}{SEP}{level}"] for level in (*ADDRESS_LEVELS, "detail")]
+
+    def _row_props(self, prop: dict) -> dict:
+        return (prop.get("items") or {}).get("properties") or {}
+
+    def _row_changes(self, post: QueryDict, names: list[str]) -> QueryDict:
+        """Apply the "添加一行"/"删除此行" buttons to a copy of the POST."""
+        post = post.copy()
+        add = post.get("add_row")
+        remove = post.get("remove_row", "")
+        for name in names:
+            prop = self.props.get(name) or {}
+            if prop.get("x-widget") != "rows" or name in self.prefilled:
+                continue
+            count = _int(post.get(f"{name}{SEP}count"), 0)
+            subs = list(self._row_props(prop))
+            if add == name:
+                count += 1
+            target, _sep, index = remove.partition(":")
+            if target == name and index.isdigit() and int(index) < count:
+                drop = int(index)
+                for i in range(drop, count - 1):
+                    for sub in subs:
+                        post.setlist(
+                            f"{name}{SEP}{i}{SEP}{sub}", post.getlist(f"{name}{SEP}{i + 1}{SEP}{sub}")
+                        )
+                for sub in subs:
+                    post.pop(f"{name}{SEP}{count - 1}{SEP}{sub}", None)
+                count -= 1
+            post[f"{name}{SEP}count"] = str(count)
+        return post
+
+    def _add_rows(self, entry: Entry, prop: dict, post: QueryDict | None) -> None:
+        name = entry.name
+        row_props = self._row_props(prop)
+        saved_rows = self.saved.get(name) if isinstance(self.saved.get(name), list) else []
+        count = _int(post.get(f"{name}{SEP}count"), 0) if post is not None else max(len(saved_rows), 1)
+        count = min(count, int(prop.get("maxItems") or 50))
+        self.fields[f"{name}{SEP}count"] = forms.IntegerField(required=False, widget=forms.HiddenInput)
+        self.initial[f"{name}{SEP}count"] = count
+        entry.row_titles = [p.get("title", s) for s, p in row_props.items()]
+        entry.subfields = []
+        for i in range(count):
+            row = saved_rows[i] if i < len(saved_rows) and isinstance(saved_rows[i], dict) else {}
+            cells = []
+            for sub, sub_prop in row_props.items():
+                key = f"{name}{SEP}{i}{SEP}{sub}"
+                title = sub_prop.get("title", sub)
+                self.fields[key] = _django_field(sub_prop, title, "")
+                self.initial[key] = _initial_simple(sub_prop, row.get(sub))
+                cells.append(self[key])
+            entry.subfields.append(cells)
+        entry.display = str(count)
+
+    # -- POST → JSON
+
+    def to_json(self) -> dict:
+        """The answers of this step as the schema expects them (prefilled fields left out)."""
+        raw = self.data
+        result: dict[str, Any] = {}
+        for entry in self.entries:
+            name = entry.name
+            prop = self.props.get(name) or {}
+            if entry.kind == "simple":
+                value = raw.getlist(name) if entry.widget == "multichoice" else raw.get(name, "")
+                result[name] = _json_simple(prop, value)
+            elif entry.kind == "address":
+                chosen = {level: self._value(f"{name}{SEP}{level}") for level in ADDRESS_LEVELS}
+                region = chosen["county"] or chosen["city"] or chosen["province"]
+                detail = (raw.get(f"{name}{SEP}detail") or "").strip()
+                result[name] = {"region": region, "detail": detail} if (region or detail) else None
+            elif entry.kind == "rows":
+                rows = []
+                for i, _cells in enumerate(entry.subfields):
+                    row = {}
+                    for sub, sub_prop in self._row_props(prop).items():
+                        value = _json_simple(sub_prop, raw.get(f"{name}{SEP}{i}{SEP}{sub}", ""))
+                        if value not in ("", None, []):
+                            row[sub] = value
+                    if row:
+                        rows.append(row)
+                result[name] = rows
+        return result
+
+    def _value(self, key: str) -> str:
+        """A select's value as the form shows it (after a changed province reset the city)."""
+        value = self[key].value() or ""
+        return value if any(value == code for code, _label in self.fields[key].choices) else ""
+
+    def uploads(self) -> dict[str, Any]:
+        """Files chosen for ``file`` widgets: {field name: uploaded file}."""
+        return {e.name: self.files[e.name] for e in self.entries if e.kind == "file" and e.name in self.files}
+
+    # -- schema errors back on the page
+
+    def add_schema_errors(self, errors: dict[str, list[str]]) -> list[tuple[str, str]]:
+        """Attach ``validate_data`` errors (keyed by path) to entries and widgets.
+
+        Returns (anchor id, message) pairs for the error summary at the top of the page.
+        """
+        summary: list[tuple[str, str]] = []
+        by_name = {e.name: e for e in self.entries}
+        for path, messages in errors.items():
+            parts = path.split(".")
+            entry = by_name.get(parts[0])
+            if entry is None:
+                continue
+            if entry.kind == "rows" and len(parts) >= 3 and parts[1].isdigit():
+                key = f"{entry.name}{SEP}{parts[1]}{SEP}{parts[2]}"
+            elif entry.kind == "address":
+                key = f"{entry.name}{SEP}province"
+            else:
+                key = entry.name
+            anchor = f"id_{key}" if key in self.fields else f"entry-{entry.name}"
+            entry.errors.extend(messages)
+            if key in self.fields:
+                self._mark_invalid(key, f"err-{entry.name}")
+            summary.extend((anchor, m) for m in messages)
+        return summary
+
+    def _mark_invalid(self, key: str, described_by: str) -> None:
+        attrs = self.fields[key].widget.attrs
+        attrs["aria-invalid"] = "true"
+        attrs["aria-describedby"] = " ".join(filter(None, [attrs.get("aria-describedby"), described_by]))
+
+
+def _int(value: Any, default: int) -> int:  # noqa: ANN401
+    try:
+        return max(0, int(value))
+    except (TypeError, ValueError):
+        return default
+
+
+# ---------------------------------------------------------------- check your answers
+
+
+@dataclass
+class Answer:
+    name: str
+    title: str
+    kind: str  # text, rows, file, address
+    value: Any
+    step: int
+    missing: bool = False
+
+
+@dataclass
+class AnswerSection:
+    step: Step
+    answers: list[Answer]
+
+
+def answers(
+    schema: dict, layout: dict | None, data: dict, attachments: dict[str, Any], fallback_title: str = ""
+) -> list[AnswerSection]:
+    """Every visible answer by section, as people read them (option text, region names, rows)."""
+    props = schema.get("properties") or {}
+    required = set(schema.get("required") or [])
+    visible = visible_fields(schema, layout, data)
+    sections = []
+    for step in steps_of(schema, layout, fallback_title):
+        rows = []
+        for name in step.fields:
+            if name not in visible:
+                continue
+            prop = props.get(name) or {}
+            value = data.get(name)
+            rows.append(_answer(name, prop, value, step.index, attachments, name in required))
+        sections.append(AnswerSection(step, rows))
+    return sections
+
+
+def _answer(name: str, prop: dict, value: Any, step: int, attachments: dict, required: bool) -> Answer:  # noqa: ANN401
+    widget = prop.get("x-widget")
+    title = prop.get("title", name)
+    empty = value in (None, "", [], {})
+    if widget == "rows" and isinstance(value, list):
+        subs = (prop.get("items") or {}).get("properties") or {}
+        table = {
+            "head": [p.get("title", s) for s, p in subs.items()],
+            "rows": [[_plain(row.get(s)) if isinstance(row, dict) else "" for s in subs] for row in value],
+        }
+        return Answer(name, title, "rows", table, step, missing=required and empty)
+    if widget == "address" and isinstance(value, dict):
+        text = " ".join(filter(None, [region_label(value.get("region")), str(value.get("detail", ""))]))
+        return Answer(name, title, "text", text, step, missing=required and empty)
+    if widget == "file":
+        attachment = attachments.get(str(value)) if value else None
+        return Answer(name, title, "file", attachment, step, missing=required and attachment is None)
+    return Answer(name, title, "text", "" if empty else _plain(value), step, missing=required and empty)
+
+
+def _plain(value: Any) -> str:  # noqa: ANN401
+    if isinstance(value, list):
+        return "、".join(str(v) for v in value)
+    if value is None:
+        return ""
+    return str(value)
+
+
+# ---------------------------------------------------------------- staff actions
+
+
+class ReasonForm(forms.Form):
+    opinion = forms.CharField(required=False, max_length=2000)
+
+
+def correction_field_choices(schema: dict) -> list[tuple[str, str]]:
+    """Fields a correction notice may list: every field of the form, by title."""
+    return [(name, prop.get("title", name)) for name, prop in (schema.get("properties") or {}).items()]
