@@ -285,3 +285,36 @@ def test_admin_actions_run_the_lifecycle(client, department):
     assert client.get(reverse("admin:catalog_itemchange_changelist")).status_code == 200
     change = ItemChange.objects.filter(item=item).first()
     assert client.post(reverse("admin:catalog_itemchange_delete", args=[change.pk])).status_code == 403
+
+
+def test_admin_add_with_checkbox_lists_and_material_inline(client, department):
+    login_verified(client, SuperUserFactory())
+    url = reverse("admin:catalog_serviceitem_add")
+    data = admin_post_data(
+        client,
+        url,
+        name="再生育审批",
+        code="ADMIN-1",
+        item_type="01",
+        service_objects=["1"],
+        channels=["1", "2"],
+        department=str(department.pk),
+        region=str(department.region.pk),
+        consult_phone="0826-1",
+        complaint_phone="0826-2",
+        **{
+            "materials-TOTAL_FORMS": "1",
+            "materials-0-name": "户口簿",
+            "materials-0-forms": ["original", "copy"],
+            "materials-0-copies": "1",
+            "materials-0-order": "1",
+            "materials-0-necessity": "required",
+            "materials-0-source": "applicant",
+        },
+    )
+    response = client.post(url, data)
+    assert response.status_code == 302, response.content.decode()[:2000]
+    item = ServiceItem.objects.get(code="ADMIN-1")
+    assert (item.service_objects, item.channels) == (["1"], ["1", "2"])
+    assert item.materials.get().forms == ["original", "copy"]
+    assert ItemChange.objects.get(item=item).action == "create"

@@ -6,6 +6,7 @@ every saved edit is recorded in the item's history with a new version.
 """
 
 from django.contrib import admin, messages
+from django.forms import CheckboxSelectMultiple, ModelForm, MultipleChoiceField
 from django.utils.translation import gettext_lazy as _
 
 from tongban.core.errors import ServiceError
@@ -13,6 +14,7 @@ from tongban.core.errors import ServiceError
 from . import services
 from .models import (
     FAQ,
+    Channel,
     FeeItem,
     ItemChange,
     LifeEvent,
@@ -20,12 +22,42 @@ from .models import (
     ProcessStep,
     SearchSynonym,
     ServiceItem,
+    ServiceObject,
     Theme,
 )
 
 
+class ServiceItemForm(ModelForm):
+    """Service objects and channels as check boxes instead of raw JSON."""
+
+    service_objects = MultipleChoiceField(
+        label=_("服务对象"), choices=ServiceObject.choices, widget=CheckboxSelectMultiple, required=False
+    )
+    channels = MultipleChoiceField(
+        label=_("办理渠道"), choices=Channel.choices, widget=CheckboxSelectMultiple, required=False
+    )
+
+    class Meta:
+        model = ServiceItem
+        fields = ("service_objects", "channels")  # the admin adds the fields of its fieldsets
+
+
+class MaterialForm(ModelForm):
+    forms = MultipleChoiceField(
+        label=_("材料形式"),
+        choices=MaterialRequirement.Form.choices,
+        widget=CheckboxSelectMultiple,
+        required=False,
+    )
+
+    class Meta:
+        model = MaterialRequirement
+        fields = ("forms",)  # the inline adds its other fields
+
+
 class MaterialInline(admin.StackedInline):
     model = MaterialRequirement
+    form = MaterialForm
     extra = 0
     fields = (
         ("order", "name"),
@@ -73,6 +105,7 @@ class ChangeInline(admin.TabularInline):
 
 @admin.register(ServiceItem)
 class ServiceItemAdmin(admin.ModelAdmin):
+    form = ServiceItemForm
     list_display = ("name", "code", "item_type", "department", "region", "status", "version", "updated_at")
     list_filter = ("status", "item_type", "for_person", "for_enterprise", "case_kind", "online_depth")
     search_fields = ("name", "code", "base_code", "keywords", "department__name")

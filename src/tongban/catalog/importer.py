@@ -593,6 +593,7 @@ def import_catalog(
                 seen.add(code)
                 target = status or row_status
                 item = existing.get(code)
+                _check_can_manage(actor, data.get("department") or (item.department if item else None))
                 if item is None:
                     creates.append(_prepare_new(code, data, target or ServiceItem.Status.PUBLISHED))
                 else:
