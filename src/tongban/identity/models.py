@@ -2,6 +2,7 @@ import datetime
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser
+from django.contrib.auth.models import UserManager as DjangoUserManager
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -9,6 +10,13 @@ from django.utils.translation import gettext_lazy as _
 from tongban.catalog.models import ServiceItem
 from tongban.departments.models import Department
 from tongban.registries.models import EnterpriseRecord
+
+
+class UserManager(DjangoUserManager):
+    def create_superuser(self, username, email=None, password=None, **extra_fields):  # noqa: ANN001, ANN201
+        """``tongban createsuperuser`` makes a staff account: it signs in with password and TOTP."""
+        extra_fields.setdefault("kind", "staff")
+        return super().create_superuser(username, email, password, **extra_fields)
 
 
 class User(AbstractUser):
@@ -45,6 +53,8 @@ class User(AbstractUser):
         on_delete=models.SET_NULL,
         related_name="+",
     )
+
+    objects = UserManager()
 
     class Meta(AbstractUser.Meta):
         verbose_name = _("用户")
