@@ -7,6 +7,7 @@ production sets ``DATABASE_URL`` (PostgreSQL), ``TONGBAN_SECRET_KEY`` and
 
 import os
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import dj_database_url
 
@@ -57,6 +58,7 @@ INSTALLED_APPS = [
     "axes",
     "django_otp",
     "django_otp.plugins.otp_totp",
+    "django_otp_webauthn",
     "tongban.core",
     "tongban.regions",
     "tongban.departments",
@@ -69,6 +71,7 @@ INSTALLED_APPS = [
     "tongban.forms",
     "tongban.workflow",
     "tongban.cases",
+    "tongban.notifications",
     "tongban.web",
 ]
 
@@ -257,6 +260,18 @@ OAUTH2_PROVIDER = {
     "COMPLIANT_BCP_RFC9700_TOKEN_STORAGE": True,
     "COMPLIANT_BCP_RFC9700_AUTHZ_RESPONSE_ISS": True,
 }
+
+# Passkeys (django-otp-webauthn, endpoints in tongban.identity.oidc.passkeys): the relying party is
+# the public site; more origins (another host name of the same site) by TONGBAN_WEBAUTHN_ORIGINS.
+# Browsers accept passkeys only over https or on localhost (never on an IP address), so a plain-http
+# local install offers them at http://localhost:<port>.
+_public = urlsplit(TONGBAN_PUBLIC_URL)
+if _public.scheme != "https" and _public.hostname != "localhost":
+    _public = urlsplit(f"http://localhost:{_public.port or 80}")
+OTP_WEBAUTHN_RP_ID = os.environ.get("TONGBAN_WEBAUTHN_RP_ID", _public.hostname)
+OTP_WEBAUTHN_RP_NAME = TONGBAN_SITE_NAME
+OTP_WEBAUTHN_ALLOWED_ORIGINS = [f"{_public.scheme}://{_public.netloc}", *env_list("TONGBAN_WEBAUTHN_ORIGINS")]
+OTP_WEBAUTHN_ALLOW_PASSWORDLESS_LOGIN = True
 
 # Identity: passwords, lockout, two factors, SMS and email (tongban.identity).
 AUTHENTICATION_BACKENDS = [

@@ -1,0 +1,13 @@
+from django.apps import AppConfig
+
+
+class NotificationsConfig(AppConfig):
+    name = "tongban.notifications"
+    verbose_name = "消息通知"
+
+    def ready(self) -> None:
+        from tongban.cases.signals import case_event
+
+        from . import services
+
+        case_event.connect(services.on_case_event, dispatch_uid="notifications.case_event")
