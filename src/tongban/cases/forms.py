@@ -9,6 +9,7 @@ its errors are put back on the fields with ``add_schema_errors``. Everything wor
 JavaScript: the region chain refreshes and rows are added or removed by submit buttons.
 """
 
+import json
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -17,6 +18,7 @@ from django import forms
 from django.http import QueryDict
 from django.utils.translation import gettext as _
 
+from tongban.core.masking import mask_id_number, mask_mobile
 from tongban.forms.schema import visible_fields
 from tongban.regions.codes import RegionCodeError, ancestor_codes, normalize_region_code
 from tongban.regions.models import Region
@@ -88,6 +90,8 @@ class Entry:
     subfields: list[Any] = field(default_factory=list)  # address: bound fields; rows: list of rows
     row_titles: list[str] = field(default_factory=list)
     current_file: Any = None
+    bound: Any = None  # the Django bound field of a simple or file widget
+    count_field: Any = None  # rows: the hidden row count
 
     @property
     def dom_id(self) -> str:
@@ -103,7 +107,7 @@ def _choices(values: list, blank: bool) -> list[tuple[str, str]]:
     return [("", _("请选择"))] + options if blank else options
 
 
-def _django_field(prop: dict, title: str, help_text: str) -> forms.Field:
+def _django_field(prop: dict, title: str) -> forms.Field:
     widget = prop.get("x-widget")
     attrs: dict[str, Any] = {}
     if prop.get("maxLength"):
@@ -111,33 +115,27 @@ def _django_field(prop: dict, title: str, help_text: str) -> forms.Field:
     if widget == "textarea":
         return forms.CharField(
             label=title,
-            help_text=help_text,
             required=False,
             widget=forms.Textarea(attrs={"rows": 4, **attrs}),
         )
     if widget == "number":
         return forms.CharField(
             label=title,
-            help_text=help_text,
             required=False,
             widget=forms.TextInput(attrs={"inputmode": "decimal", "autocomplete": "off"}),
         )
     if widget == "date":
-        return forms.CharField(
-            label=title, help_text=help_text, required=False, widget=forms.DateInput(attrs={"type": "date"})
-        )
+        return forms.CharField(label=title, required=False, widget=forms.DateInput(attrs={"type": "date"}))
     if widget == "choice":
         values = prop.get("enum") or []
         if len(values) <= 5:
             return forms.CharField(
                 label=title,
-                help_text=help_text,
                 required=False,
                 widget=forms.RadioSelect(choices=_choices(values, False)),
             )
         return forms.CharField(
             label=title,
-            help_text=help_text,
             required=False,
             widget=forms.Select(choices=_choices(values, True)),
         )
@@ -145,7 +143,6 @@ def _django_field(prop: dict, title: str, help_text: str) -> forms.Field:
         values = (prop.get("items") or {}).get("enum") or []
         return forms.MultipleChoiceField(
             label=title,
-            help_text=help_text,
             required=False,
             choices=_choices(values, False),
             widget=forms.CheckboxSelectMultiple,
@@ -158,13 +155,10 @@ def _django_field(prop: dict, title: str, help_text: str) -> forms.Field:
         attrs.update({"autocomplete": "tel-national", "inputmode": "tel", "maxlength": 11})
         return forms.CharField(
             label=title,
-            help_text=help_text,
             required=False,
             widget=forms.TextInput(attrs={"type": "tel", **attrs}),
         )
-    return forms.CharField(
-        label=title, help_text=help_text, required=False, widget=forms.TextInput(attrs=attrs)
-    )
+    return forms.CharField(label=title, required=False, widget=forms.TextInput(attrs=attrs))
 
 
 def _initial_simple(prop: dict, value: Any) -> Any:  # noqa: ANN401
@@ -231,12 +225,14 @@ class SectionForm(forms.Form):
         files: Any = None,  # noqa: ANN401
         attachments: dict[str, Any] | None = None,
         show_all: bool = False,
+        htmx_url: str = "",
     ):
         self.schema, self.layout = schema, layout or {}
         self.props = schema.get("properties") or {}
         self.saved = saved or {}
         self.prefilled = set(prefilled)
         self.attachments = attachments or {}
+        self.htmx_url = htmx_url
         post = self._row_changes(post, names) if post is not None else None
         super().__init__(data=post, files=files)
         conditions = self.layout.get("conditions") or {}
@@ -267,12 +263,15 @@ class SectionForm(forms.Form):
                 }
             if name in self.prefilled:
                 entry.kind = "prefilled"
-                entry.display = str(self.saved.get(name, ""))
+                entry.display = _masked(entry.widget, self.saved.get(name, ""))
             elif entry.widget in SIMPLE_WIDGETS:
-                self.fields[name] = _django_field(prop, title, entry.help)
+                self.fields[name] = _django_field(prop, title)
                 self.initial[name] = _initial_simple(prop, self.saved.get(name))
+                if entry.help:
+                    self.fields[name].widget.attrs["aria-describedby"] = f"hint-{name}"
                 if entry.widget == "choice" and len(prop.get("enum") or []) <= 5:
                     entry.widget = "choice_radio"
+                entry.bound = self[name]
             elif entry.widget == "address":
                 entry.kind = "address"
                 self._add_address(entry, post)
@@ -281,8 +280,15 @@ class SectionForm(forms.Form):
                 self._add_rows(entry, prop, post)
             elif entry.widget == "file":
                 entry.kind = "file"
-                self.fields[name] = forms.FileField(label=title, required=False)
+                self.fields[name] = forms.FileField(
+                    label=title,
+                    required=False,
+                    widget=forms.FileInput(
+                        attrs={"accept": ".pdf,.jpg,.jpeg,.png,application/pdf,image/jpeg,image/png"}
+                    ),
+                )
                 entry.current_file = self.attachments.get(str(self.saved.get(name, "")))
+                entry.bound = self[name]
             self.entries.append(entry)
 
     # -- composite widgets
@@ -322,7 +328,17 @@ class SectionForm(forms.Form):
                 options = [(r.code, r.name) for r in children_of(parents[level]).order_by("code")]
             waiting = {"city": _("请先选择省"), "county": _("请先选择市")}.get(level, "")
             blank = _("请选择") if options or level == "province" else waiting
-            attrs = {"disabled": True} if not options and level != "province" else {}
+            attrs: dict[str, Any] = {"disabled": True} if not options and level != "province" else {}
+            if self.htmx_url and level != "county":
+                # Enhancement only: the "更新下级区划选项" button does the same without JavaScript.
+                attrs |= {
+                    "hx-post": self.htmx_url,
+                    "hx-trigger": "change",
+                    "hx-target": f"#entry-{name}",
+                    "hx-select": f"#entry-{name}",
+                    "hx-swap": "outerHTML",
+                    "hx-vals": json.dumps({"refresh_region": name}),
+                }
             self.fields[key] = forms.ChoiceField(
                 label=labels[level],
                 required=False,
@@ -334,7 +350,13 @@ class SectionForm(forms.Form):
         self.fields[detail] = forms.CharField(
             label=_("详细地址"),
             required=False,
-            widget=forms.TextInput(attrs={"autocomplete": "street-address", "maxlength": 200}),
+            widget=forms.TextInput(
+                attrs={
+                    "autocomplete": "street-address",
+                    "maxlength": 200,
+                    "aria-describedby": f"hint-{detail}",
+                }
+            ),
             help_text=_("街道、门牌号、楼栋单元等"),
         )
         self.initial[detail] = saved.get("detail", "")
@@ -378,6 +400,10 @@ class SectionForm(forms.Form):
         count = min(count, int(prop.get("maxItems") or 50))
         self.fields[f"{name}{SEP}count"] = forms.IntegerField(required=False, widget=forms.HiddenInput)
         self.initial[f"{name}{SEP}count"] = count
+        if post is not None:
+            self.data = self.data.copy()
+            self.data[f"{name}{SEP}count"] = str(count)
+        entry.count_field = self[f"{name}{SEP}count"]
         entry.row_titles = [p.get("title", s) for s, p in row_props.items()]
         entry.subfields = []
         for i in range(count):
@@ -386,7 +412,7 @@ class SectionForm(forms.Form):
             for sub, sub_prop in row_props.items():
                 key = f"{name}{SEP}{i}{SEP}{sub}"
                 title = sub_prop.get("title", sub)
-                self.fields[key] = _django_field(sub_prop, title, "")
+                self.fields[key] = _django_field(sub_prop, title)
                 self.initial[key] = _initial_simple(sub_prop, row.get(sub))
                 cells.append(self[key])
             entry.subfields.append(cells)
@@ -464,6 +490,15 @@ class SectionForm(forms.Form):
         attrs["aria-describedby"] = " ".join(filter(None, [attrs.get("aria-describedby"), described_by]))
 
 
+def _masked(widget: str, value: Any) -> str:  # noqa: ANN401
+    """ID and mobile numbers are shown masked where the person only needs to recognise them."""
+    if widget == "id_number":
+        return mask_id_number(str(value))
+    if widget == "mobile":
+        return mask_mobile(str(value))
+    return str(value)
+
+
 def _int(value: Any, default: int) -> int:  # noqa: ANN401
     try:
         return max(0, int(value))
@@ -491,7 +526,13 @@ class AnswerSection:
 
 
 def answers(
-    schema: dict, layout: dict | None, data: dict, attachments: dict[str, Any], fallback_title: str = ""
+    schema: dict,
+    layout: dict | None,
+    data: dict,
+    attachments: dict[str, Any],
+    fallback_title: str = "",
+    *,
+    mask: bool = False,
 ) -> list[AnswerSection]:
     """Every visible answer by section, as people read them (option text, region names, rows)."""
     props = schema.get("properties") or {}
@@ -505,7 +546,10 @@ def answers(
                 continue
             prop = props.get(name) or {}
             value = data.get(name)
-            rows.append(_answer(name, prop, value, step.index, attachments, name in required))
+            answer = _answer(name, prop, value, step.index, attachments, name in required)
+            if mask and answer.kind == "text" and answer.value:
+                answer.value = _masked(prop.get("x-widget", ""), answer.value)
+            rows.append(answer)
         sections.append(AnswerSection(step, rows))
     return sections
 

@@ -6,12 +6,15 @@ from typing import Any
 
 from django.core.paginator import Paginator
 from django.db.models import Q, QuerySet
+from django.utils import timezone
 
+from tongban.core.errors import NotFound
 from tongban.identity import permissions
+from tongban.workflow.engine import get_process
 
 from . import clock
-from .access import applicant_cases
-from .models import Case, CaseEvent
+from .access import applicant_cases, can_view_case
+from .models import Application, Attachment, Case, CaseEvent
 
 PROCESSING_ROLES = ("intake", "review", "decide", "issue")
 DEADLINE_FILTERS = ("red", "yellow", "green", "paused")
@@ -87,3 +90,64 @@ def my_cases(user: Any) -> QuerySet[Case]:  # noqa: ANN401
 def timeline(case: Case, *, staff_view: bool) -> QuerySet[CaseEvent]:
     events = case.events.select_related("actor").order_by("at", "id")
     return events if staff_view else events.filter(public=True)
+
+
+def my_drafts(user: Any) -> QuerySet[Application]:  # noqa: ANN401
+    """Unsubmitted applications the user started and may still continue (within 30 days)."""
+    if not getattr(user, "is_authenticated", False):
+        return Application.objects.none()
+    return (
+        Application.objects.filter(
+            created_by=user, status=Application.Status.DRAFT, expires_at__gt=timezone.now()
+        )
+        .select_related("item", "applicant")
+        .order_by("-updated_at")
+    )
+
+
+def get_applicant_case(user: Any, number: str) -> Case:  # noqa: ANN401
+    """A case seen from the applicant's side (own or an enterprise's); others get NotFound."""
+    case = (
+        applicant_cases(user)
+        .select_related("item", "department", "enterprise", "application", "form")
+        .filter(number=number)
+        .first()
+    )
+    if case is None:
+        raise NotFound()
+    return case
+
+
+def current_attachments(application: Application) -> list[Attachment]:
+    """The files that count now (replaced or removed ones are kept for the record only)."""
+    return list(
+        application.attachments.filter(replaced=False).select_related("requirement").order_by("uploaded_at")
+    )
+
+
+def get_attachment_for(user: Any, public_id: Any) -> Attachment:  # noqa: ANN401
+    """A file by its public id, for whoever may see it: the draft's author, the case's
+    applicant side, or staff who may see the case's department. Anyone else: NotFound."""
+    attachment = (
+        Attachment.objects.select_related("application", "application__case")
+        .filter(public_id=public_id)
+        .first()
+    )
+    if attachment is None or not getattr(user, "is_authenticated", False):
+        raise NotFound()
+    application = attachment.application
+    case = getattr(application, "case", None) if application.status == Application.Status.SUBMITTED else None
+    if case is not None:
+        if can_view_case(user, case):
+            return attachment
+    elif application.created_by_id == user.pk:
+        return attachment
+    raise NotFound()
+
+
+def step_outcomes(case: Case) -> tuple[str, ...]:
+    """The outcomes the BPMN offers at the case's current step (what staff may choose)."""
+    if not case.current_step:
+        return ()
+    task = get_process(case.process.bpmn).shape.tasks.get(case.current_step)
+    return task.outcomes if task else ()

@@ -3,6 +3,7 @@ each checking who may do it. Views and the API only parse input and call these.
 """
 
 import datetime as dt
+import uuid
 from dataclasses import dataclass
 from typing import Any
 
@@ -163,6 +164,59 @@ def start_window_application(
         data=_prefill(form, applicant, enterprise),
         expires_at=timezone.now() + dt.timedelta(days=DRAFT_DAYS),
     )
+
+
+def counter_applicant(*, staff: Any, id_number: str, department: Any) -> Any:  # noqa: ANN401
+    """The account of the person at the window, found by ID number or opened for them.
+
+    The population registry is read (and the read logged with the purpose 窗口受理) every
+    time, so staff see the registered name and nobody deceased or unknown gets a case. A new
+    account is a citizen account at L2 (registry-confirmed) without a password or mobile
+    number; the person can take it over later at a window.
+    """
+    from django.contrib.auth import get_user_model
+
+    from tongban.identity.audit import record_action
+    from tongban.registries.models import PopulationRecord
+    from tongban.registries.selectors import read_person
+    from tongban.registries.validators import parse_id_number
+
+    permissions.require_role(staff, StaffRole.INTAKE, department)
+    facts = parse_id_number(id_number)
+    record = read_person(facts.number, accessor=staff, purpose="窗口受理", department=department)
+    if record is None:
+        raise InvalidInput("人口库中没有该身份证号码，请核对证件后重新输入。", field="id_number")
+    if record.status == PopulationRecord.Status.DECEASED:
+        raise InvalidInput("该身份证号码登记为已死亡人员，不能办理。", field="id_number")
+    user_model = get_user_model()
+    person = user_model.objects.filter(id_number=facts.number).first()
+    if person is not None:
+        if person.kind != user_model.Kind.CITIZEN or not person.is_active:
+            raise InvalidInput("该身份证号码绑定的账号不能用于申请，请联系系统管理员。", field="id_number")
+        return person
+    person = user_model(
+        username=f"window-{uuid.uuid4().hex[:20]}",
+        kind=user_model.Kind.CITIZEN,
+        real_name=record.name,
+        id_number=record.id_number,
+        real_name_level=user_model.RealNameLevel.L2,
+        real_name_verified_at=timezone.now(),
+    )
+    person.set_unusable_password()
+    # Not one transaction with the registry read: a refused lookup must stay in the log.
+    try:
+        with transaction.atomic():
+            person.save()
+            record_action(
+                staff,
+                "cases.window_account",
+                target=person,
+                department=department,
+                summary="窗口受理时开立公众账号",
+            )
+    except IntegrityError:  # another window opened the account a moment ago
+        return user_model.objects.get(id_number=facts.number)
+    return person
 
 
 def _editable_draft(user: Any, application: Application) -> Application:  # noqa: ANN401
