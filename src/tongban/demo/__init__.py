@@ -15,6 +15,7 @@ from importlib import import_module
 STEPS: list[tuple[str, str]] = [
     ("regions", "tongban.demo.steps.regions"),
     ("catalog", "tongban.demo.steps.catalog"),
+    ("identity", "tongban.demo.identity.load"),
     ("search", "tongban.demo.steps.search"),
 ]
 
