@@ -164,3 +164,20 @@ def test_template_edits_are_checked(admin_user):
     )
     template.refresh_from_db()
     assert template.body == "办件 {{ number }} 已受理"
+
+
+def test_inbox_page_lists_only_my_messages(client, world, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        case = submitted_case(world)
+    assert client.get("/my/inbox/").status_code == 302
+    client.force_login(world["other"])
+    assert "申请已提交" not in client.get("/my/inbox/").content.decode()
+    note = Notification.objects.get(user=world["applicant"])
+    assert client.post(f"/my/inbox/{note.pk}/read/").status_code == 404
+    client.force_login(world["applicant"])
+    page = client.get("/my/inbox/").content.decode()
+    assert "申请已提交" in page and case.number in page
+    response = client.post(f"/my/inbox/{note.pk}/read/")
+    assert response.status_code == 302 and response["Location"] == f"/my/cases/{case.number}/"
+    note.refresh_from_db()
+    assert note.read_at is not None
