@@ -2,7 +2,10 @@
 
 import base64
 import hashlib
+import os
+import re
 import secrets
+import shutil
 from urllib.parse import parse_qs, urlparse
 
 import pytest
@@ -78,3 +81,50 @@ def code_from(location: str) -> str:
     query = parse_qs(urlparse(location).query)
     assert "code" in query, location
     return query["code"][0]
+
+
+# Browser tests (Playwright driving Debian's chromium).
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+CHROMIUM = os.environ.get("TONGBAN_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+]
+
+
+@pytest.fixture
+def page():
+    """A chromium page; the department system's host is answered by Playwright, never the network."""
+    if not shutil.which(CHROMIUM) and not os.path.exists(CHROMIUM):
+        pytest.fail(f"chromium not found at {CHROMIUM}: run `make browsers`")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        context = browser.new_context(locale="zh-CN")
+        page = context.new_page()
+        page.set_default_timeout(15_000)
+        page.route(
+            re.compile(r"^https://dept\.example\.cn/.*"),
+            lambda route: route.fulfill(status=200, content_type="text/html", body="<p>部门系统</p>"),
+        )
+        yield page
+        browser.close()
+
+
+def assert_axe_clean(page, label: str) -> None:
+    from axe_playwright_python.sync_playwright import Axe
+
+    violations = Axe().run(page).response["violations"]
+    assert [f"{v['id']} ({v['impact']}): {v['help']}" for v in violations] == [], label
+
+
+def log_in(page, username: str = "zhangsan") -> None:
+    """Fill and send the identity app's password login form."""
+    page.locator('input[name="username"]').fill(username)
+    page.locator('input[name="password"]').fill("pw-123456")
+    page.locator('form:has(input[name="password"]) button[type="submit"]').click()

@@ -4,55 +4,15 @@ The department system's callback is answered by Playwright's router, so the test
 browser was allowed (CSP form-action) to go there after posting our forms.
 """
 
-import os
 import re
-import shutil
 from urllib.parse import urlencode
 
 import pytest
-from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import expect
 
-from .conftest import REDIRECT_URI, pkce_pair
-
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+from .conftest import REDIRECT_URI, assert_axe_clean, log_in, pkce_pair
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
-
-CHROMIUM = os.environ.get("TONGBAN_CHROMIUM", "/usr/bin/chromium")
-ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--no-first-run",
-]
-axe = Axe()
-
-
-@pytest.fixture
-def page():
-    if not shutil.which(CHROMIUM) and not os.path.exists(CHROMIUM):
-        pytest.fail(f"chromium not found at {CHROMIUM}: run `make browsers`")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        context = browser.new_context(locale="zh-CN")
-        page = context.new_page()
-        page.set_default_timeout(15_000)
-        page.route(
-            re.compile(r"^https://dept\.example\.cn/.*"),
-            lambda route: route.fulfill(status=200, content_type="text/html", body="<p>部门系统</p>"),
-        )
-        yield page
-        browser.close()
-
-
-def assert_axe_clean(page, label: str) -> None:
-    violations = axe.run(page).response["violations"]
-    assert [f"{v['id']} ({v['impact']}): {v['help']}" for v in violations] == [], label
 
 
 def authorize_url(base: str, client_id: str) -> str:
@@ -67,12 +27,6 @@ def authorize_url(base: str, client_id: str) -> str:
         "code_challenge_method": "S256",
     }
     return f"{base}/oidc/authorize/?{urlencode(query)}"
-
-
-def log_in(page, username: str = "zhangsan") -> None:
-    page.locator('input[name="username"]').fill(username)
-    page.locator('input[name="password"]').fill("pw-123456")
-    page.locator('form:has(input[name="password"]) button[type="submit"]').click()
 
 
 def test_consent_redirect_remembered_consent_and_revoke(live_server, citizen, rp, page):

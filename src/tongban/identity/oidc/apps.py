@@ -9,3 +9,15 @@ class OidcConfig(AppConfig):
     label = "oidc"
     verbose_name = _("统一身份认证（单点登录）")
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from tongban.identity.account_sections import register_section
+
+        from .passkeys import passkeys_section
+        from .selectors import connected_clients
+
+        # "Connected department systems" with revoke buttons on the identity app's account page.
+        register_section(
+            "oidc/connected_apps.html", lambda request: {"connections": connected_clients(request.user)}
+        )
+        register_section("oidc/passkeys_section.html", passkeys_section)
