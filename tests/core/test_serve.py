@@ -84,7 +84,7 @@ def test_serve_refuses_to_start_nothing():
         call_command("serve", "--no-web", "--no-worker")
 
 
-def test_serve_runs_web_and_worker_serves_static_files_and_stops_both_on_ctrl_c(external_db, tmp_path):
+def test_serve_runs_web_worker_and_tick_serves_static_files_and_stops_all_on_ctrl_c(external_db, tmp_path):
     port = free_port()
     proc = subprocess.Popen(
         [sys.executable, "-m", "tongban", "serve", "--port", str(port)],
@@ -99,7 +99,14 @@ def test_serve_runs_web_and_worker_serves_static_files_and_stops_both_on_ctrl_c(
         assert status == 200
         assert body == (tmp_path / "var" / "static" / "web" / "site.css").read_bytes()
         children = children_of(proc.pid)
-        assert len(children) == 2  # granian and the task worker
+        commands = [
+            subprocess.run(["ps", "-o", "args=", "-p", str(pid)], capture_output=True, text=True).stdout
+            for pid in children
+        ]
+        assert len(children) == 3
+        assert any("granian" in c for c in commands)
+        assert any("db_worker" in c for c in commands)
+        assert any("tick --loop 60" in c for c in commands)
         proc.send_signal(signal.SIGINT)
         output, _ = proc.communicate(timeout=30)
     finally:
@@ -112,19 +119,17 @@ def test_serve_runs_web_and_worker_serves_static_files_and_stops_both_on_ctrl_c(
         get(port, "/healthz")
 
 
-def test_serve_stops_everything_and_fails_when_a_process_dies(tmp_path):
-    """The task worker cannot run on a database without tables: serve must not limp on."""
-    port = free_port()
+def test_serve_restarts_a_dying_worker_then_stops_everything_and_fails(tmp_path):
+    """The task worker cannot run on a database without tables: restarted, then serve gives up."""
     env = {**os.environ, "TONGBAN_VAR_DIR": str(tmp_path / "var")}
     env["DATABASE_URL"] = f"sqlite:///{tmp_path / 'empty.sqlite3'}"
     proc = subprocess.run(
-        [sys.executable, "-m", "tongban", "serve", "--port", str(port), "--no-static"],
+        [sys.executable, "-m", "tongban", "serve", "--no-web", "--tick", "0"],
         env=env,
         capture_output=True,
         text=True,
         timeout=90,
     )
     assert proc.returncode != 0
+    assert proc.stderr.count("进程 worker 退出（状态 1），正在重新启动") == 3
     assert "进程 worker 意外退出" in proc.stderr
-    with pytest.raises(OSError):
-        get(port, "/healthz")

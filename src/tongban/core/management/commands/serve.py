@@ -4,6 +4,10 @@ Web processes use WSGI with a small fixed thread count: measured on these machin
 several times faster than ASGI or many blocking threads (DESIGN §8). Static files are collected
 into ``STATIC_ROOT`` and served by granian itself, so no Python code runs for them.
 
+With the worker comes the periodic ``tongban tick --loop`` (when that command exists). A worker
+or tick process that dies is restarted a few times; the web server, or a child that keeps dying,
+stops everything with a non-zero exit.
+
 The children run in their own process group: a Ctrl+C in the terminal reaches only this
 command, which then asks each child exactly once to stop. (The task worker treats a second
 interrupt as "abort the running task", which a shared process group would cause.)
@@ -19,10 +23,30 @@ import time
 from typing import Any
 
 from django.conf import settings
-from django.core.management import call_command
+from django.core.management import call_command, get_commands
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 STOP_TIMEOUT_SECONDS = 20
+RESTARTS_ALLOWED = 3
+RESTART_WINDOW_SECONDS = 600
+
+
+class Child:
+    """One supervised process: how to start it, how to ask it to stop, whether to restart it."""
+
+    def __init__(self, name: str, cmd: list[str], env: dict[str, str], *, stop_signal: int, restart: bool):
+        self.name, self.cmd, self.env = name, cmd, env
+        self.stop_signal, self.restart = stop_signal, restart
+        self.restarts: list[float] = []
+        self.proc = self.start()
+
+    def start(self) -> subprocess.Popen:
+        return subprocess.Popen(self.cmd, env=self.env, process_group=0)
+
+    def may_restart(self) -> bool:
+        now = time.monotonic()
+        self.restarts = [t for t in self.restarts if now - t < RESTART_WINDOW_SECONDS]
+        return self.restart and len(self.restarts) < RESTARTS_ALLOWED
 
 
 def port_problem(host: str, port: int) -> str | None:
@@ -64,6 +88,12 @@ class Command(BaseCommand):
             "--no-static", action="store_true", help="不收集、不提供静态文件（由前端服务器提供时）"
         )
         parser.add_argument("--access-log", action="store_true", help="输出访问日志")
+        parser.add_argument(
+            "--tick",
+            type=int,
+            default=int(env("TONGBAN_TICK_SECONDS", "60")),
+            help="周期任务（tongban tick）的间隔秒数，0 表示不运行；随后台任务进程一起启动",
+        )
 
     def handle(self, *args: Any, **opts: Any) -> None:
         if opts["no_web"] and opts["no_worker"]:
@@ -72,21 +102,30 @@ class Command(BaseCommand):
             problem = port_problem(opts["host"], opts["port"])
             if problem:
                 raise CommandError(problem)
-        commands = []
-        if not opts["no_web"]:
-            if not opts["no_static"]:
-                call_command("collectstatic", interactive=False, verbosity=0)
-            commands.append(("web", self.web_command(opts)))
-        if not opts["no_worker"]:
-            commands.append(("worker", [sys.executable, "-m", "tongban", "db_worker"]))
         env = {
             **os.environ,
             "DJANGO_SETTINGS_MODULE": os.environ.get("DJANGO_SETTINGS_MODULE", "tongban.settings"),
         }
-        procs = {name: subprocess.Popen(cmd, env=env, process_group=0) for name, cmd in commands}
+        tongban = [sys.executable, "-m", "tongban"]
+        children = []
+        if not opts["no_web"]:
+            if not opts["no_static"]:
+                call_command("collectstatic", interactive=False, verbosity=0)
+            children.append(
+                Child("web", self.web_command(opts), env, stop_signal=signal.SIGINT, restart=False)
+            )
+        if not opts["no_worker"]:
+            # SIGINT lets the task worker finish the task it is running.
+            children.append(
+                Child("worker", [*tongban, "db_worker"], env, stop_signal=signal.SIGINT, restart=True)
+            )
+            if opts["tick"] > 0 and "tick" in get_commands():
+                # The tick only sleeps between short transactions: SIGTERM ends it without a traceback.
+                tick = [*tongban, "tick", "--loop", str(opts["tick"])]
+                children.append(Child("tick", tick, env, stop_signal=signal.SIGTERM, restart=True))
         if not opts["no_web"]:
             self.stdout.write(f"通办已启动：http://{opts['host']}:{opts['port']}/  （按 Ctrl+C 退出）")
-        failed = self.supervise(procs)
+        failed = self.supervise(children)
         if failed:
             raise CommandError(f"进程 {failed} 意外退出，已停止全部进程。")
 
@@ -116,8 +155,8 @@ class Command(BaseCommand):
             cmd += ["--static-path-mount", str(settings.STATIC_ROOT)]
         return [*cmd, "tongban.wsgi:application"]
 
-    def supervise(self, procs: dict[str, subprocess.Popen]) -> str | None:
-        """Wait until asked to stop or until a child dies; stop all; return the dead child's name."""
+    def supervise(self, children: list[Child]) -> str | None:
+        """Run until asked to stop or until a child dies for good; stop all; return its name."""
         stopping = False
 
         def ask_to_stop(signum: int, frame: object) -> None:
@@ -130,29 +169,34 @@ class Command(BaseCommand):
         failed = None
         try:
             while not stopping:
-                for name, proc in procs.items():
-                    if proc.poll() is not None:
-                        failed = name
+                for child in children:
+                    code = child.proc.poll()
+                    if code is None or stopping:
+                        continue
+                    if child.may_restart():
+                        self.stderr.write(f"进程 {child.name} 退出（状态 {code}），正在重新启动。")
+                        child.restarts.append(time.monotonic())
+                        child.proc = child.start()
+                    else:
+                        failed = child.name
                         stopping = True
-                        break
-                else:
-                    time.sleep(0.2)
+                time.sleep(0.2)
         finally:
-            self.stop_all(procs)
+            self.stop_all(children)
             for sig, handler in previous.items():
                 signal.signal(sig, handler)
         return failed
 
-    def stop_all(self, procs: dict[str, subprocess.Popen]) -> None:
-        for proc in procs.values():
-            if proc.poll() is None:
-                proc.send_signal(signal.SIGINT)
+    def stop_all(self, children: list[Child]) -> None:
+        for child in children:
+            if child.proc.poll() is None:
+                child.proc.send_signal(child.stop_signal)
         deadline = time.monotonic() + STOP_TIMEOUT_SECONDS
-        for name, proc in procs.items():
+        for child in children:
             try:
-                proc.wait(timeout=max(0.1, deadline - time.monotonic()))
+                child.proc.wait(timeout=max(0.1, deadline - time.monotonic()))
             except subprocess.TimeoutExpired:
-                self.stderr.write(f"进程 {name} 未能在 {STOP_TIMEOUT_SECONDS} 秒内退出，强制结束。")
-                os.killpg(proc.pid, signal.SIGKILL)
-                proc.wait()
+                self.stderr.write(f"进程 {child.name} 未能在 {STOP_TIMEOUT_SECONDS} 秒内退出，强制结束。")
+                os.killpg(child.proc.pid, signal.SIGKILL)
+                child.proc.wait()
         self.stdout.write("通办已停止。")
