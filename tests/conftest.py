@@ -90,3 +90,15 @@ def external_db(tmp_path, _external_db_template):
         if template["kind"] == "pg":
             with _pg_admin(template["cfg"]) as admin:
                 admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture
+def staff_admin_client(client, django_user_model):
+    """A platform superuser signed in with a verified second factor (the admin requires it)."""
+    from tests.factories import login_verified
+
+    user = django_user_model.objects.create_user(
+        username="platform-root", password="Strong-pass-123", kind="staff", is_staff=True, is_superuser=True
+    )
+    login_verified(client, user)
+    return client

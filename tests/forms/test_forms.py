@@ -157,3 +157,27 @@ def test_enterprise_items_get_enterprise_fields():
     schema, layout = default_schema_for(item)
     assert "enterprise_uscc" in schema["required"]
     check_definition(schema, layout)
+
+
+def test_admin_checks_definitions_and_numbers_versions(staff_admin_client):
+    admin_client = staff_admin_client
+    import json
+
+    item = ServiceItemFactory()
+    data = {
+        "item": item.pk,
+        "title": "表",
+        "schema": json.dumps({"type": "object", "properties": {}}),
+        "layout": "{}",
+        "status": "draft",
+    }
+    response = admin_client.post("/admin/forms/formdefinition/add/", data)
+    assert response.status_code == 200 and "至少需要一个字段" in response.content.decode()
+    schema, layout = default_schema_for(item)
+    data.update(schema=json.dumps(schema), layout=json.dumps(layout), status="active")
+    assert admin_client.post("/admin/forms/formdefinition/add/", data).status_code == 302
+    assert admin_client.post("/admin/forms/formdefinition/add/", data).status_code == 302
+    assert list(FormDefinition.objects.filter(item=item).values_list("version", "status")) == [
+        (2, "active"),
+        (1, "retired"),
+    ]

@@ -138,3 +138,20 @@ def test_only_catalogue_admins_upload(django_user_model):
     with pytest.raises(PermissionDenied):
         upload_process(actor=nobody, item=item, name="x", bpmn=template_xml("promised"))
     assert not ProcessDefinition.objects.filter(is_template=False).exists()
+
+
+@pytest.mark.django_db
+def test_admin_upload_is_validated(staff_admin_client):
+    admin_client = staff_admin_client
+    bad = template_xml("promised").replace('name="decide"', 'name="boss"')
+    response = admin_client.post(
+        "/admin/workflow/processdefinition/add/", {"name": "坏流程", "bpmn": bad, "department": ""}
+    )
+    assert response.status_code == 200 and "泳道" in response.content.decode()
+    assert not ProcessDefinition.objects.filter(name="坏流程").exists()
+    response = admin_client.post(
+        "/admin/workflow/processdefinition/add/",
+        {"name": "好流程", "bpmn": template_xml("promised"), "department": ""},
+    )
+    assert response.status_code == 302
+    assert ProcessDefinition.objects.get(name="好流程").key.startswith("custom:")
