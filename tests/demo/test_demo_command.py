@@ -287,3 +287,15 @@ def test_province_scale_covers_every_county_with_complete_items(demo_command):
     report = load_province_scale(min_items=3200, province="50")
     assert report.items == 0 and report.departments == 0
     assert items.count() == before
+
+
+def test_search_step_indexes_every_published_item_once(demo_command):
+    from tongban.catalog.models import SearchEntry
+
+    out = io.StringIO()
+    call_command("demo", "--only", "search", stdout=out)
+    assert "检索索引已重建" in out.getvalue()
+    assert SearchEntry.objects.count() == ServiceItem.objects.published().count()
+    again = io.StringIO()
+    call_command("demo", "--only", "search", stdout=again)
+    assert "检索索引已是最新" in again.getvalue()

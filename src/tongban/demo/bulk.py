@@ -8,6 +8,7 @@ with ``executemany`` (SQLite) or ``COPY`` (PostgreSQL). Other databases fall bac
 ``bulk_create``.
 """
 
+import enum
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
@@ -52,7 +53,11 @@ def _write(model: type[models.Model], fields: list[models.Field], rows: list[tup
             cursor.executemany(sql, rows)
 
 
-def insert_instances(model: type[models.Model], objs: Sequence[models.Model]) -> None:
+def _plain(value: Any) -> Any:
+    return value.value if isinstance(value, enum.Enum) else value
+
+
+def insert_instances(model: type[models.Model], objs: Sequence[models.Model], now: datetime) -> None:
     """Insert unsaved instances whose primary keys are already set (see ``allocate_ids``)."""
     if not objs:
         return
@@ -60,7 +65,18 @@ def insert_instances(model: type[models.Model], objs: Sequence[models.Model]) ->
         model.objects.bulk_create(objs, batch_size=1000)
         return
     fields = list(model._meta.concrete_fields)
-    rows = [tuple(f.get_db_prep_save(f.pre_save(obj, True), connection) for f in fields) for obj in objs]
+    for f in fields:
+        if getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False):
+            for obj in objs:
+                setattr(obj, f.attname, now)
+    plan = [(f.attname, f if isinstance(f, _CONVERTED) else None) for f in fields]
+    rows = [
+        tuple(
+            f.get_db_prep_save(getattr(obj, attname), connection) if f else _plain(getattr(obj, attname))
+            for attname, f in plan
+        )
+        for obj in objs
+    ]
     _write(model, fields, rows)
 
 

@@ -230,7 +230,7 @@ class Writer:
             return
         for item, pk in zip(self.items, bulk.allocate_ids(ServiceItem, len(self.items)), strict=True):
             item.pk = pk
-        bulk.insert_instances(ServiceItem, self.items)
+        bulk.insert_instances(ServiceItem, self.items, self.now)
         materials, steps, fees, faqs, links, changes = [], [], [], [], [], []
         for item, item_materials, item_steps, item_fees, item_faqs, theme_ids in self.children:
             for rows, bucket in (

@@ -10,6 +10,7 @@ source ``a`` 申请人自备 / ``g`` 政府部门核发 / ``i`` 中介机构 / `
 """
 
 from dataclasses import dataclass, field
+from functools import cache
 
 Material = tuple[str, str, int, str, str, str]
 
@@ -867,6 +868,7 @@ GENERAL = Domain(
 )
 
 
+@cache
 def domain_for(name: str, department: str) -> Domain:
     """The domain of an item: its department's if that has one line of work, else from its name."""
     if department in _SINGLE_DOMAIN_DEPARTMENTS:
