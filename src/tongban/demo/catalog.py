@@ -354,6 +354,40 @@ def _fee(template: Template) -> tuple[str, str, str] | None:
     return None
 
 
+# Two-character words too common in item names and law titles to say what a law is about.
+_COMMON_PAIRS = {
+    "经营",
+    "管理",
+    "许可",
+    "条例",
+    "办法",
+    "登记",
+    "审批",
+    "服务",
+    "规定",
+    "备案",
+    "办理",
+    "申请",
+}
+
+
+def _laws(name: str, domain: Domain) -> list[str]:
+    """The domain's laws most about the item (at most two), else its main law.
+
+    A law entry may start with extra words to match, separated by ``|``:
+    ``"供气|《城镇燃气管理条例》第十八条"``.
+    """
+    pairs = {name[i : i + 2] for i in range(len(name) - 1)} - _COMMON_PAIRS
+    scored = []
+    for i, entry in enumerate(domain.laws):
+        hints, _, law = entry.rpartition("|")
+        title = hints + law.split("》")[0]
+        scored.append((sum(p in title for p in pairs), -i, law))
+    scored.sort(reverse=True)
+    relevant = [law for n, (score, _i, law) in enumerate(scored[:2]) if score > n]
+    return relevant or [domain.laws[0].rpartition("|")[2]]
+
+
 def _audience(template: Template, domain: Domain) -> str:
     if template.audience:
         return template.audience
@@ -531,11 +565,7 @@ def build_item(
     domain = domain_for(template.name, template.department)
     audience = _audience(template, domain)
     objects = list(_OBJECTS[audience])
-    laws = (
-        list(guide.laws)
-        if guide
-        else [domain.laws[0], *rng.sample(domain.laws[1:], min(1, len(domain.laws) - 1))]
-    )
+    laws = list(guide.laws) if guide else _laws(template.name, domain)
     if template.item_type == "01" and not any("行政许可法" in law for law in laws):
         laws.append("《中华人民共和国行政许可法》第十二条")
     law = laws[0].split("》")[0] + "》"

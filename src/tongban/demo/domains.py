@@ -2,7 +2,8 @@
 
 An item's domain is found from words in its name first (the 行政审批局 implements items
 of every domain), then from its department. Laws are real; article numbers are given only
-where the article is the one that sets the matter up.
+where the article is the one that sets the matter up. A law may be preceded by extra words
+that tie it to item names, separated by ``|`` ("供气|《城镇燃气管理条例》第十八条").
 
 Material tuples: (name, forms, copies, necessity, source, note) where forms is a string of
 ``o`` 原件 / ``c`` 复印件 / ``e`` 电子, necessity ``r`` 必要 / ``o`` 非必要 / ``c`` 容缺后补 and
@@ -107,6 +108,7 @@ DOMAINS: tuple[Domain, ...] = (
             "《中华人民共和国户口登记条例》第三条",
             "《中华人民共和国居民身份证法》第八条",
             "《中华人民共和国治安管理处罚法》",
+            "旅馆 特种行业|《旅馆业治安管理办法》第四条",
         ),
         "person",
         ("户籍办理", "证件办理", "公共安全"),
@@ -205,7 +207,19 @@ DOMAINS: tuple[Domain, ...] = (
     ),
     Domain(
         "social_insurance",
-        ("养老保险", "失业", "工伤", "社会保险", "社保", "社会保障卡", "退休", "职业年金", "待遇", "缴费"),
+        (
+            "养老保险",
+            "失业",
+            "工伤",
+            "社会保险",
+            "社保",
+            "社会保障卡",
+            "退休",
+            "职业年金",
+            "待遇",
+            "缴费",
+            "病残",
+        ),
         (),
         (
             "《中华人民共和国社会保险法》第五十八条",
@@ -442,7 +456,7 @@ DOMAINS: tuple[Domain, ...] = (
             "《中华人民共和国土地管理法》第四十四条",
             "《中华人民共和国城乡规划法》第四十条",
             "《不动产登记暂行条例》第三条",
-            "《中华人民共和国矿产资源法》",
+            "矿区 矿业 探矿 采矿|《中华人民共和国矿产资源法》",
             "《中华人民共和国测绘法》",
         ),
         "enterprise",
@@ -498,6 +512,22 @@ DOMAINS: tuple[Domain, ...] = (
             ("施工图设计文件审查合格书", "c", 1, "r", "i", ""),
         ),
         "建房 装修 燃气 物业",
+    ),
+    Domain(
+        "utilities",
+        ("供水", "供气", "燃气过户", "用电", "报装", "有线电视", "水电气"),
+        (),
+        (
+            "《城市供水条例》第二十四条",
+            "供气|《城镇燃气管理条例》第十八条",
+            "用电 供电|《电力供应与使用条例》第二十六条",
+            "有线 电视|《广播电视管理条例》",
+        ),
+        "person",
+        ("住房保障",),
+        ("公用事业",),
+        (("房屋产权证明或租赁合同", "c", 1, "r", "a", "不动产登记信息可共享核验"),),
+        "水电气 过户 报装 开户",
     ),
     Domain(
         "water",
@@ -587,6 +617,7 @@ DOMAINS: tuple[Domain, ...] = (
             "《广播电视管理条例》",
             "《全民健身条例》第三十二条",
             "《旅行社条例》",
+            "考级|《社会艺术水平考级管理办法》",
         ),
         "enterprise",
         ("文化体育", "旅游观光"),
@@ -601,7 +632,10 @@ DOMAINS: tuple[Domain, ...] = (
         "religion",
         ("宗教", "民族", "教职人员", "清真"),
         ("区委统战部",),
-        ("《宗教事务条例》（国务院令第686号）第二十一条", "《中华人民共和国民族区域自治法》"),
+        (
+            "《宗教事务条例》（国务院令第686号）第二十一条",
+            "民族成份|《中国公民民族成份登记管理办法》",
+        ),
         "person",
         ("民族宗教",),
         ("设立变更",),
@@ -836,7 +870,7 @@ _DEPARTMENT_DOMAIN = {dept: d for d in DOMAINS for dept in d.departments}
 _PRIORITY = (
     "explosives safety food drug tobacco fire weather marriage funeral veterans disability religion "
     "medical_insurance social_insurance police transport education health archives employment agriculture "
-    "forestry water environment land construction culture justice tax finance investment metrology "
+    "forestry utilities water environment land construction culture justice tax finance investment metrology "
     "commerce civil_defence urban trading statistics assistance market"
 ).split()
 _BY_PRIORITY = tuple(DOMAIN_BY_KEY[key] for key in _PRIORITY)
