@@ -289,6 +289,8 @@ def machine_info() -> dict:
         "granian": granian.__version__,
         "sqlite": sqlite3.sqlite_version,
         "commit": commit.stdout.strip(),
+        # Other work on the machine skews every figure: recorded so that a reader can tell.
+        "load_average_1m": round(os.getloadavg()[0], 2),
     }
 
 
@@ -311,6 +313,7 @@ def database_info() -> dict:
 def run(args: argparse.Namespace) -> dict:
     if not shutil.which("wrk"):
         raise SystemExit("需要 wrk（apt-get install wrk，make bench 会自动安装）")
+    machine = machine_info()
     items, published, codes = sample_items(args.guides, args.seed)
     if not codes:
         raise SystemExit("数据库中没有已发布的事项：先运行 tongban demo --scale province")
@@ -367,7 +370,7 @@ def run(args: argparse.Namespace) -> dict:
             "latency_client": "one persistent connection, sequential requests (separate process)",
             "throughput_client": f"wrk -t1 -c{args.connections}, {args.rounds}×{args.seconds} s alternating",
         },
-        "machine": machine_info(),
+        "machine": machine,
         "date": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
     }
     return result

@@ -123,7 +123,8 @@ def table(results: dict) -> str:
     rows.append(
         f"Measured {results['date']} at commit `{machine['commit']}` on {machine['cores']} cores "
         f"({machine['cpu'] or 'unknown CPU'}), {machine['memory_gib']} GiB; Python {machine['python']}, "
-        f"Django {machine['django']}, granian {machine['granian']}, SQLite {machine['sqlite']}."
+        f"Django {machine['django']}, granian {machine['granian']}, SQLite {machine['sqlite']}; "
+        f"load average when the measurement started: {machine.get('load_average_1m', '?')}."
     )
     return "\n".join(rows)
 
