@@ -135,3 +135,20 @@ class TestRefusals:
         response = client.post(f"/account/passkeys/{credential.pk}/remove/")
         assert response.status_code == 302 and "/account/login/" in response["Location"]
         assert WebAuthnCredential.objects.filter(pk=credential.pk).exists()
+
+
+@pytest.mark.django_db
+class TestLoginPagesOfferPasskeys:
+    def test_citizen_and_staff_login_link_to_passkey_sign_in(self, client):
+        assert "/account/login/passkey/" in client.get("/account/login/?next=/account/").content.decode()
+        assert "/account/login/passkey/" in client.get("/staff/login/").content.decode()
+
+    def test_totp_step_links_to_the_passkey_second_factor(self, client, citizen):
+        TOTPDevice.objects.create(user=citizen, name="身份验证器", confirmed=True)
+        response = client.post(
+            "/account/login/", {"method": "password", "username": "zhangsan", "password": "pw-123456"}
+        )
+        assert response.status_code == 302 and response["Location"].endswith("/account/login/two-factor/")
+        page = client.get(response["Location"]).content.decode()
+        assert "/account/login/two-factor/passkey/" in page
+        assert client.get("/account/login/two-factor/passkey/").status_code == 200
