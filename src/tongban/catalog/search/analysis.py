@@ -119,12 +119,17 @@ def search_words(text: str) -> list[str]:
 
 def syllables_of(han: str) -> list[str]:
     """One toneless pinyin syllable per character of a Han run ('ü' written 'v')."""
+    return list(_syllables(han))
+
+
+@functools.lru_cache(maxsize=50000)
+def _syllables(han: str) -> tuple[str, ...]:
     from pypinyin import Style, lazy_pinyin
 
     result = lazy_pinyin(han, style=Style.NORMAL, errors=lambda chars: list(chars))
     if len(result) != len(han):  # never expected; keep alignment whatever pypinyin does
         result = [lazy_pinyin(ch, style=Style.NORMAL, errors=lambda c: [c])[0] for ch in han]
-    return [s if is_latin(s) else "" for s in result]
+    return tuple(s if is_latin(s) else "" for s in result)
 
 
 def pinyin_bigrams(syllables: list[str]) -> list[str]:

@@ -1,12 +1,16 @@
 """The database side of search: match expressions rendered for SQLite FTS5 or PostgreSQL tsquery.
 
 A query is a small tree of ``Term`` / ``All`` / ``Any`` nodes over the token columns of
-``SearchEntry``; each backend renders it and runs one statement that returns the best
-candidates (with the columns the ranker needs) and, when asked, one that counts matches.
+``SearchEntry``; each backend renders it and runs one statement that returns candidates (the
+title, the per-item words and the popularity the ranker needs) and, when asked, one that
+counts matches. Ranking happens in Python (see ``engine``), the same on both databases.
 Published status is checked against the item row itself, so a stale index row never leaks
-an unpublished item.
+an unpublished item. On SQLite the joins are CROSS JOINs: that keeps the FTS5 table as the outer
+loop (otherwise the planner may walk every published item and run MATCH once per row).
 """
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 from django.db import connection
@@ -36,10 +40,7 @@ class Any:
 class Candidate:
     item_id: int
     title: str
-    tokens: str
     extra: str
-    pinyin: str
-    grams: str
     popularity: int
 
 
@@ -70,32 +71,33 @@ def render_tsquery(node) -> str:  # noqa: ANN001
     return "(" + joiner.join(render_tsquery(p) for p in node.parts) + ")"
 
 
-def fetch_candidates(node, limit: int) -> list[Candidate]:  # noqa: ANN001
-    """The ``limit`` best published matches, best first by the database's own rank."""
-    if connection.vendor == "postgresql":
-        sql = (
-            "SELECT e.item_id, e.title, e.tokens, e.extra, e.pinyin, e.grams, i.popularity "
-            "FROM catalog_searchentry e "
-            "JOIN catalog_serviceitem i ON i.id = e.item_id "
-            "WHERE e.document @@ %s::tsquery AND i.status = 'published' "
-            "ORDER BY ts_rank('{0.2, 0.4, 0.6, 1.0}', e.document, %s::tsquery) DESC, "
-            "i.popularity DESC, e.item_id LIMIT %s"
-        )
-        expr = render_tsquery(node)
-        params = [expr, expr, limit]
-    else:
-        sql = (
-            "SELECT e.item_id, e.title, e.tokens, e.extra, e.pinyin, e.grams, i.popularity "
-            "FROM catalog_search_fts f "
-            "JOIN catalog_searchentry e ON e.item_id = f.rowid "
-            "JOIN catalog_serviceitem i ON i.id = e.item_id "
-            "WHERE catalog_search_fts MATCH %s AND i.status = 'published' "
-            "ORDER BY bm25(catalog_search_fts, 10.0, 6.0, 4.0, 2.0, 0.0), i.popularity DESC, e.item_id "
-            "LIMIT %s"
-        )
-        params = [render_fts(node), limit]
+_PG_SELECT = (
+    "SELECT e.item_id, e.title, e.extra, i.popularity FROM catalog_searchentry e "
+    "JOIN catalog_serviceitem i ON i.id = e.item_id "
+    "WHERE e.document @@ %s::tsquery AND i.status = 'published' "
+)
+_SQLITE_SELECT = (
+    "SELECT e.item_id, e.title, e.extra, i.popularity FROM catalog_search_fts f "
+    "CROSS JOIN catalog_searchentry e ON e.item_id = f.rowid "
+    "CROSS JOIN catalog_serviceitem i ON i.id = e.item_id "
+    "WHERE catalog_search_fts MATCH %s AND i.status = 'published' "
+)
+
+
+def fetch_candidates(node, limit: int, *, by_popularity: bool = False, offset: int = 0) -> list[Candidate]:  # noqa: ANN001
+    """Published matches: any ``limit`` of them, or the most popular ones first.
+
+    Unordered fetching streams from the index and stops at ``limit``, which is what keeps a
+    query cheap: when everything that matches fits, the ranker sees it all.
+    """
+    postgres = connection.vendor == "postgresql"
+    sql = _PG_SELECT if postgres else _SQLITE_SELECT
+    if by_popularity:
+        sql += "ORDER BY i.popularity DESC, e.item_id "
+    sql += "LIMIT %s OFFSET %s"
+    expr = render_tsquery(node) if postgres else render_fts(node)
     with connection.cursor() as cursor:
-        cursor.execute(sql, params)
+        cursor.execute(sql, [expr, limit, offset])
         return [Candidate(*row) for row in cursor.fetchall()]
 
 
@@ -108,7 +110,7 @@ def count_matches(node) -> int:  # noqa: ANN001
         params = [render_tsquery(node)]
     else:
         sql = (
-            "SELECT count(*) FROM catalog_search_fts f JOIN catalog_serviceitem i ON i.id = f.rowid "
+            "SELECT count(*) FROM catalog_search_fts f CROSS JOIN catalog_serviceitem i ON i.id = f.rowid "
             "WHERE catalog_search_fts MATCH %s AND i.status = 'published'"
         )
         params = [render_fts(node)]
@@ -117,10 +119,39 @@ def count_matches(node) -> int:  # noqa: ANN001
         return cursor.fetchone()[0]
 
 
-def after_bulk_load() -> None:
-    """Compact the index after a rebuild (FTS5 merge / PostgreSQL statistics)."""
+# The FTS5 triggers of migration 0003, dropped during a full rebuild and then recreated: one
+# 'rebuild' pass over the content table is far cheaper than a trigger call per row.
+_SQLITE_TRIGGERS = {
+    "catalog_search_fts_ai": """CREATE TRIGGER catalog_search_fts_ai AFTER INSERT ON catalog_searchentry BEGIN
+        INSERT INTO catalog_search_fts(rowid, tokens, extra, pinyin, grams, filters)
+        VALUES (new.item_id, new.tokens, new.extra, new.pinyin, new.grams, new.filters);
+    END""",
+    "catalog_search_fts_ad": """CREATE TRIGGER catalog_search_fts_ad AFTER DELETE ON catalog_searchentry BEGIN
+        INSERT INTO catalog_search_fts(catalog_search_fts, rowid, tokens, extra, pinyin, grams, filters)
+        VALUES ('delete', old.item_id, old.tokens, old.extra, old.pinyin, old.grams, old.filters);
+    END""",
+    "catalog_search_fts_au": """CREATE TRIGGER catalog_search_fts_au AFTER UPDATE ON catalog_searchentry BEGIN
+        INSERT INTO catalog_search_fts(catalog_search_fts, rowid, tokens, extra, pinyin, grams, filters)
+        VALUES ('delete', old.item_id, old.tokens, old.extra, old.pinyin, old.grams, old.filters);
+        INSERT INTO catalog_search_fts(rowid, tokens, extra, pinyin, grams, filters)
+        VALUES (new.item_id, new.tokens, new.extra, new.pinyin, new.grams, new.filters);
+    END""",
+}
+
+
+@contextmanager
+def bulk_load() -> Iterator[None]:
+    """Around a full rebuild (inside its transaction): index once at the end, then tidy up."""
+    sqlite = connection.vendor == "sqlite"
+    if sqlite:
+        with connection.cursor() as cursor:
+            for name in _SQLITE_TRIGGERS:
+                cursor.execute(f"DROP TRIGGER IF EXISTS {name}")
+    yield
     with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
+        if sqlite:
+            cursor.execute("INSERT INTO catalog_search_fts(catalog_search_fts) VALUES ('rebuild')")
+            for sql in _SQLITE_TRIGGERS.values():
+                cursor.execute(sql)
+        elif connection.vendor == "postgresql":
             cursor.execute("ANALYZE catalog_searchentry")
-        elif connection.vendor == "sqlite":
-            cursor.execute("INSERT INTO catalog_search_fts(catalog_search_fts) VALUES ('optimize')")

@@ -5,16 +5,19 @@
    each synonym's official terms, becomes a *need* with a weight; stopwords weigh nothing,
    generic official words ("登记", "许可") little, and the everyday words a synonym explains
    give way to its official terms.
-2. The database returns at most ``MAX_CANDIDATES`` published items matching any form of a
-   selective need: the word itself, all of its character pairs, all of its pinyin syllable
-   pairs (homophone typos: "结昏" → jiehun), all but one of its character pairs (one wrong
-   character in a long word), typed pinyin and initials. Filters are tokens of the same
-   index, so filtering costs no extra statement.
+2. The database returns published items that match every selective need (widening to any of
+   them when that finds fewer than ``MIN_STRICT``), a need matching by any of its forms: the
+   word itself, all of its character pairs, all of its pinyin syllable pairs (homophone
+   typos: "结昏" → jiehun), all but one of its character pairs (one wrong character in a long
+   word), typed pinyin and initials. Filters are tokens of the same index, so filtering
+   costs nothing extra. Up to ``MAX_CANDIDATES`` matches are all ranked; beyond that the most
+   popular ones are, and the rest follow by popularity.
 3. Candidates are ranked in Python by how much of the query they cover (weighted), with
    bonuses for exact titles and titles that the query explains fully; equal relevance goes to
    the more popular item. Matches far below the best are dropped.
 """
 
+import functools
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
@@ -34,10 +37,11 @@ from .backends import All, Any, Candidate, Term, count_matches, fetch_candidates
 
 MAX_QUERY_LENGTH = 100
 MAX_PAGE_SIZE = 100
-MAX_CANDIDATES = 200
+MAX_CANDIDATES = 600  # everything matching up to this many is ranked exactly
 SYNONYM_PENALTY = 0.4  # weight left to everyday words that a synonym explains
 SYNONYM_BOOST = 1.5
 SELECTIVE_WEIGHT = 0.8  # needs at least this heavy drive the database match
+MIN_STRICT = 10  # fewer items matching every selective need: widen to those matching any
 KEEP_RATIO = 0.45  # results below this share of the best score are dropped
 MIN_COVERAGE = 0.2
 
@@ -182,6 +186,43 @@ def match_node(plan: Plan):  # noqa: ANN201
     return Any(tuple(dict.fromkeys(forms)))
 
 
+def strict_node(plan: Plan):  # noqa: ANN201
+    """Every selective need satisfied (by any of its forms); None when that equals ``match_node``."""
+    selective = [n for n in plan.needs if n.weight >= SELECTIVE_WEIGHT]
+    if len(selective) < 2:
+        return None
+    parts = []
+    for need in selective:
+        forms = tuple(dict.fromkeys(f for c in need.alternatives for f in _forms(c, need.literal)))
+        parts.append(Any(forms))
+    return All(tuple(parts))
+
+
+def candidates_for(plan: Plan, filters: list):  # noqa: ANN201
+    """(node, candidates, overflow): strict matches when there are enough, else the loose ones.
+
+    ``overflow`` counts the matches beyond ``MAX_CANDIDATES`` (then the candidates are the most
+    popular matches, and the strict ones are kept among them).
+    """
+    strict = strict_node(plan)
+    found: list[Candidate] = []
+    for core in (strict, match_node(plan)):
+        if core is None:
+            continue
+        node = All((core, *filters)) if filters else core
+        candidates = fetch_candidates(node, MAX_CANDIDATES + 1)
+        if len(candidates) > MAX_CANDIDATES:
+            popular = fetch_candidates(node, MAX_CANDIDATES, by_popularity=True)
+            known = {c.item_id for c in popular}
+            popular.extend(c for c in found if c.item_id not in known)
+            return node, popular, count_matches(node) - MAX_CANDIDATES
+        if core is strict and len(candidates) < MIN_STRICT:
+            found = candidates  # too few: the loose match (a superset) follows
+            continue
+        return node, candidates, 0
+    return None, found, 0
+
+
 def filter_node(
     region_code: str | None,
     audience: str | None,
@@ -218,19 +259,33 @@ def filter_node(
 # Ranking
 
 
-class Doc:
-    """A candidate's columns as sets, for scoring."""
+class TitleDoc:
+    """What an item name offers to matching; the same tokens the indexer wrote for it."""
 
-    __slots__ = ("candidate", "key", "words", "extra_words", "extra_text", "pinyin", "grams")
+    __slots__ = ("key", "words", "pinyin", "grams")
+
+    def __init__(self, title: str) -> None:
+        analysed = analysis.analyse_name(title)
+        self.key = title_key(title)
+        self.words = set(analysed.words)
+        self.pinyin = set(analysed.pinyin)
+        self.grams = set(analysed.grams)
+
+
+@functools.lru_cache(maxsize=20000)
+def title_doc(title: str) -> TitleDoc:
+    return TitleDoc(title)
+
+
+class Doc:
+    """A candidate: its name (shared by every item of that name) and its own extra words."""
+
+    __slots__ = ("candidate", "title", "key")
 
     def __init__(self, candidate: Candidate) -> None:
         self.candidate = candidate
-        self.key = title_key(candidate.title)
-        self.words = set(candidate.tokens.split())
-        self.extra_words = set(candidate.extra.split())
-        self.extra_text = candidate.extra.replace(" ", "|")
-        self.pinyin = set(candidate.pinyin.split())
-        self.grams = set(candidate.grams.split())
+        self.title = title_doc(candidate.title)
+        self.key = self.title.key
 
 
 def title_key(title: str) -> str:
@@ -249,8 +304,8 @@ def _fraction(parts: Iterable[str], pool: set[str]) -> float:
     return sum(1 for p in parts if p in pool) / len(parts)
 
 
-def concept_match(concept: Concept, doc: Doc) -> float:
-    """How well an item contains a concept: 1 literally, less through pinyin or most characters."""
+def title_match(concept: Concept, doc: TitleDoc) -> float:
+    """How well a name contains a concept: 1 literally, less through pinyin or most characters."""
     text = concept.text
     if concept.latin:
         if text in doc.pinyin or text in doc.words:
@@ -265,12 +320,10 @@ def concept_match(concept: Concept, doc: Doc) -> float:
     if text in doc.key:
         return 1.0
     best = 0.0
-    if text in doc.extra_words or (len(text) >= 2 and text in doc.extra_text):
-        best = 0.8
     if len(text) >= 2:
         share = _fraction(concept.char_grams, doc.grams)
         if share >= 0.5:
-            best = max(best, 0.9 * share)
+            best = 0.9 * share
     if concept.pinyin_grams:
         share = _fraction(concept.pinyin_grams, doc.pinyin)
         if share >= 0.5:
@@ -278,26 +331,33 @@ def concept_match(concept: Concept, doc: Doc) -> float:
     return best
 
 
-def score(plan: Plan, doc: Doc) -> tuple[float, float]:
-    """(final score, weighted coverage of the query)."""
-    total_weight = 0.0
-    gained = 0.0
+EXTRA_MATCH = 0.8  # a keyword, the department, a theme or the group contains the concept
+
+
+def extra_match(concept: Concept, extra: str) -> float:
+    return EXTRA_MATCH if len(concept.text) >= 2 and concept.text in extra else 0.0
+
+
+@dataclass
+class TitleScore:
+    matches: list[float]  # best title match per need
+    bonus: float
+
+
+def title_score(plan: Plan, doc: TitleDoc) -> TitleScore:
+    matches = []
     explained = 0
     for need in plan.needs:
-        if need.weight <= 0:
-            continue
-        total_weight += need.weight
         best = 0.0
         for concept in need.alternatives:
-            m = concept_match(concept, doc)
+            m = title_match(concept, doc)
             if m > best:
                 best = m
                 if m == 1.0:
                     break
-        gained += need.weight * best
+        matches.append(best)
         if best == 1.0:
             explained += max((len(c.text) for c in need.alternatives if c.text in doc.key), default=0)
-    coverage = gained / total_weight if total_weight else 0.0
     bonus = 0.0
     if plan.compact and plan.compact == doc.key:
         bonus += 0.5
@@ -310,15 +370,37 @@ def score(plan: Plan, doc: Doc) -> tuple[float, float]:
             break
     if doc.key:
         bonus += 0.2 * min(explained / len(doc.key), 1.0)
-    return coverage + bonus, coverage
+    return TitleScore(matches, bonus)
+
+
+def score(plan: Plan, doc: Doc, cache: dict[str, TitleScore] | None = None) -> tuple[float, float]:
+    """(final score, weighted coverage of the query) of one candidate."""
+    title = cache.get(doc.candidate.title) if cache is not None else None
+    if title is None:
+        title = title_score(plan, doc.title)
+        if cache is not None:
+            cache[doc.candidate.title] = title
+    total_weight = 0.0
+    gained = 0.0
+    for need, m in zip(plan.needs, title.matches, strict=True):
+        if need.weight <= 0:
+            continue
+        total_weight += need.weight
+        if m < EXTRA_MATCH and doc.candidate.extra:
+            for concept in need.alternatives:
+                m = max(m, extra_match(concept, doc.candidate.extra))
+        gained += need.weight * m
+    coverage = gained / total_weight if total_weight else 0.0
+    return coverage + title.bonus, coverage
 
 
 def rank(plan: Plan, candidates: list[Candidate]) -> tuple[list[tuple[float, Doc]], bool]:
     """Candidates best first, weak ones dropped; also whether anything was dropped."""
+    cache: dict[str, TitleScore] = {}
     scored = []
     for candidate in candidates:
         doc = Doc(candidate)
-        final, coverage = score(plan, doc)
+        final, coverage = score(plan, doc, cache)
         if coverage >= MIN_COVERAGE:
             scored.append((final, doc))
     if not scored:
@@ -468,27 +550,15 @@ def search_items(
     plan = plan_query(text)
     if plan.empty:
         return empty
-    node = All((match_node(plan), *filters)) if filters else match_node(plan)
-    candidates = fetch_candidates(node, MAX_CANDIDATES)
+    node, candidates, overflow = candidates_for(plan, filters)
     ranked, dropped = rank(plan, candidates)
-    total = len(ranked)
-    overflow = 0
-    if len(candidates) == MAX_CANDIDATES and not dropped:
-        overflow = max(0, count_matches(node) - MAX_CANDIDATES)
-        total += overflow
+    total = len(ranked) + (overflow if not dropped else 0)
     start = (page - 1) * page_size
     window = ranked[start : start + page_size]
-    scores = {d.candidate.item_id: s for s, d in window}
-    if overflow and start + page_size > len(ranked):
-        # Beyond the ranked head the database's own order continues.
-        tail_start = max(0, start - len(ranked))
-        need = page_size - len(window)
-        tail = fetch_candidates(node, MAX_CANDIDATES + tail_start + need)[MAX_CANDIDATES + tail_start :]
-        for candidate in tail:
-            doc = Doc(candidate)
-            final, _coverage = score(plan, doc)
-            window.append((final, doc))
-            scores[candidate.item_id] = final
+    if overflow and not dropped and start + page_size > len(ranked):
+        offset = MAX_CANDIDATES + max(0, start - len(ranked))
+        for candidate in fetch_candidates(node, page_size - len(window), by_popularity=True, offset=offset):
+            window.append((score(plan, Doc(candidate))[0], Doc(candidate)))
     items = ServiceItem.objects.select_related("department", "region").in_bulk(
         [d.candidate.item_id for _, d in window]
     )
@@ -528,9 +598,10 @@ def suggest(prefix: str, *, region_code: str | None = None, limit: int = 8) -> l
         return []
     results: list[Candidate] = []
     if node is not None:
-        results = fetch_candidates(All((node, *filters)) if filters else node, 60)
+        results = fetch_candidates(All((node, *filters)) if filters else node, 60, by_popularity=True)
     if not results and not plan.empty:
-        results = fetch_candidates(All((match_node(plan), *filters)) if filters else match_node(plan), 60)
+        node = All((match_node(plan), *filters)) if filters else match_node(plan)
+        results = fetch_candidates(node, 60, by_popularity=True)
     if not results:
         return []
     ordered = sorted(
