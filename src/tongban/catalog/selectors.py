@@ -94,6 +94,20 @@ def themes_with_counts(audience: str | None = None, region: Region | None = None
     )
 
 
+def themes_in_order(audience: str | None = None) -> list[Theme]:
+    """Themes without counts (cheap: no join with the items), individuals' first, in display order."""
+    themes = Theme.objects.all()
+    if audience:
+        themes = themes.filter(audience=audience)
+    ranked = {Audience.PERSON: 0, Audience.ENTERPRISE: 1}
+    return sorted(themes.order_by("order", "id"), key=lambda t: ranked.get(t.audience, 2))
+
+
+def popular_items(region: Region | None = None, limit: int = 10) -> list[ServiceItem]:
+    """The most used published items in ``region`` and below."""
+    return list(filter_items(published_items(), region=region).order_by("-popularity", "id")[:limit])
+
+
 def life_events_for(audience: str | None = None, region: Region | None = None) -> QuerySet[LifeEvent]:
     """Life events that apply in ``region``: national ones, those of its ancestors and those below it."""
     events = LifeEvent.objects.select_related("region")

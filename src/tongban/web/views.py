@@ -6,7 +6,9 @@ valid page; bad filter values are ignored rather than failing the page.
 """
 
 import math
+from collections.abc import Callable
 
+from django.core.cache import caches
 from django.core.paginator import Page, Paginator
 from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse, QueryDict
@@ -30,6 +32,7 @@ from .qr import qr_svg
 PAGE_SIZE = 20
 MAX_PAGE = 10_000
 MAX_QUERY_LENGTH = 100
+AGGREGATE_TTL = 300
 
 
 def healthz(request: HttpRequest) -> JsonResponse:
@@ -67,23 +70,59 @@ def _or_404(getter, *args):  # noqa: ANN001, ANN002, ANN202
         raise Http404(exc.message) from exc
 
 
+def _region_key(region: Region | None) -> str:
+    return region.code if region else "all"
+
+
+def cached[T](key: str, compute: Callable[[], T]) -> T:
+    """Aggregates shown for orientation (counts, most popular) may be a few minutes old.
+
+    Counting over the whole catalogue costs hundreds of milliseconds at province scale; the
+    shared cache (the database by default) keeps that off every page view.
+    """
+    cache = caches["default"]
+    value = cache.get(key)
+    if value is None:
+        value = compute()
+        cache.set(key, value, AGGREGATE_TTL)
+    return value
+
+
+def _themes_with_counts(region: Region | None, audience: str | None = None) -> list[Theme]:
+    return cached(
+        f"web:themes:{audience or 'all'}:{_region_key(region)}",
+        lambda: catalog.themes_with_counts(audience=audience, region=region),
+    )
+
+
+def _popular_items(region: Region | None) -> list[ServiceItem]:
+    return cached(f"web:popular:{_region_key(region)}", lambda: catalog.popular_items(region, limit=10))
+
+
+def _shops(region: Region | None) -> list[Department]:
+    return cached(
+        f"web:shops:{_region_key(region)}",
+        lambda: list(departments.departments_with_item_counts(region)[:12]),
+    )
+
+
 def home(request: HttpRequest) -> HttpResponse:
     region = current_region(request)
-    themes = catalog.themes_with_counts(region=region)
+    themes = _themes_with_counts(region)
     context = {
         "region": region,
         "person_themes": [t for t in themes if t.audience == Audience.PERSON],
         "enterprise_themes": [t for t in themes if t.audience == Audience.ENTERPRISE],
         "life_events": list(catalog.life_events_for(region=region)[:8]),
-        "popular_items": list(_popular(catalog.filter_items(catalog.published_items(), region=region))[:10]),
-        "shops": list(departments.departments_with_item_counts(region)[:12]),
+        "popular_items": _popular_items(region),
+        "shops": _shops(region),
     }
     return render(request, "web/home.html", context)
 
 
 def theme_list(request: HttpRequest) -> HttpResponse:
     region = current_region(request)
-    themes = catalog.themes_with_counts(region=region)
+    themes = _themes_with_counts(region)
     return render(
         request,
         "web/theme_list.html",
@@ -118,7 +157,7 @@ def audience_detail(request: HttpRequest, audience: str) -> HttpResponse:
             "audience": audience,
             "audience_label": Audience(audience).label,
             "region": region,
-            "themes": catalog.themes_with_counts(audience=audience, region=region),
+            "themes": _themes_with_counts(region, audience),
             "page_obj": paginate(request, items),
         },
     )
@@ -158,7 +197,7 @@ def region_detail(request: HttpRequest, code: str) -> HttpResponse:
             "region": region,
             "ancestors": ancestors_of(region),
             "children": list(children_of(region).order_by("code")),
-            "shops": list(departments.departments_with_item_counts(region)[:12]),
+            "shops": _shops(region),
             "page_obj": paginate(request, items),
             "is_current": region.code == getattr(current_region(request), "code", None),
         },
@@ -238,7 +277,7 @@ def _filter_options(region: Region | None, department: Department | None) -> dic
     return {
         "region_options": regions,
         "department_options": shops,
-        "themes_by_audience": catalog.themes_with_counts(),
+        "themes_by_audience": catalog.themes_in_order(),
         "audience_options": Audience.choices,
         "type_options": ItemType.choices,
     }
@@ -289,9 +328,7 @@ def search(request: HttpRequest) -> HttpResponse:
             }
         )
     else:
-        context["popular_items"] = list(
-            _popular(catalog.filter_items(catalog.published_items(), region=region))[:10]
-        )
+        context["popular_items"] = _popular_items(region)
     return render(request, "web/search.html", context, status=status)
 
 
