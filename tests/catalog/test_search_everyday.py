@@ -1,119 +1,28 @@
-"""Everyday-language queries over a county catalogue: the wanted item must be in the top 3.
+"""Everyday-language queries over the 广安市 demo catalogue: the wanted item must be in the top 3.
 
-The catalogue is the real 广安区 list (1,135 items, the noise a citizen searches through) plus
-every popular item of ``tongban.demo.popular`` in 广安区, built once per module inside a
-transaction that is rolled back afterwards.
+The demo (real 广安区 list of 1,135 items with generated guides, the other counties of the city,
+and every popular item of ``tongban.demo.popular``) is loaded once per module by the demo's own
+steps (regions, catalogue, search index) inside a transaction rolled back afterwards. Queries are
+those of a citizen of 广安区 (region 511602: its items and the city's and province's above it).
 """
 
-import csv
-import gzip
-import io
-from pathlib import Path
-
 import pytest
-from django.db import transaction
 
-from tests.factories import region_chain
-from tongban.catalog.models import ServiceItem, Theme
-from tongban.catalog.search import rebuild_index, search_items
-from tongban.demo.popular import POPULAR_ITEMS
-from tongban.departments.models import Department
+from tests.fixtures_demo import load_demo_for_module
+from tongban.catalog.models import ServiceItem
+from tongban.catalog.search import search_items
+from tongban.demo import step_names
 
 pytestmark = [pytest.mark.django_db, pytest.mark.xdist_group("search-everyday")]
 
-COUNTY_CSV = (
-    Path(__file__).resolve().parents[2]
-    / "src"
-    / "tongban"
-    / "demo"
-    / "data"
-    / "guangan-district-items.csv.gz"
-)
-SHARED_CSV = Path("/work/shared/data/catalog/sichuan-guangan-district-items.csv")
-
-
-def _county_rows() -> list[dict[str, str]]:
-    if COUNTY_CSV.exists():
-        text = gzip.decompress(COUNTY_CSV.read_bytes()).decode("utf-8-sig")
-    else:
-        text = SHARED_CSV.read_text(encoding="utf-8-sig")
-    return list(csv.DictReader(io.StringIO(text)))
-
-
-def build_county_catalogue() -> dict[str, ServiceItem]:
-    """Published items of 广安区: the real list plus the popular ones; returns popular by name."""
-    county = region_chain("511602")
-    themes = {(t.audience, t.name): t for t in Theme.objects.all()}
-    departments: dict[str, Department] = {}
-
-    def department(name: str) -> Department:
-        if name not in departments:
-            departments[name] = Department.objects.create(
-                name=name, region=county, local_code=f"D{len(departments)}"
-            )
-        return departments[name]
-
-    popular_names = {row[0] for row in POPULAR_ITEMS}
-    items = []
-    for n, row in enumerate(_county_rows()):
-        if row["name"] in popular_names:
-            continue
-        kind = f"{int(row['task_type']):02d}" if row["task_type"].isdigit() else "10"
-        items.append(
-            ServiceItem(
-                code=f"{row['item_code']}-{n}",
-                name=row["name"],
-                group=row.get("group", ""),
-                item_type=kind,
-                service_objects=["1"],
-                for_person=True,
-                department=department(row["department"]),
-                region=county,
-                region_code=county.code,
-                status=ServiceItem.Status.PUBLISHED,
-                popularity=(n * 37) % 200,
-            )
-        )
-    popular = []
-    for n, (name, dept, kind, audience, _themes) in enumerate(POPULAR_ITEMS):
-        popular.append(
-            ServiceItem(
-                code=f"POPULAR-{n:03d}-511602",
-                name=name,
-                item_type=kind,
-                service_objects=["1"] if audience == "person" else ["2"],
-                for_person=audience == "person",
-                for_enterprise=audience == "enterprise",
-                department=department(dept),
-                region=county,
-                region_code=county.code,
-                status=ServiceItem.Status.PUBLISHED,
-                popularity=1000 + n,
-            )
-        )
-    ServiceItem.objects.bulk_create(items + popular, batch_size=500)
-    through = ServiceItem.themes.through
-    links = []
-    for item, (_name, _dept, _kind, audience, theme_names) in zip(popular, POPULAR_ITEMS, strict=True):
-        for theme_name in theme_names:
-            theme = themes.get((audience, theme_name)) or themes.get(("person", theme_name))
-            if theme:
-                links.append(through(serviceitem_id=item.pk, theme_id=theme.pk))
-    through.objects.bulk_create(links)
-    rebuild_index()
-    return {item.name: item for item in popular}
+HOME = "511602"
+CATALOGUE_STEPS = ("regions", "catalog", "search")
 
 
 @pytest.fixture(scope="module")
 def county_catalogue(django_db_setup, django_db_blocker):
-    with django_db_blocker.unblock():
-        atomic = transaction.atomic()
-        atomic.__enter__()
-        try:
-            yield build_county_catalogue()
-        finally:
-            transaction.set_rollback(True)
-            atomic.__exit__(None, None, None)
+    skip = [name for name in step_names() if name not in CATALOGUE_STEPS]
+    yield from load_demo_for_module(django_db_blocker, skip=skip)
 
 
 # (what a citizen types, the item they need)
@@ -171,19 +80,19 @@ EVERYDAY_QUERIES = [
 ]
 
 
-def _top(query: str, n: int = 3, **filters) -> list[str]:
-    return [hit.item.name for hit in search_items(query, **filters).hits[:n]]
+def _top(query: str, n: int = 3) -> list[str]:
+    return [hit.item.name for hit in search_items(query, region_code=HOME).hits[:n]]
 
 
 @pytest.mark.parametrize(("query", "wanted"), EVERYDAY_QUERIES, ids=[q for q, _ in EVERYDAY_QUERIES])
 def test_everyday_query_finds_the_item_in_top_three(county_catalogue, query, wanted):
     acceptable = {wanted} if isinstance(wanted, str) else set(wanted)
-    assert acceptable & _all_names(), "the wanted item must exist in the catalogue"
+    assert acceptable & _home_names(), "the wanted item must exist in the catalogue"
     assert acceptable & set(_top(query)), f"{query!r}: {_top(query, 5)}"
 
 
-def _all_names() -> set[str]:
-    return set(ServiceItem.objects.values_list("name", flat=True))
+def _home_names() -> set[str]:
+    return set(ServiceItem.objects.published().filter(region_code=HOME).values_list("name", flat=True))
 
 
 def test_at_least_thirty_everyday_queries():
@@ -208,6 +117,7 @@ TOLERANT_QUERIES = [
 
 @pytest.mark.parametrize(("query", "wanted"), TOLERANT_QUERIES, ids=[q for q, _ in TOLERANT_QUERIES])
 def test_pinyin_and_one_wrong_character(county_catalogue, query, wanted):
+    assert wanted in _home_names()
     assert wanted in _top(query), f"{query!r}: {_top(query, 5)}"
 
 
@@ -217,6 +127,6 @@ def test_exact_names_rank_first(county_catalogue):
 
 
 def test_typo_offers_the_corrected_query(county_catalogue):
-    assert search_items("结昏登记").corrected_query == "结婚登记"
-    assert search_items("居民身分证补领").corrected_query == "居民身份证补领"
-    assert search_items("结婚登记").corrected_query is None
+    assert search_items("结昏登记", region_code=HOME).corrected_query == "结婚登记"
+    assert search_items("居民身分证补领", region_code=HOME).corrected_query == "居民身份证补领"
+    assert search_items("结婚登记", region_code=HOME).corrected_query is None

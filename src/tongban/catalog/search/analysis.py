@@ -83,6 +83,7 @@ def tokenizer():  # noqa: ANN201 - jieba.Tokenizer, imported lazily
                 for term in shipped_terms():
                     if 2 <= len(term) <= 12 and is_han(term):
                         tok.add_word(term, freq=max(tok.suggest_freq(term), 50))
+                syllable_set()  # typed pinyin needs it; build it with the other one-off work
                 _tokenizer = tok
     return _tokenizer
 
