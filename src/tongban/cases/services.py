@@ -4,6 +4,7 @@ each checking who may do it. Views and the API only parse input and call these.
 
 import datetime as dt
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -303,12 +304,19 @@ def remove_attachment(*, user: Any, attachment: Attachment) -> None:  # noqa: AN
     attachment.save(update_fields=["replaced"])
 
 
+# 免提交: apps above cases register functions returning the ids of required materials the
+# platform already holds for an application (tongban.certificates: valid wallet certificates).
+MATERIAL_PROVIDERS: list[Callable[[Application], set[int]]] = []
+
+
 def missing_materials(application: Application) -> list[MaterialRequirement]:
     present = set(
         application.attachments.filter(replaced=False, requirement__isnull=False).values_list(
             "requirement_id", flat=True
         )
     )
+    for provider in MATERIAL_PROVIDERS:
+        present |= provider(application)
     return [
         m
         for m in application.item.materials.all()
