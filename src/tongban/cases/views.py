@@ -463,6 +463,8 @@ def attachment_file(request: HttpRequest, pid: uuid.UUID) -> FileResponse:
 
 @login_required
 def my_cases(request: HttpRequest) -> HttpResponse:
+    if getattr(request.user, "kind", None) == "staff":
+        return redirect("cases:staff_queue")  # staff have no cases of their own; window drafts are there
     paginator = Paginator(selectors.my_cases(request.user).select_related("enterprise"), 20)
     page = paginator.get_page(request.GET.get("page"))
     drafts = [(d, Flow(d).resume_url()) for d in selectors.my_drafts(request.user)]
@@ -822,12 +824,7 @@ def window(request: HttpRequest) -> HttpResponse:
     if not memberships:
         raise Http404()
     departments = {m.department_id: m.department for m in memberships}
-    items = list(
-        published_items()
-        .filter(department_id__in=departments)
-        .only("pk", "name", "department")
-        .order_by("department_id", "name")
-    )
+    items = list(published_items().filter(department_id__in=departments).order_by("department_id", "name"))
     error = ""
     status = 200
     chosen = {"item": request.POST.get("item", ""), "id_number": request.POST.get("id_number", "").strip()}
