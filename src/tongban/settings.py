@@ -72,6 +72,8 @@ INSTALLED_APPS = [
     "tongban.workflow",
     "tongban.cases",
     "tongban.notifications",
+    "tongban.certificates",
+    "tongban.ratings",
     "tongban.web",
 ]
 
@@ -338,3 +340,11 @@ else:
         }
     }
 DEFAULT_FROM_EMAIL = os.environ.get("TONGBAN_EMAIL_FROM", "通办 <noreply@localhost>")
+
+# Electronic licences (tongban.certificates): the seal algorithm of this deployment (ed25519 or
+# sm2 — SM2 with SM3), the secret the departments' private keys are encrypted with (default:
+# derived from SECRET_KEY), how long a 亮证 code lasts and the longest 用证 share.
+TONGBAN_SEAL_ALGORITHM = os.environ.get("TONGBAN_SEAL_ALGORITHM", "ed25519").strip().lower()
+TONGBAN_SEAL_SECRET = os.environ.get("TONGBAN_SEAL_SECRET", "")
+TONGBAN_CERTIFICATE_PRESENT_SECONDS = int(os.environ.get("TONGBAN_CERTIFICATE_PRESENT_SECONDS", "300"))
+TONGBAN_CERTIFICATE_SHARE_MAX_DAYS = int(os.environ.get("TONGBAN_CERTIFICATE_SHARE_MAX_DAYS", "180"))

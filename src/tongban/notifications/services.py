@@ -117,6 +117,21 @@ def notify_case_event(case: Case, event: str) -> None:
     transaction.on_commit(lambda: [deliver_webhook.enqueue(pk) for pk in hook_ids])
 
 
+def on_rectification_completed(sender: Any, rectification: Any, **kwargs: Any) -> None:  # noqa: ANN401
+    """Invite the person who gave a bad rating to rate again once it has been fixed."""
+    rating = rectification.rating
+    if rating.rater_id is None:
+        return
+    Notification.objects.create(
+        user_id=rating.rater_id,
+        title="差评整改已完成",
+        event="rectified",
+        link=f"/ratings/re-rate/{rectification.pk}/",
+        body=f"{rectification.department.name}已就您的评价完成整改：{rectification.outcome[:100]}。欢迎再次评价。",
+        case_number=rating.case.number if rating.case_id else "",
+    )
+
+
 def webhook_payload(case: Case, event: str) -> dict:
     """No personal data: the receiving system fetches details through the API with its token."""
     return {

@@ -1,27 +1,28 @@
-"""``tongban tick``: periodic duties — retry due message and webhook deliveries.
+"""``tongban tick``: run the periodic duties every app registered (``tongban.core.periodic``):
+retrying due message and webhook deliveries, the 7-day default rating, …
 
 Run once (cron) or with ``--loop SECONDS`` (``tongban serve`` does this). Safe to run on
-several machines at once: each delivery is locked while it is attempted.
+several machines at once: each duty locks or de-duplicates what it touches.
 """
 
 import time
 
 from django.core.management.base import BaseCommand
 
-from tongban.notifications.services import retry_due
+from tongban.core import periodic
 
 
 class Command(BaseCommand):
-    help = "周期任务：重试到期的短信、邮件与 Webhook 投递。"
+    help = "周期任务：重试到期投递、到期默认好评等。"
 
     def add_arguments(self, parser) -> None:  # noqa: ANN001
         parser.add_argument("--loop", type=int, default=0, help="每隔多少秒执行一次（0 表示只执行一次）")
 
     def handle(self, *args, **options) -> None:  # noqa: ANN002, ANN003
         while True:
-            count = retry_due()
+            results = periodic.run_all()
             if options["verbosity"] > 1 or not options["loop"]:
-                self.stdout.write(f"已重新排队 {count} 项投递")
+                self.stdout.write("；".join(f"{name}: {count}" for name, count in results.items()))
             if not options["loop"]:
                 return
             time.sleep(options["loop"])

@@ -1,0 +1,338 @@
+"""Rating a service and what follows: 差评 follow-up, appeals, the 7-day default.
+
+Rules (DESIGN §5): only the applicant or their enterprise's agent rates, once per case, after
+the case has ended; never forced; staff cannot rate their own department; ratings are rate
+limited per person.
+"""
+
+import datetime as dt
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from tongban.cases.access import is_applicant_side
+from tongban.cases.models import Case
+from tongban.core.errors import InvalidInput, NotFound, PermissionDenied, ServiceError
+from tongban.identity import permissions, ratelimit
+from tongban.identity.models import StaffRole
+from tongban.workdays import calendar
+
+from .models import (
+    BAD_LEVELS,
+    ONLINE_INDICATORS,
+    WINDOW_INDICATORS,
+    Appeal,
+    Level,
+    Rating,
+    Rectification,
+    WindowVisit,
+)
+from .signals import rectification_completed
+
+RATEABLE = (Case.Status.CONCLUDED, Case.Status.REFUSED, Case.Status.DENIED, Case.Status.FORWARDED)
+DEFAULT_AFTER = dt.timedelta(days=7)
+CALLBACK_WORKDAYS = 1
+RECTIFY_WORKDAYS = 15
+VISIT_VALID = dt.timedelta(hours=24)
+MAX_COMMENT = 500
+TAGS = ("办事快", "态度好", "指南清楚", "一次办成", "材料太多", "跑了多次", "等待太久", "态度差", "系统难用")
+
+
+class AlreadyRated(ServiceError):
+    code = "already_rated"
+    status = 409
+    default_message = "该办件已评价，每件只能评价一次。"
+
+
+def _clean_input(level: Any, scores: dict | None, comment: str, tags: list | None, indicators: dict) -> tuple:  # noqa: ANN401
+    try:
+        level = Level(int(level))
+    except (TypeError, ValueError) as exc:
+        raise InvalidInput("请选择 1 到 5 星的评价。", field="level") from exc
+    scores = dict(scores or {})
+    unknown = [k for k in scores if k not in indicators]
+    if unknown:
+        raise InvalidInput("评价指标无效。", field="scores")
+    for key, value in scores.items():
+        try:
+            scores[key] = int(value)
+        except (TypeError, ValueError) as exc:
+            raise InvalidInput(f"“{indicators[key]}”请打 1 到 5 分。", field=f"scores.{key}") from exc
+        if not 1 <= scores[key] <= 5:
+            raise InvalidInput(f"“{indicators[key]}”请打 1 到 5 分。", field=f"scores.{key}")
+    comment = (comment or "").strip()
+    if len(comment) > MAX_COMMENT:
+        raise InvalidInput(f"评价内容不能超过 {MAX_COMMENT} 字。", field="comment")
+    tags = [t for t in (tags or []) if t]
+    if any(t not in TAGS for t in tags):
+        raise InvalidInput("评价标签无效。", field="tags")
+    if level in BAD_LEVELS and not comment and not tags:
+        raise InvalidInput("差评请写明原因或选择标签，便于部门整改。", field="comment")
+    return level, scores, comment, tags
+
+
+def _open_rectification(rating: Rating) -> None:
+    if rating.level not in BAD_LEVELS:
+        return
+    today = timezone.localdate()
+    Rectification.objects.create(
+        rating=rating,
+        department=rating.department,
+        callback_due=calendar.add_workdays(today, CALLBACK_WORKDAYS).date,
+        rectify_due=calendar.add_workdays(today, RECTIFY_WORKDAYS).date,
+    )
+
+
+@transaction.atomic
+def rate_case(
+    *,
+    user: Any,
+    case: Case,
+    level: int,
+    scores: dict | None = None,
+    comment: str = "",  # noqa: ANN401
+    tags: list | None = None,
+) -> Rating:
+    """The applicant (or their enterprise's agent) rates a finished case online, once."""
+    if not getattr(user, "is_authenticated", False):
+        raise PermissionDenied("请先登录。")
+    case = Case.objects.select_for_update().select_related("department", "item").get(pk=case.pk)
+    if not is_applicant_side(user, case):
+        raise NotFound()
+    if permissions.can_see_department(user, case.department):
+        raise PermissionDenied("工作人员不能评价本部门的办件。")
+    if case.status not in RATEABLE:
+        raise InvalidInput("办件办结后才能评价。", code="not_concluded")
+    if Rating.objects.filter(case=case).exists():
+        raise AlreadyRated()
+    ratelimit.check(f"rating:user:{user.pk}", [(10, 3600), (30, 86400)], "评价过于频繁，请稍后再试。")
+    level, scores, comment, tags = _clean_input(level, scores, comment, tags, ONLINE_INDICATORS)
+    try:
+        with transaction.atomic():
+            rating = Rating.objects.create(
+                case=case,
+                department=case.department,
+                item=case.item,
+                region_code=case.region_code,
+                channel=Rating.Channel.ONLINE,
+                rater=user,
+                rater_name=user.display_name,
+                level=level,
+                scores=scores,
+                comment=comment,
+                tags=tags,
+            )
+    except IntegrityError as exc:
+        raise AlreadyRated() from exc
+    _open_rectification(rating)
+    return rating
+
+
+@transaction.atomic
+def open_window_visit(*, clerk: Any, department: Any, case: Case | None = None) -> WindowVisit:  # noqa: ANN401
+    """Window staff open a visit; the person scans its QR code to rate it."""
+    if not permissions.has_role(clerk, StaffRole.INTAKE, department):
+        raise PermissionDenied("只有本部门窗口人员可以发起评价。")
+    if case is not None and case.department_id != department.pk:
+        raise InvalidInput("办件不属于该部门。", field="case")
+    return WindowVisit.objects.create(
+        department=department,
+        clerk=clerk,
+        case=case,
+        item=case.item if case else None,
+        expires_at=timezone.now() + VISIT_VALID,
+    )
+
+
+@transaction.atomic
+def rate_visit(
+    *,
+    token: Any,
+    level: int,
+    scores: dict | None = None,
+    comment: str = "",
+    tags: list | None = None,  # noqa: ANN401
+    user: Any = None,
+    client_key: str = "",
+) -> Rating:
+    """One rating per window visit, from its QR code or the evaluator device."""
+    visit = WindowVisit.objects.select_for_update().select_related("department").filter(token=token).first()
+    if visit is None:
+        raise NotFound()
+    if visit.expires_at < timezone.now():
+        raise InvalidInput("评价二维码已过期。", code="visit_expired")
+    if Rating.objects.filter(visit=visit).exists():
+        raise AlreadyRated("本次窗口服务已评价。")
+    if (
+        user is not None
+        and getattr(user, "is_authenticated", False)
+        and permissions.can_see_department(user, visit.department)
+    ):
+        raise PermissionDenied("工作人员不能评价本部门的服务。")
+    if client_key:
+        ratelimit.check(f"rating:client:{client_key}", [(20, 3600)], "评价过于频繁，请稍后再试。")
+    level, scores, comment, tags = _clean_input(level, scores, comment, tags, WINDOW_INDICATORS)
+    rater = user if user is not None and getattr(user, "is_authenticated", False) else None
+    rating = Rating.objects.create(
+        visit=visit,
+        department=visit.department,
+        item=visit.item,
+        region_code=visit.department.region.code,
+        channel=Rating.Channel.WINDOW,
+        rater=rater,
+        rater_name=rater.display_name if rater else "",
+        level=level,
+        scores=scores,
+        comment=comment,
+        tags=tags,
+    )
+    _open_rectification(rating)
+    return rating
+
+
+@transaction.atomic
+def add_follow_up(*, user: Any, rating: Rating, text: str) -> Rating:  # noqa: ANN401
+    """追评: one follow-up comment by whoever rated."""
+    rating = Rating.objects.select_for_update().get(pk=rating.pk)
+    if rating.rater_id is None or rating.rater_id != getattr(user, "pk", None):
+        raise NotFound()
+    if rating.followed_up_at is not None:
+        raise InvalidInput("每条评价只能追评一次。", code="already_followed_up")
+    text = (text or "").strip()
+    if not text:
+        raise InvalidInput("请填写追评内容。", field="text")
+    if len(text) > MAX_COMMENT:
+        raise InvalidInput(f"追评不能超过 {MAX_COMMENT} 字。", field="text")
+    rating.follow_up, rating.followed_up_at = text, timezone.now()
+    rating.save(update_fields=["follow_up", "followed_up_at"])
+    return rating
+
+
+def apply_default_ratings(now: dt.datetime | None = None) -> int:
+    """Cases not rated within 7 days of ending count as 基本满意 (run by ``tongban tick``)."""
+    now = now or timezone.now()
+    cutoff = now - DEFAULT_AFTER
+    pending = Case.objects.filter(status__in=RATEABLE, concluded_at__lte=cutoff, rating__isnull=True).values(
+        "pk", "department_id", "item_id", "region_code"
+    )[:5000]
+    ratings = [
+        Rating(
+            case_id=row["pk"],
+            department_id=row["department_id"],
+            item_id=row["item_id"],
+            region_code=row["region_code"],
+            channel=Rating.Channel.ONLINE,
+            level=Level.BASICALLY_SATISFIED,
+            is_default=True,
+        )
+        for row in pending
+    ]
+    Rating.objects.bulk_create(ratings, ignore_conflicts=True)
+    return len(ratings)
+
+
+def _department_staff(user: Any, department: Any, role: str | None = None) -> None:  # noqa: ANN401
+    if not permissions.memberships(user) or not any(
+        m.department_id == department.pk and (role is None or m.role == role)
+        for m in permissions.memberships(user)
+    ):
+        raise NotFound()
+
+
+@transaction.atomic
+def record_callback(*, actor: Any, rectification: Rectification, note: str) -> Rectification:  # noqa: ANN401
+    rect = Rectification.objects.select_for_update().select_related("department").get(pk=rectification.pk)
+    _department_staff(actor, rect.department)
+    if rect.status != Rectification.Status.OPEN:
+        raise InvalidInput("已回访，不能重复记录。", code="already_called_back")
+    note = (note or "").strip()
+    if not note:
+        raise InvalidInput("请填写回访情况。", field="note")
+    rect.status, rect.called_back_at, rect.callback_note, rect.handled_by = (
+        Rectification.Status.CALLED_BACK,
+        timezone.now(),
+        note,
+        actor,
+    )
+    rect.save()
+    return rect
+
+
+@transaction.atomic
+def complete_rectification(*, actor: Any, rectification: Rectification, outcome: str) -> Rectification:  # noqa: ANN401
+    """Record what was fixed and invite the person to rate again."""
+    rect = Rectification.objects.select_for_update().select_related("department").get(pk=rectification.pk)
+    _department_staff(actor, rect.department)
+    if rect.status == Rectification.Status.OPEN:
+        raise InvalidInput("请先完成回访。", code="callback_first")
+    if rect.status == Rectification.Status.RECTIFIED:
+        raise InvalidInput("整改已完成。", code="already_rectified")
+    outcome = (outcome or "").strip()
+    if not outcome:
+        raise InvalidInput("请填写整改结果。", field="outcome")
+    rect.status, rect.rectified_at, rect.outcome, rect.handled_by = (
+        Rectification.Status.RECTIFIED,
+        timezone.now(),
+        outcome,
+        actor,
+    )
+    rect.re_rating_invited = True
+    rect.save()
+    _invite_re_rating(rect)
+    return rect
+
+
+def _invite_re_rating(rect: Rectification) -> None:
+    transaction.on_commit(lambda: rectification_completed.send(sender=Rectification, rectification=rect))
+
+
+@transaction.atomic
+def re_rate(*, user: Any, rectification: Rectification, level: int) -> Rectification:  # noqa: ANN401
+    rect = Rectification.objects.select_for_update().select_related("rating").get(pk=rectification.pk)
+    if rect.rating.rater_id != getattr(user, "pk", None):
+        raise NotFound()
+    if not rect.re_rating_invited or rect.re_rating_level is not None:
+        raise InvalidInput("当前不能再次评价。", code="no_re_rating")
+    try:
+        rect.re_rating_level = Level(int(level))
+    except (TypeError, ValueError) as exc:
+        raise InvalidInput("请选择 1 到 5 星的评价。", field="level") from exc
+    rect.save(update_fields=["re_rating_level"])
+    return rect
+
+
+@transaction.atomic
+def file_appeal(*, actor: Any, rating: Rating, reason: str) -> Appeal:  # noqa: ANN401
+    rating = Rating.objects.select_for_update().select_related("department").get(pk=rating.pk)
+    _department_staff(actor, rating.department)
+    reason = (reason or "").strip()
+    if len(reason) < 10:
+        raise InvalidInput("请详细说明申诉理由（至少 10 个字）。", field="reason")
+    if rating.appeals.filter(status__in=[Appeal.Status.PENDING, Appeal.Status.UPHELD]).exists():
+        raise InvalidInput("该评价已有申诉。", code="appeal_exists")
+    return Appeal.objects.create(
+        rating=rating, department=rating.department, reason=reason, submitted_by=actor
+    )
+
+
+@transaction.atomic
+def decide_appeal(*, actor: Any, appeal: Appeal, upheld: bool, note: str) -> Appeal:  # noqa: ANN401
+    """A supervisor of the department's region decides; an upheld appeal excludes the rating."""
+    appeal = (
+        Appeal.objects.select_for_update().select_related("rating", "department__region").get(pk=appeal.pk)
+    )
+    supervised = permissions.supervised_region_codes(actor)
+    if not any(appeal.department.region.code.startswith(code) for code in supervised):
+        raise NotFound()
+    if appeal.status != Appeal.Status.PENDING:
+        raise InvalidInput("该申诉已处理。", code="appeal_decided")
+    note = (note or "").strip()
+    if not note:
+        raise InvalidInput("请填写审核意见。", field="note")
+    appeal.status = Appeal.Status.UPHELD if upheld else Appeal.Status.REJECTED
+    appeal.decided_by, appeal.decided_at, appeal.decision_note = actor, timezone.now(), note
+    appeal.save()
+    if upheld:
+        Rating.objects.filter(pk=appeal.rating_id).update(excluded=True)
+    return appeal
