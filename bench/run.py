@@ -148,6 +148,11 @@ def main() -> None:
     parser.add_argument("--min-items", type=int, default=MIN_ITEMS, help="load when fewer items than this")
     parser.add_argument("--reuse", action="store_true", help="keep bench/var/ and reuse a loaded catalogue")
     parser.add_argument("--no-write", action="store_true", help="print only; leave results and docs alone")
+    parser.add_argument(
+        "--collect",
+        action="store_true",
+        help="measure nothing: write results from the last measurements kept in bench/var/<database>.json",
+    )
     args, extra = parser.parse_known_args()
     args.catalog_args = extra
     BENCH_VAR.mkdir(parents=True, exist_ok=True)
@@ -158,9 +163,18 @@ def main() -> None:
     for name in [n.strip() for n in args.databases.split(",") if n.strip()]:
         if name not in runners:
             raise SystemExit(f"unknown database {name!r}: choose from {', '.join(runners)}")
-        result = runners[name](args, base_env)
+        if args.collect:
+            kept = BENCH_VAR / f"{name}.json"
+            if not kept.exists():
+                log(f"{name}: no kept measurement, skipped")
+                continue
+            result = json.loads(kept.read_text())
+        else:
+            result = runners[name](args, base_env)
         result["meets_targets"] = verdict(result)
         databases[name] = result
+    if not databases:
+        raise SystemExit("nothing measured")
     first = next(iter(databases.values()))
     results = {
         "benchmark": "catalog",
