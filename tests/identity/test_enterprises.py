@@ -99,7 +99,7 @@ def future(days: int = 30) -> datetime.datetime:
 def test_authorise_agent_with_scope_and_period(rep):
     account = enterprise_for(rep)
     agent = verified_citizen()
-    item = PublishedItemFactory(for_enterprise=True)
+    item = PublishedItemFactory(service_objects=["2"])
     g = services.authorise_agent(
         rep, account, mobile=agent.mobile, id_number=agent.id_number, items=[item], valid_until=future()
     )

@@ -9,6 +9,14 @@ from django.utils.translation import gettext_lazy as _
 from tongban.catalog.models import ServiceItem
 
 
+class Form(forms.Form):
+    """Labels without a trailing colon: they sit above their fields."""
+
+    def __init__(self, *args, **kwargs) -> None:  # noqa: ANN002, ANN003
+        kwargs.setdefault("label_suffix", "")
+        super().__init__(*args, **kwargs)
+
+
 def _attrs(autocomplete: str, **extra: str) -> dict[str, str]:
     return {"autocomplete": autocomplete, **extra}
 
@@ -42,7 +50,7 @@ def password_field(label: str, autocomplete: str = "new-password", required: boo
     )
 
 
-class RegisterForm(forms.Form):
+class RegisterForm(Form):
     mobile = MobileField()
     code = CodeField()
     password = password_field(_("设置密码"))
@@ -55,30 +63,30 @@ class RegisterForm(forms.Form):
         return data
 
 
-class SendCodeForm(forms.Form):
+class SendCodeForm(Form):
     mobile = MobileField()
 
 
-class PasswordLoginForm(forms.Form):
+class PasswordLoginForm(Form):
     username = forms.CharField(
         label=_("手机号码或用户名"), max_length=150, widget=forms.TextInput(attrs=_attrs("username"))
     )
     password = password_field(_("密码"), "current-password")
 
 
-class StaffLoginForm(forms.Form):
+class StaffLoginForm(Form):
     username = forms.CharField(
         label=_("用户名"), max_length=150, widget=forms.TextInput(attrs=_attrs("username"))
     )
     password = password_field(_("密码"), "current-password")
 
 
-class SmsLoginForm(forms.Form):
+class SmsLoginForm(Form):
     mobile = MobileField()
     code = CodeField()
 
 
-class TokenForm(forms.Form):
+class TokenForm(Form):
     token = forms.CharField(
         label=_("动态口令"),
         max_length=6,
@@ -88,7 +96,7 @@ class TokenForm(forms.Form):
     )
 
 
-class RecoverForm(forms.Form):
+class RecoverForm(Form):
     mobile = MobileField()
     code = CodeField()
     password = password_field(_("新密码"))
@@ -101,7 +109,7 @@ class RecoverForm(forms.Form):
         return data
 
 
-class VerifyForm(forms.Form):
+class VerifyForm(Form):
     name = forms.CharField(label=_("姓名"), max_length=50, widget=forms.TextInput(attrs=_attrs("name")))
     id_number = forms.CharField(
         label=_("身份证号码"),
@@ -111,7 +119,7 @@ class VerifyForm(forms.Form):
     )
 
 
-class OpenEnterpriseForm(forms.Form):
+class OpenEnterpriseForm(Form):
     uscc = forms.CharField(
         label=_("统一社会信用代码"),
         max_length=20,
@@ -120,7 +128,7 @@ class OpenEnterpriseForm(forms.Form):
     )
 
 
-class AuthoriseAgentForm(forms.Form):
+class AuthoriseAgentForm(Form):
     mobile = MobileField(label=_("经办人手机号码"))
     id_number = forms.CharField(
         label=_("经办人身份证号码"), max_length=20, widget=forms.TextInput(attrs=_attrs("off"))
@@ -154,7 +162,7 @@ class AuthoriseAgentForm(forms.Form):
         return timezone.make_aware(datetime.datetime.combine(day, datetime.time.min))
 
 
-class InPersonForm(forms.Form):
+class InPersonForm(Form):
     mobile = MobileField(label=_("申请人手机号码"))
     id_number = forms.CharField(
         label=_("申请人身份证号码"), max_length=20, widget=forms.TextInput(attrs=_attrs("off"))
