@@ -4,8 +4,8 @@
 data by appending a step here (before "search", which indexes whatever the others loaded):
 a name and the dotted path of a callable taking keyword arguments ``scale`` ("city" or
 "province"), ``min_items``, ``province`` and ``out`` (a progress printer or None; accept
-``**_`` for any added later) and
-returning a one-line summary. Every step must be idempotent.
+``**_`` for any added later) and returning a one-line summary. Every step must be
+idempotent. ``tongban demo --only NAME`` / ``--skip NAME`` choose among them.
 """
 
 import time
