@@ -1,0 +1,353 @@
+"""Electronic licences in the JSON API.
+
+Public (no sign-in): verification by identifier or of a downloaded document, the seal keys
+(JWKS) and shared certificates. Signed in (OIDC token or session): the wallet — list, show
+(亮证), share (用证), download — and online proofs; staff: revoke and replace.
+"""
+
+import datetime as dt
+import json
+from typing import Any, Literal
+from urllib.parse import quote
+
+from django.http import HttpRequest, HttpResponse
+from ninja import Router, Schema
+
+from tongban.catalog.models import ServiceItem
+from tongban.core.errors import NotFound
+from tongban.identity.actors import Actor, may_act_for
+from tongban.identity.models import EnterpriseAccount
+from tongban.identity.oidc.auth import api_auth
+
+from . import selectors, services
+from .documents import document_bytes
+from .models import Certificate
+
+router = Router(tags=["电子证照"])
+
+Status = Literal["valid", "revoked", "expired", "tampered", "unknown"]
+
+
+class TypeOut(Schema):
+    code: str
+    name: str
+
+
+class IssuerOut(Schema):
+    name: str
+    uscc: str
+
+
+class HolderOut(Schema):
+    kind: str
+    name: str
+    number: str
+
+
+class VerifyOut(Schema):
+    status: Status
+    identifier: str
+    message: str
+    type: TypeOut | None
+    issuer: IssuerOut | None
+    holder: HolderOut | None
+    valid_from: str | None
+    valid_until: str | None
+    issued_at: str | None
+    version: int | None
+    reason: str
+    replaced_by: str | None
+    checked_at: str
+
+
+class CertificateOut(Schema):
+    identifier: str
+    type: TypeOut
+    issuer: IssuerOut
+    holder: HolderOut
+    fields: dict
+    valid_from: dt.date
+    valid_until: dt.date | None
+    issued_at: dt.datetime
+    version: int
+    status: str
+    status_label: str
+    reason: str
+    verify_url: str
+
+
+class EventOut(Schema):
+    at: dt.datetime
+    action: str
+    action_label: str
+    actor: str
+    detail: str
+
+
+class ShareIn(Schema):
+    recipient: str
+    purpose: str
+    valid_until: dt.datetime
+
+
+class ShareOut(Schema):
+    id: int
+    recipient: str
+    purpose: str
+    valid_until: dt.datetime
+    revoked_at: dt.datetime | None
+    in_force: bool
+    url: str
+
+
+class PresentationOut(Schema):
+    token: str
+    url: str
+    expires_at: dt.datetime
+
+
+class RevokeIn(Schema):
+    reason: str
+    kind: Literal["revoke", "cancel"] = "revoke"
+
+
+class ReplaceIn(Schema):
+    reason: str
+    renew: bool = False
+    fields: dict = {}
+
+
+def certificate_out(certificate: Certificate) -> dict:
+    from django.utils import timezone
+
+    state = certificate.state_on(timezone.localdate())
+    return {
+        "identifier": certificate.identifier,
+        "type": {"code": certificate.type.code, "name": certificate.type.name},
+        "issuer": {"name": certificate.department.name, "uscc": certificate.department.uscc or ""},
+        "holder": {
+            "kind": certificate.holder_kind,
+            "name": certificate.holder_name,
+            "number": certificate.holder_number,
+        },
+        "fields": certificate.fields,
+        "valid_from": certificate.valid_from,
+        "valid_until": certificate.valid_until,
+        "issued_at": certificate.issued_at,
+        "version": certificate.version,
+        "status": state,
+        "status_label": str(Certificate.Status(state).label),
+        "reason": certificate.status_reason,
+        "verify_url": services.verify_url(certificate.identifier),
+    }
+
+
+def share_out(request: HttpRequest, share: Any) -> dict:  # noqa: ANN401
+    from django.urls import reverse
+    from django.utils import timezone
+
+    return {
+        "id": share.pk,
+        "recipient": share.recipient,
+        "purpose": share.purpose,
+        "valid_until": share.valid_until,
+        "revoked_at": share.revoked_at,
+        "in_force": share.in_force_at(timezone.now()),
+        "url": request.build_absolute_uri(reverse("certificates:shared", args=[share.token])),
+    }
+
+
+def _actor(request: HttpRequest, enterprise_id: int | None) -> Actor:
+    """Acting for oneself, or for an enterprise the caller may act for (else 404)."""
+    if enterprise_id is None:
+        return Actor(request.user)
+    enterprise = EnterpriseAccount.objects.filter(pk=enterprise_id).first()
+    if enterprise is None or not may_act_for(request.user, enterprise):
+        raise NotFound()
+    return Actor(request.user, enterprise)
+
+
+def _download(body: bytes, filename: str, content_type: str) -> HttpResponse:
+    response = HttpResponse(body, content_type=content_type)
+    response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(filename)}"
+    response["Cache-Control"] = "private, no-store"
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+# ---------------------------------------------------------------- public
+
+
+@router.get("/certificates/keys", auth=None, summary="电子印章公钥（JWKS）")
+def keys(request: HttpRequest) -> HttpResponse:
+    """Every department's seal public keys, active and retired, as a JSON Web Key Set.
+
+    Ed25519 keys are ``{"kty": "OKP", "crv": "Ed25519"}``; SM2 keys are
+    ``{"kty": "EC", "crv": "SM2", "x", "y"}`` (SM3 digest, signer ID ``1234567812345678``).
+    """
+    from django.http import JsonResponse
+
+    response = JsonResponse(selectors.jwks(), json_dumps_params={"ensure_ascii": False})
+    response["Cache-Control"] = "public, max-age=300"
+    return response
+
+
+@router.get("/certificates/{identifier}/verify", auth=None, response=VerifyOut, summary="按标识核验证照")
+def verify(request: HttpRequest, identifier: str) -> dict:
+    """Seal, status and validity of a certificate; personal data masked."""
+    return selectors.verify_identifier(identifier)
+
+
+@router.post(
+    "/certificates/verify",
+    auth=None,
+    response=VerifyOut,
+    summary="核验下载的证照文件",
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "content": {"application/json": {"schema": {"type": "object"}}},
+            "description": "下载的签名证照 JSON 文件，原样提交（任何字节改动都会得到 tampered）",
+        }
+    },
+)
+def verify_file(request: HttpRequest) -> dict:
+    return selectors.verify_document(request.body)
+
+
+@router.get("/certificates/shared/{token}", auth=None, summary="第三方用证（按授权链接）")
+def shared(request: HttpRequest, token: str) -> dict:
+    """The signed document and current verification for a share link still in force; logged."""
+    share = services.open_share(token, viewer=request.user, what="接口读取")
+    certificate = share.certificate
+    return {
+        "recipient": share.recipient,
+        "purpose": share.purpose,
+        "valid_until": share.valid_until,
+        "verification": selectors.verify_identifier(certificate.identifier),
+        "document": json.loads(document_bytes(certificate)),
+    }
+
+
+# ---------------------------------------------------------------- wallet
+
+
+@router.get("/wallet/certificates", auth=api_auth, response=list[CertificateOut], summary="我的卡包")
+def wallet(request: HttpRequest, enterprise_id: int | None = None) -> list[dict]:
+    return [certificate_out(c) for c in selectors.wallet(_actor(request, enterprise_id))]
+
+
+@router.get(
+    "/wallet/certificates/{identifier}", auth=api_auth, response=CertificateOut, summary="卡包中的一张证照"
+)
+def wallet_one(request: HttpRequest, identifier: str, enterprise_id: int | None = None) -> dict:
+    return certificate_out(selectors.wallet_certificate(_actor(request, enterprise_id), identifier))
+
+
+@router.get("/wallet/certificates/{identifier}/document", auth=api_auth, summary="下载签名 JSON")
+def wallet_document(request: HttpRequest, identifier: str, enterprise_id: int | None = None) -> HttpResponse:
+    certificate = selectors.wallet_certificate(_actor(request, enterprise_id), identifier)
+    return _download(document_bytes(certificate), f"{identifier}.json", "application/json; charset=utf-8")
+
+
+@router.get("/wallet/certificates/{identifier}/pdf", auth=api_auth, summary="下载 PDF")
+def wallet_pdf(request: HttpRequest, identifier: str, enterprise_id: int | None = None) -> HttpResponse:
+    from .rendering import render_pdf
+
+    certificate = selectors.wallet_certificate(_actor(request, enterprise_id), identifier)
+    return _download(render_pdf(certificate), f"{certificate.type.name}-{identifier}.pdf", "application/pdf")
+
+
+@router.get(
+    "/wallet/certificates/{identifier}/events", auth=api_auth, response=list[EventOut], summary="证照使用记录"
+)
+def wallet_events(request: HttpRequest, identifier: str, enterprise_id: int | None = None) -> list[dict]:
+    certificate = selectors.wallet_certificate(_actor(request, enterprise_id), identifier)
+    return [
+        {
+            "at": e.at,
+            "action": e.action,
+            "action_label": e.get_action_display(),
+            "actor": e.actor_label,
+            "detail": e.detail,
+        }
+        for e in selectors.history(certificate)
+    ]
+
+
+@router.post(
+    "/wallet/certificates/{identifier}/present", auth=api_auth, response=PresentationOut, summary="亮证"
+)
+def present(request: HttpRequest, identifier: str, enterprise_id: int | None = None) -> dict:
+    actor = _actor(request, enterprise_id)
+    certificate = selectors.wallet_certificate(actor, identifier)
+    shown = services.present_certificate(actor=actor, certificate=certificate)
+    return {"token": shown.token, "url": shown.url, "expires_at": shown.expires_at}
+
+
+@router.get(
+    "/wallet/certificates/{identifier}/shares", auth=api_auth, response=list[ShareOut], summary="用证授权列表"
+)
+def share_list(request: HttpRequest, identifier: str, enterprise_id: int | None = None) -> list[dict]:
+    certificate = selectors.wallet_certificate(_actor(request, enterprise_id), identifier)
+    return [share_out(request, s) for s in selectors.shares(certificate)]
+
+
+@router.post(
+    "/wallet/certificates/{identifier}/shares",
+    auth=api_auth,
+    response={201: ShareOut},
+    summary="授权第三方用证",
+)
+def share_create(
+    request: HttpRequest, identifier: str, body: ShareIn, enterprise_id: int | None = None
+) -> tuple[int, dict]:
+    actor = _actor(request, enterprise_id)
+    certificate = selectors.wallet_certificate(actor, identifier)
+    share = services.share_certificate(
+        actor=actor,
+        certificate=certificate,
+        recipient=body.recipient,
+        purpose=body.purpose,
+        valid_until=body.valid_until,
+    )
+    return 201, share_out(request, share)
+
+
+@router.delete("/wallet/shares/{share_id}", auth=api_auth, response=ShareOut, summary="撤销用证授权")
+def share_revoke(request: HttpRequest, share_id: int, enterprise_id: int | None = None) -> dict:
+    actor = _actor(request, enterprise_id)
+    share = services.revoke_share(actor=actor, share=selectors.get_share_for(actor, share_id))
+    return share_out(request, share)
+
+
+# ---------------------------------------------------------------- online proofs and staff
+
+
+@router.post("/proofs/{item_code}", auth=api_auth, response={201: CertificateOut}, summary="网上开具证明")
+def proof(request: HttpRequest, item_code: str, enterprise_id: int | None = None) -> tuple[int, dict]:
+    item = ServiceItem.objects.filter(code=item_code).first()
+    if item is None:
+        raise NotFound()
+    certificate = services.issue_online_proof(actor=_actor(request, enterprise_id), item=item)
+    return 201, certificate_out(certificate)
+
+
+@router.post("/certificates/{identifier}/revoke", auth=api_auth, response=CertificateOut, summary="吊销/注销")
+def revoke(request: HttpRequest, identifier: str, body: RevokeIn) -> dict:
+    certificate = selectors.staff_certificate(request.user, identifier)
+    done = services.revoke_certificate(
+        actor=request.user, certificate=certificate, reason=body.reason, cancel=body.kind == "cancel"
+    )
+    return certificate_out(done)
+
+
+@router.post(
+    "/certificates/{identifier}/replace", auth=api_auth, response={201: CertificateOut}, summary="换发/补发"
+)
+def replace(request: HttpRequest, identifier: str, body: ReplaceIn) -> tuple[int, dict]:
+    certificate = selectors.staff_certificate(request.user, identifier)
+    new = services.replace_certificate(
+        actor=request.user, certificate=certificate, reason=body.reason, fields=body.fields, renew=body.renew
+    )
+    return 201, certificate_out(new)

@@ -1,0 +1,243 @@
+"""Reads shared by the pages and the API: verification, published keys, wallets."""
+
+import datetime as dt
+from typing import Any
+
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+
+from tongban.catalog.models import ServiceItem
+from tongban.core.errors import NotFound
+from tongban.core.masking import mask_id_number, mask_name, mask_uscc
+from tongban.identity import permissions
+from tongban.identity.actors import Actor
+
+from . import identifiers, seals
+from .documents import check_document, stored_content
+from .models import Certificate, CertificateEvent, CertificateType, HolderKind, SealKey, Share
+
+STATUS_VALID = "valid"
+STATUS_REVOKED = "revoked"
+STATUS_EXPIRED = "expired"
+STATUS_TAMPERED = "tampered"
+STATUS_UNKNOWN = "unknown"
+
+MESSAGES = {
+    STATUS_VALID: "证照真实有效。",
+    STATUS_REVOKED: "证照已失效（吊销、注销或已换发）。",
+    STATUS_EXPIRED: "证照已超过有效期。",
+    STATUS_TAMPERED: "电子印章验证未通过：证照内容已被改动或不是本平台颁发。",
+    STATUS_UNKNOWN: "查无此证照。",
+}
+
+
+def masked_holder(holder: dict) -> dict:
+    number = holder.get("number") or ""
+    kind = holder.get("kind")
+    return {
+        "kind": kind,
+        "name": holder.get("name", "") if kind == HolderKind.ENTERPRISE else mask_name(holder.get("name")),
+        "number": mask_uscc(number) if kind == HolderKind.ENTERPRISE else mask_id_number(number),
+    }
+
+
+def _answer(status: str, identifier: str, *, message: str = "", **extra: Any) -> dict:  # noqa: ANN401
+    return {
+        "status": status,
+        "identifier": identifier,
+        "message": message or MESSAGES[status],
+        "type": None,
+        "issuer": None,
+        "holder": None,
+        "valid_from": None,
+        "valid_until": None,
+        "issued_at": None,
+        "version": None,
+        "reason": "",
+        "replaced_by": None,
+        "checked_at": timezone.now().isoformat(timespec="seconds"),
+        **extra,
+    }
+
+
+def _status_of(certificate: Certificate, today: dt.date) -> tuple[str, str, str | None]:
+    """(status, reason, replaced_by) as verification reports them."""
+    state = certificate.state_on(today)
+    if state == Certificate.Status.VALID:
+        return STATUS_VALID, "", None
+    if state == Certificate.Status.EXPIRED:
+        return STATUS_EXPIRED, certificate.status_reason, None
+    replaced_by = None
+    if state == Certificate.Status.REPLACED:
+        replaced_by = (
+            Certificate.objects.filter(previous=certificate).values_list("identifier", flat=True).first()
+        )
+    label = Certificate.Status(state).label
+    reason = f"{label}：{certificate.status_reason}" if certificate.status_reason else str(label)
+    return STATUS_REVOKED, reason, replaced_by
+
+
+def _from_content(
+    status: str, certificate: Certificate, content: dict, reason: str, replaced_by: str | None
+) -> dict:
+    return _answer(
+        status,
+        certificate.identifier,
+        type=content.get("type"),
+        issuer=content.get("issuer"),
+        holder=masked_holder(content.get("holder") or {}),
+        valid_from=content.get("valid_from"),
+        valid_until=content.get("valid_until"),
+        issued_at=content.get("issued_at"),
+        version=content.get("version"),
+        reason=reason,
+        replaced_by=replaced_by,
+    )
+
+
+def _load(identifier: str) -> Certificate | None:
+    return (
+        Certificate.objects.select_related("seal_key")
+        .only(
+            "identifier",
+            "status",
+            "status_reason",
+            "valid_until",
+            "payload",
+            "signature",
+            "seal_key__kid",
+            "seal_key__algorithm",
+            "seal_key__public_key",
+            "seal_key__issuer_uscc",
+        )
+        .filter(identifier=identifier)
+        .first()
+    )
+
+
+def verify_identifier(identifier: str) -> dict:
+    """``GET …/{identifier}/verify``: the stored certificate's seal, status and validity."""
+    identifier = (identifier or "").strip()
+    try:
+        identifiers.parse(identifier)
+    except identifiers.InvalidIdentifier as exc:
+        return _answer(STATUS_UNKNOWN, identifier, message=str(exc))
+    certificate = _load(identifier)
+    if certificate is None:
+        return _answer(STATUS_UNKNOWN, identifier)
+    content = stored_content(certificate)
+    if content is None:
+        return _answer(STATUS_TAMPERED, identifier)
+    status, reason, replaced_by = _status_of(certificate, timezone.localdate())
+    return _from_content(status, certificate, content, reason, replaced_by)
+
+
+def verify_document(raw: bytes) -> dict:
+    """``POST …/verify``: a downloaded document — its seal, and the certificate's status now."""
+    check = check_document(raw)
+    if not check.sealed:
+        return _answer(STATUS_TAMPERED, "", message=f"{MESSAGES[STATUS_TAMPERED]}（{check.reason}）")
+    identifier = str(check.content.get("identifier", ""))
+    certificate = _load(identifier)
+    if certificate is None:
+        return _answer(STATUS_UNKNOWN, identifier)
+    content = stored_content(certificate)
+    if content is None or content != check.content:
+        return _answer(STATUS_TAMPERED, identifier)
+    status, reason, replaced_by = _status_of(certificate, timezone.localdate())
+    return _from_content(status, certificate, content, reason, replaced_by)
+
+
+def jwks() -> dict:
+    """Every seal key ever used (active and retired), for offline verification."""
+    keys = SealKey.objects.order_by("department_id", "created_at")
+    return {"keys": [seals.jwk(key) for key in keys]}
+
+
+# ---------------------------------------------------------------- wallets
+
+
+def wallet(actor: Actor) -> QuerySet[Certificate]:
+    """卡包: the certificates of the person, or of the enterprise the person acts for."""
+    base = Certificate.objects.select_related("type", "department")
+    if actor.user is None:
+        return base.none()
+    if actor.enterprise is not None:
+        return base.filter(holder_enterprise=actor.enterprise)
+    return base.filter(holder_user=actor.user, holder_enterprise__isnull=True)
+
+
+def wallet_certificate(actor: Actor, identifier: str) -> Certificate:
+    certificate = wallet(actor).select_related("seal_key").filter(identifier=identifier).first()
+    if certificate is None:
+        raise NotFound()
+    return certificate
+
+
+def history(certificate: Certificate) -> QuerySet[CertificateEvent]:
+    return certificate.events.select_related("share").order_by("-at", "-id")
+
+
+def shares(certificate: Certificate) -> QuerySet[Share]:
+    return certificate.shares.all()
+
+
+def get_share_for(actor: Actor, share_id: int) -> Share:
+    share = Share.objects.select_related("certificate").filter(pk=share_id).first()
+    if share is None or not wallet(actor).filter(pk=share.certificate_id).exists():
+        raise NotFound()
+    return share
+
+
+def valid_for_holder(*, user: Any = None, enterprise: Any = None, types: Any = None) -> QuerySet[Certificate]:  # noqa: ANN401
+    """Certificates in force today held by ``enterprise`` (or by ``user`` personally)."""
+    today = timezone.localdate()
+    query = Certificate.objects.filter(status=Certificate.Status.VALID).filter(
+        Q(valid_until__isnull=True) | Q(valid_until__gte=today)
+    )
+    if enterprise is not None:
+        query = query.filter(holder_enterprise=enterprise)
+    elif user is not None:
+        query = query.filter(holder_user=user, holder_enterprise__isnull=True)
+    else:
+        return query.none()
+    if types is not None:
+        query = query.filter(type__in=types)
+    return query
+
+
+# ---------------------------------------------------------------- staff and proofs
+
+
+def staff_certificate(user: Any, identifier: str) -> Certificate:  # noqa: ANN401
+    """A certificate as its issuing department's staff (and supervisors) see it; others get 404."""
+    certificate = (
+        Certificate.objects.select_related("type", "department", "department__region", "seal_key", "case")
+        .filter(identifier=identifier)
+        .first()
+    )
+    if certificate is None or not permissions.can_see_department(user, certificate.department):
+        raise NotFound()
+    return certificate
+
+
+def proof_items() -> QuerySet[ServiceItem]:
+    """Items that issue a proof from registry data online (网上开证明)."""
+    return (
+        ServiceItem.objects.published()
+        .filter(
+            result_type=ServiceItem.ResultType.PROOF,
+            issued_certificate_types__is_active=True,
+            issued_certificate_types__registry_source__in=[
+                CertificateType.RegistrySource.POPULATION,
+                CertificateType.RegistrySource.ENTERPRISE,
+            ],
+        )
+        .select_related("department")
+        .distinct()
+        .order_by("name")
+    )
+
+
+def proof_type(item: ServiceItem) -> CertificateType | None:
+    return item.issued_certificate_types.filter(is_active=True).exclude(registry_source="").first()
