@@ -114,7 +114,7 @@ def test_mobile_width(live_server, browser, screenshot):
         context.close()
 
 
-def test_region_switcher_with_and_without_javascript(live_server, browser):
+def test_region_switcher_with_and_without_javascript(live_server, browser, screenshot):
     build_catalogue()
     for javascript in (True, False):
         context = browser.new_context(locale="zh-CN", java_script_enabled=javascript)
@@ -133,6 +133,9 @@ def test_region_switcher_with_and_without_javascript(live_server, browser):
             county = page.get_by_label("县（区、市）")
             expect(county).to_be_enabled()
             county.select_option("511602")
+            if javascript:
+                assert_accessible(page, "region switcher")
+                screenshot(page, "region-switcher")
             page.get_by_role("button", name="确定").click()
             expect(page.locator(".current-region strong")).to_have_text("广安区")
             cookies = {c["name"]: c["value"] for c in context.cookies()}
@@ -142,7 +145,7 @@ def test_region_switcher_with_and_without_javascript(live_server, browser):
             context.close()
 
 
-def test_pages_work_without_javascript(live_server, browser):
+def test_pages_work_without_javascript(live_server, browser, screenshot):
     build_catalogue()
     context = browser.new_context(locale="zh-CN", java_script_enabled=False)
     page = context.new_page()
@@ -156,5 +159,6 @@ def test_pages_work_without_javascript(live_server, browser):
         expect(page.get_by_role("heading", name="Service guide")).to_have_count(0)
         expect(page.locator("html")).to_have_attribute("lang", "en")
         expect(page.get_by_text("Legal basis").first).to_be_visible()
+        screenshot(page, "guide-english")
     finally:
         context.close()
