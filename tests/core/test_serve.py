@@ -38,7 +38,7 @@ def get(port: int, path: str) -> tuple[int, bytes]:
         conn.close()
 
 
-def wait_for(port: int, path: str, proc: subprocess.Popen, timeout: float = 60) -> int:
+def wait_for(port: int, path: str, proc: subprocess.Popen, timeout: float = 240) -> int:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if proc.poll() is not None:
@@ -108,7 +108,7 @@ def test_serve_runs_web_worker_and_tick_serves_static_files_and_stops_all_on_ctr
         assert any("db_worker" in c for c in commands)
         assert any("tick --loop 60" in c for c in commands)
         proc.send_signal(signal.SIGINT)
-        output, _ = proc.communicate(timeout=30)
+        output, _ = proc.communicate(timeout=120)
     finally:
         if proc.poll() is None:
             proc.kill()
@@ -128,7 +128,7 @@ def test_serve_restarts_a_dying_worker_then_stops_everything_and_fails(tmp_path)
         env=env,
         capture_output=True,
         text=True,
-        timeout=90,
+        timeout=400,
     )
     assert proc.returncode != 0
     assert proc.stderr.count("进程 worker 退出（状态 1），正在重新启动") == 3
