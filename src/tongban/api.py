@@ -211,6 +211,7 @@ def server_error(request: HttpRequest, exc: Exception) -> HttpResponse:
 
 def _register_routers() -> None:
     from tongban.cases.api import router as cases_router
+    from tongban.ratings.api import router as ratings_router
     from tongban.catalog.api import router as catalog_router
     from tongban.certificates.api import router as certificates_router
     from tongban.departments.api import router as departments_router
@@ -224,6 +225,7 @@ def _register_routers() -> None:
     api.add_router("/", account_router)
     api.add_router("/", identity_router)
     api.add_router("/", cases_router)
+    api.add_router("/", ratings_router)
     api.add_router("/", certificates_router)
 
 
