@@ -472,17 +472,29 @@ class SectionForm(forms.Form):
             if entry is None:
                 continue
             if entry.kind == "rows" and len(parts) >= 3 and parts[1].isdigit():
-                key = f"{entry.name}{SEP}{parts[1]}{SEP}{parts[2]}"
+                keys = [f"{entry.name}{SEP}{parts[1]}{SEP}{parts[2]}"]
             elif entry.kind == "address":
-                key = f"{entry.name}{SEP}province"
+                keys = self._address_problems(entry.name)
             else:
-                key = entry.name
-            anchor = f"id_{key}" if key in self.fields else f"entry-{entry.name}"
-            entry.errors.extend(messages)
-            if key in self.fields:
+                keys = [entry.name]
+            keys = [k for k in keys if k in self.fields]
+            anchor = f"id_{keys[0]}" if keys else f"entry-{entry.name}"
+            entry.errors.extend(m for m in messages if m not in entry.errors)
+            for key in keys:
                 self._mark_invalid(key, f"err-{entry.name}")
             summary.extend((anchor, m) for m in messages)
         return summary
+
+    def _address_problems(self, name: str) -> list[str]:
+        """The parts of an address its errors are about: the region chain, the detail, or both."""
+        values = self.to_json().get(name) if self.is_bound else self.saved.get(name)
+        values = values if isinstance(values, dict) else {}
+        keys = []
+        if not region_by_code(values.get("region")):
+            keys.append(f"{name}{SEP}province")
+        if not str(values.get("detail", "")).strip():
+            keys.append(f"{name}{SEP}detail")
+        return keys or [f"{name}{SEP}province"]
 
     def _mark_invalid(self, key: str, described_by: str) -> None:
         attrs = self.fields[key].widget.attrs
