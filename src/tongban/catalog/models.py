@@ -466,6 +466,7 @@ class SearchEntry(models.Model):
     grams = models.TextField(blank=True, help_text="characters and character pairs of the name")
     filters = models.TextField(blank=True, help_text="region, audience, department, theme, type")
     region_code = models.CharField(max_length=12, db_index=True)
+    popularity = models.PositiveIntegerField(default=0, help_text="the item's, as of its last indexing")
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:

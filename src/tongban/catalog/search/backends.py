@@ -2,11 +2,11 @@
 
 A query is a small tree of ``Term`` / ``All`` / ``Any`` nodes over the token columns of
 ``SearchEntry``; each backend renders it and runs one statement that returns candidates (the
-title, the per-item words and the popularity the ranker needs) and, when asked, one that
-counts matches. Ranking happens in Python (see ``engine``), the same on both databases.
-Published status is checked against the item row itself, so a stale index row never leaks
-an unpublished item. On SQLite the joins are CROSS JOINs: that keeps the FTS5 table as the outer
-loop (otherwise the planner may walk every published item and run MATCH once per row).
+title, the per-item words and the popularity the ranker needs), with the number of all
+matches when asked. Ranking happens in Python (see ``engine``), the same on both databases.
+Only published items have index rows (``index_items`` removes the others); the engine checks
+the status again on the items it shows. On SQLite the join is a CROSS JOIN: that keeps the FTS5
+table as the outer loop.
 """
 
 from collections.abc import Iterator
@@ -71,29 +71,24 @@ def render_tsquery(node) -> str:  # noqa: ANN001
     return "(" + joiner.join(render_tsquery(p) for p in node.parts) + ")"
 
 
-_PG_SELECT = (
-    "SELECT e.item_id, e.title, e.extra, i.popularity FROM catalog_searchentry e "
-    "JOIN catalog_serviceitem i ON i.id = e.item_id "
-    "WHERE e.document @@ %s::tsquery AND i.status = 'published' "
-)
+_PG_SELECT = "SELECT e.item_id, e.title, e.extra, e.popularity FROM catalog_searchentry e WHERE e.document @@ %s::tsquery "
 _SQLITE_SELECT = (
-    "SELECT e.item_id, e.title, e.extra, i.popularity FROM catalog_search_fts f "
-    "CROSS JOIN catalog_searchentry e ON e.item_id = f.rowid "
-    "CROSS JOIN catalog_serviceitem i ON i.id = e.item_id "
-    "WHERE catalog_search_fts MATCH %s AND i.status = 'published' "
+    "SELECT e.item_id, e.title, e.extra, e.popularity FROM catalog_search_fts f "
+    "CROSS JOIN catalog_searchentry e ON e.item_id = f.rowid WHERE catalog_search_fts MATCH %s "
 )
 
 
 def fetch_candidates(node, limit: int, *, by_popularity: bool = False, offset: int = 0) -> list[Candidate]:  # noqa: ANN001
-    """Published matches: any ``limit`` of them, or the most popular ones first.
+    """Indexed matches: any ``limit`` of them, or the most popular ones first.
 
     Unordered fetching streams from the index and stops at ``limit``, which is what keeps a
-    query cheap: when everything that matches fits, the ranker sees it all.
+    query cheap: when everything that matches fits, the ranker sees it all. Only the index
+    rows are read (the item rows are wide); the caller checks the status of what it shows.
     """
     postgres = connection.vendor == "postgresql"
     sql = _PG_SELECT if postgres else _SQLITE_SELECT
     if by_popularity:
-        sql += "ORDER BY i.popularity DESC, e.item_id "
+        sql += "ORDER BY e.popularity DESC, e.item_id "
     sql += "LIMIT %s OFFSET %s"
     expr = render_tsquery(node) if postgres else render_fts(node)
     with connection.cursor() as cursor:
@@ -103,16 +98,10 @@ def fetch_candidates(node, limit: int, *, by_popularity: bool = False, offset: i
 
 def count_matches(node) -> int:  # noqa: ANN001
     if connection.vendor == "postgresql":
-        sql = (
-            "SELECT count(*) FROM catalog_searchentry e JOIN catalog_serviceitem i ON i.id = e.item_id "
-            "WHERE e.document @@ %s::tsquery AND i.status = 'published'"
-        )
+        sql = "SELECT count(*) FROM catalog_searchentry e WHERE e.document @@ %s::tsquery"
         params = [render_tsquery(node)]
     else:
-        sql = (
-            "SELECT count(*) FROM catalog_search_fts f CROSS JOIN catalog_serviceitem i ON i.id = f.rowid "
-            "WHERE catalog_search_fts MATCH %s AND i.status = 'published'"
-        )
+        sql = "SELECT count(*) FROM catalog_search_fts WHERE catalog_search_fts MATCH %s"
         params = [render_fts(node)]
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
@@ -121,7 +110,7 @@ def count_matches(node) -> int:  # noqa: ANN001
 
 # The FTS5 triggers of migration 0003, dropped during a full rebuild and then recreated: one
 # 'rebuild' pass over the content table is far cheaper than a trigger call per row.
-_SQLITE_TRIGGERS = {
+SQLITE_TRIGGERS = {
     "catalog_search_fts_ai": """CREATE TRIGGER catalog_search_fts_ai AFTER INSERT ON catalog_searchentry BEGIN
         INSERT INTO catalog_search_fts(rowid, tokens, extra, pinyin, grams, filters)
         VALUES (new.item_id, new.tokens, new.extra, new.pinyin, new.grams, new.filters);
@@ -145,13 +134,13 @@ def bulk_load() -> Iterator[None]:
     sqlite = connection.vendor == "sqlite"
     if sqlite:
         with connection.cursor() as cursor:
-            for name in _SQLITE_TRIGGERS:
+            for name in SQLITE_TRIGGERS:
                 cursor.execute(f"DROP TRIGGER IF EXISTS {name}")
     yield
     with connection.cursor() as cursor:
         if sqlite:
             cursor.execute("INSERT INTO catalog_search_fts(catalog_search_fts) VALUES ('rebuild')")
-            for sql in _SQLITE_TRIGGERS.values():
+            for sql in SQLITE_TRIGGERS.values():
                 cursor.execute(sql)
         elif connection.vendor == "postgresql":
             cursor.execute("ANALYZE catalog_searchentry")

@@ -5,13 +5,13 @@
    each synonym's official terms, becomes a *need* with a weight; stopwords weigh nothing,
    generic official words ("登记", "许可") little, and the everyday words a synonym explains
    give way to its official terms.
-2. The database returns published items that match every selective need (widening to any of
-   them when that finds fewer than ``MIN_STRICT``), a need matching by any of its forms: the
-   word itself, all of its character pairs, all of its pinyin syllable pairs (homophone
-   typos: "结昏" → jiehun), all but one of its character pairs (one wrong character in a long
-   word), typed pinyin and initials. Filters are tokens of the same index, so filtering
-   costs nothing extra. Up to ``MAX_CANDIDATES`` matches are all ranked; beyond that the most
-   popular ones are, and the rest follow by popularity.
+2. The database returns the published items that match every selective need or, when none
+   does, any of them. A need matches through its exact forms (the word itself, all of its
+   character pairs, typed pinyin and initials) and, only when those find nothing, its
+   typo-tolerant ones: all of its pinyin syllable pairs (homophones: "结昏" → jiehun) and all
+   but one of its character pairs (one wrong character in a long word). Filters are tokens of
+   the same index, so filtering costs nothing extra. Up to ``MAX_CANDIDATES`` matches are all
+   ranked; beyond that the most popular ones are, and the rest follow by popularity.
 3. Candidates are ranked in Python by how much of the query they cover (weighted), with
    bonuses for exact titles and titles that the query explains fully; equal relevance goes to
    the more popular item. Matches far below the best are dropped.
@@ -41,7 +41,6 @@ MAX_CANDIDATES = 600  # everything matching up to this many is ranked exactly
 SYNONYM_PENALTY = 0.4  # weight left to everyday words that a synonym explains
 SYNONYM_BOOST = 1.5
 SELECTIVE_WEIGHT = 0.8  # needs at least this heavy drive the database match
-MIN_STRICT = 10  # fewer items matching every selective need: widen to those matching any
 KEEP_RATIO = 0.45  # results below this share of the best score are dropped
 MIN_COVERAGE = 0.2
 
@@ -94,7 +93,10 @@ class Plan:
 
 
 def matched_synonyms(compact: str) -> list[tuple[str, str]]:
-    """Admin synonyms whose phrase occurs in the query (the database does the substring test)."""
+    """Admin synonyms whose phrase occurs in the query (the database does the substring test).
+
+    Longest phrases first; one contained in another matched phrase is left out.
+    """
     if not compact:
         return []
     rows = (
@@ -102,7 +104,9 @@ def matched_synonyms(compact: str) -> list[tuple[str, str]]:
         .filter(at__gt=0)
         .values_list("phrase", "expansions")
     )
-    return sorted(rows, key=lambda r: (-len(r[0]), r[0]))
+    rows = sorted(rows, key=lambda r: (-len(r[0]), r[0]))
+    # A phrase inside a longer matched one says less than it ("社保" within "社保卡补办").
+    return [r for r in rows if not any(len(o[0]) > len(r[0]) and r[0] in o[0] for o in rows)]
 
 
 def plan_query(text: str) -> Plan:
@@ -146,15 +150,15 @@ def plan_query(text: str) -> Plan:
     return Plan(text=norm, compact=compact, needs=needs, expansions=list(dict.fromkeys(expansions)))
 
 
-def _forms(concept: Concept, literal: bool) -> list:
-    """Database match forms of one concept (see the module docstring)."""
+def _forms(concept: Concept, literal: bool, fuzzy: bool) -> list:
+    """Database match forms of one concept: exact ones, plus the typo-tolerant ones if ``fuzzy``."""
     forms: list = []
     text = concept.text
     if concept.latin:
         forms.append(Term(text, ("tokens", "pinyin")))
         if len(text) >= 2:
             forms.append(Term(text, ("pinyin",), prefix=True))
-        if len(concept.pinyin_grams) >= 2:
+        if fuzzy and len(concept.pinyin_grams) >= 2:
             forms.append(All(tuple(Term(g, ("pinyin",)) for g in concept.pinyin_grams)))
         return forms
     forms.append(Term(text, ("tokens", "extra")))
@@ -163,10 +167,10 @@ def _forms(concept: Concept, literal: bool) -> list:
         forms.append(
             All(tuple(Term(g, ("grams",)) for g in grams)) if len(grams) > 1 else Term(text, ("grams",))
         )
-        if literal and len(grams) >= 3:
+        if fuzzy and literal and len(grams) >= 3:
             for skip in range(len(grams)):
                 forms.append(All(tuple(Term(g, ("grams",)) for i, g in enumerate(grams) if i != skip)))
-    if concept.pinyin_grams and all(concept.syllables):
+    if fuzzy and concept.pinyin_grams and all(concept.syllables):
         pg = concept.pinyin_grams
         forms.append(
             All(tuple(Term(g, ("pinyin",)) for g in pg)) if len(pg) > 1 else Term(pg[0], ("pinyin",))
@@ -174,53 +178,52 @@ def _forms(concept: Concept, literal: bool) -> list:
     return forms
 
 
-def match_node(plan: Plan):  # noqa: ANN201
+def _need_forms(need: Need, fuzzy: bool) -> tuple:
+    return tuple(dict.fromkeys(f for c in need.alternatives for f in _forms(c, need.literal, fuzzy)))
+
+
+def match_node(plan: Plan, fuzzy: bool = True):  # noqa: ANN201
+    """Items matching any selective need (any need at all when none is selective)."""
     selective = [n for n in plan.needs if n.weight >= SELECTIVE_WEIGHT]
     chosen = selective or [n for n in plan.needs if n.weight > 0]
     forms: list = []
     for need in chosen:
-        for concept in need.alternatives:
-            forms.extend(_forms(concept, need.literal))
-            if not selective and len(concept.text) == 1 and not concept.latin:
-                forms.append(Term(concept.text, ("grams",)))
+        forms.extend(_need_forms(need, fuzzy))
+        if not selective:
+            forms.extend(
+                Term(c.text, ("grams",)) for c in need.alternatives if len(c.text) == 1 and not c.latin
+            )
     return Any(tuple(dict.fromkeys(forms)))
 
 
-def strict_node(plan: Plan):  # noqa: ANN201
-    """Every selective need satisfied (by any of its forms); None when that equals ``match_node``."""
+def strict_node(plan: Plan, fuzzy: bool):  # noqa: ANN201
+    """Items matching every selective need; None when there are fewer than two of them."""
     selective = [n for n in plan.needs if n.weight >= SELECTIVE_WEIGHT]
     if len(selective) < 2:
         return None
-    parts = []
-    for need in selective:
-        forms = tuple(dict.fromkeys(f for c in need.alternatives for f in _forms(c, need.literal)))
-        parts.append(Any(forms))
-    return All(tuple(parts))
+    return All(tuple(Any(_need_forms(need, fuzzy)) for need in selective))
 
 
 def candidates_for(plan: Plan, filters: list):  # noqa: ANN201
-    """(node, candidates, overflow): strict matches when there are enough, else the loose ones.
+    """(node, candidates, overflow) from the first of these matches that finds anything.
 
-    ``overflow`` counts the matches beyond ``MAX_CANDIDATES`` (then the candidates are the most
-    popular matches, and the strict ones are kept among them).
+    Strict then loose, exact forms before typo-tolerant ones: a well-typed query is answered
+    by a cheap, precise match, and only a query that finds nothing pays for tolerance.
+    ``overflow`` counts matches beyond ``MAX_CANDIDATES`` (then the candidates are the most
+    popular matches).
     """
-    strict = strict_node(plan)
-    found: list[Candidate] = []
-    for core in (strict, match_node(plan)):
+    tiers = (strict_node(plan, fuzzy=False), strict_node(plan, fuzzy=True), match_node(plan, fuzzy=False))
+    for core in (*tiers, match_node(plan, fuzzy=True)):
         if core is None:
             continue
         node = All((core, *filters)) if filters else core
         candidates = fetch_candidates(node, MAX_CANDIDATES + 1)
         if len(candidates) > MAX_CANDIDATES:
             popular = fetch_candidates(node, MAX_CANDIDATES, by_popularity=True)
-            known = {c.item_id for c in popular}
-            popular.extend(c for c in found if c.item_id not in known)
             return node, popular, count_matches(node) - MAX_CANDIDATES
-        if core is strict and len(candidates) < MIN_STRICT:
-            found = candidates  # too few: the loose match (a superset) follows
-            continue
-        return node, candidates, 0
-    return None, found, 0
+        if candidates:
+            return node, candidates, 0
+    return None, [], 0
 
 
 def filter_node(
@@ -559,8 +562,10 @@ def search_items(
         offset = MAX_CANDIDATES + max(0, start - len(ranked))
         for candidate in fetch_candidates(node, page_size - len(window), by_popularity=True, offset=offset):
             window.append((score(plan, Doc(candidate))[0], Doc(candidate)))
-    items = ServiceItem.objects.select_related("department", "region").in_bulk(
-        [d.candidate.item_id for _, d in window]
+    items = (
+        ServiceItem.objects.published()
+        .select_related("department", "region")
+        .in_bulk([d.candidate.item_id for _, d in window])
     )
     hits = [
         SearchHit(
@@ -614,7 +619,7 @@ def suggest(prefix: str, *, region_code: str | None = None, limit: int = 8) -> l
             chosen[c.title] = c.item_id
         if len(chosen) >= limit:
             break
-    items = ServiceItem.objects.select_related("department").in_bulk(list(chosen.values()))
+    items = ServiceItem.objects.published().select_related("department").in_bulk(list(chosen.values()))
     return [
         {"code": items[i].code, "name": items[i].name, "department": items[i].department.name}
         for i in chosen.values()

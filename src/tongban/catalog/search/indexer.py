@@ -47,6 +47,7 @@ class ItemFacts:
     department_id: int
     department_name: str
     department_short_name: str
+    popularity: int
     themes: tuple[tuple[str, str], ...] = ()  # (name, slug)
 
 
@@ -86,6 +87,7 @@ def build_entry(item: ItemFacts) -> SearchEntry:
         grams=" ".join(name.grams),
         filters=" ".join(_unique(filters)),
         region_code=item.region_code,
+        popularity=item.popularity,
     )
 
 
@@ -101,6 +103,7 @@ _FACT_FIELDS = (
     "department_id",
     "department__name",
     "department__short_name",
+    "popularity",
 )
 
 
@@ -120,8 +123,8 @@ def published_facts(ids: list[int]) -> list[ItemFacts]:
 
 _INSERT = (
     "INSERT INTO catalog_searchentry "
-    "(item_id, title, tokens, extra, pinyin, grams, filters, region_code, updated_at) "
-    "VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s)"
+    "(item_id, title, tokens, extra, pinyin, grams, filters, region_code, popularity, updated_at) "
+    "VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s)"
 )
 
 
@@ -129,7 +132,18 @@ def _insert(entries: list[SearchEntry]) -> None:
     """Insert index rows with one prepared statement (the ORM's bulk_create costs more than the data)."""
     now = connection.ops.adapt_datetimefield_value(timezone.now())
     rows = [
-        (e.item_id, e.title, e.tokens, e.extra, e.pinyin, e.grams, e.filters, e.region_code, now)
+        (
+            e.item_id,
+            e.title,
+            e.tokens,
+            e.extra,
+            e.pinyin,
+            e.grams,
+            e.filters,
+            e.region_code,
+            e.popularity,
+            now,
+        )
         for e in entries
     ]
     with connection.cursor() as cursor:
