@@ -22,8 +22,10 @@ LAUNCH_ARGS = [
 ]
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture
 def browser():
+    """One Playwright per test, stopped afterwards: a Playwright left running between tests keeps
+    an event loop alive in the worker, and any other test starting its own then fails."""
     if not shutil.which(CHROMIUM) and not Path(CHROMIUM).exists():
         pytest.fail(f"chromium not found at {CHROMIUM}: run `make browsers`")
     from playwright.sync_api import sync_playwright
