@@ -217,6 +217,11 @@ def test_apply_correct_process_conclude_and_download(live_server, browser, scree
             assert handle.read(5) == b"%PDF-"
         case.refresh_from_db()
         assert (case.status, case.result) == (Case.Status.CONCLUDED, Case.Result.ISSUED)
+        # 长辈版: the same page in large type stays accessible.
+        me.get_by_role("button", name="长辈版").click()
+        expect(me.locator("html")).to_have_class("elderly")
+        accessible(me, "my case concluded (elderly)")
+        photograph(me, screenshot, "13-my-case-elderly")
         # A refused form step answers 400 on purpose; anything else in the console is a fault.
         assert [p for p in problems if "status of 400" not in p] == []
     finally:

@@ -14,6 +14,7 @@ from tongban.workflow.engine import get_process
 
 from . import clock
 from .access import applicant_cases, can_view_case
+from .access import staff_cases as staff_cases  # shared read, re-exported for pages and the API
 from .models import Application, Attachment, Case, CaseEvent
 
 PROCESSING_ROLES = ("intake", "review", "decide", "issue")

@@ -25,7 +25,6 @@ from django.views.decorators.http import require_POST
 from tongban.catalog.models import Channel, MaterialRequirement, ServiceItem
 from tongban.catalog.selectors import published_items
 from tongban.core.errors import InvalidInput, NotFound, PermissionDenied, ServiceError
-from tongban.core.masking import mask_id_number
 from tongban.forms.schema import validate_data
 from tongban.identity import permissions
 from tongban.identity.actors import current_actor
@@ -534,6 +533,7 @@ def my_case_correct(request: HttpRequest, number: str) -> HttpResponse:
         "names": [f for f in correction.fields if f in (form_def.schema.get("properties") or {})],
         "saved": case.data,
         "show_all": True,
+        "htmx_url": request.path,
     }
     summary: list[tuple[str, str]] = []
     error = ""
@@ -705,7 +705,6 @@ def _staff_case_page(
         "action_error": action_error or {},
         "posted": request.POST if action_error else {},
         "posted_fields": request.POST.getlist("fields") if action_error else [],
-        "applicant_id": mask_id_number(case.applicant.id_number),
         "documents": _documents(case),
     }
     return render(request, "cases/staff_case.html", context, status=status)
