@@ -137,7 +137,7 @@ def plan_query(text: str) -> Plan:
     expansions: list[str] = []
     for phrase, expansion_text in synonyms:
         terms = [analysis.normalize(t).replace(" ", "") for t in expansion_text.split()]
-        terms = [t for t in terms if t and t not in seen]
+        terms = [t for t in dict.fromkeys(terms) if t]
         if not terms:
             continue
         weight = SYNONYM_BOOST * max(max(analysis.word_weight(t) for t in terms), 0.8)
@@ -196,24 +196,34 @@ def match_node(plan: Plan, fuzzy: bool = True):  # noqa: ANN201
     return Any(tuple(dict.fromkeys(forms)))
 
 
-def strict_node(plan: Plan, fuzzy: bool):  # noqa: ANN201
-    """Items matching every selective need; None when there are fewer than two of them."""
+def strict_node(plan: Plan, fuzzy: bool, *, spare: int = 0):  # noqa: ANN201
+    """Items matching every selective need (all but ``spare`` of them); None if that is not stricter."""
     selective = [n for n in plan.needs if n.weight >= SELECTIVE_WEIGHT]
-    if len(selective) < 2:
+    if len(selective) - spare < 2:
         return None
-    return All(tuple(Any(_need_forms(need, fuzzy)) for need in selective))
+    parts = [Any(_need_forms(need, fuzzy)) for need in selective]
+    if not spare:
+        return All(tuple(parts))
+    return Any(tuple(All(tuple(p for i, p in enumerate(parts) if i != skip)) for skip in range(len(parts))))
 
 
 def candidates_for(plan: Plan, filters: list):  # noqa: ANN201
     """(node, candidates, overflow) from the first of these matches that finds anything.
 
-    Strict then loose, exact forms before typo-tolerant ones: a well-typed query is answered
-    by a cheap, precise match, and only a query that finds nothing pays for tolerance.
+    Every need, then all needs but one, then any; exact forms before typo-tolerant ones: a
+    well-typed query is answered by a cheap, precise match, and only a query that finds nothing
+    pays for tolerance.
     ``overflow`` counts matches beyond ``MAX_CANDIDATES`` (then the candidates are the most
     popular matches).
     """
-    tiers = (strict_node(plan, fuzzy=False), strict_node(plan, fuzzy=True), match_node(plan, fuzzy=False))
-    for core in (*tiers, match_node(plan, fuzzy=True)):
+    tiers = (
+        strict_node(plan, fuzzy=False),
+        strict_node(plan, fuzzy=True),
+        strict_node(plan, fuzzy=True, spare=1),
+        match_node(plan, fuzzy=False),
+        match_node(plan, fuzzy=True),
+    )
+    for core in tiers:
         if core is None:
             continue
         node = All((core, *filters)) if filters else core
