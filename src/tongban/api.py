@@ -211,12 +211,12 @@ def server_error(request: HttpRequest, exc: Exception) -> HttpResponse:
 
 def _register_routers() -> None:
     from tongban.cases.api import router as cases_router
-    from tongban.ratings.api import router as ratings_router
     from tongban.catalog.api import router as catalog_router
     from tongban.certificates.api import router as certificates_router
     from tongban.departments.api import router as departments_router
     from tongban.identity.api import router as identity_router
     from tongban.identity.oidc.api import router as account_router
+    from tongban.ratings.api import router as ratings_router
     from tongban.regions.api import router as regions_router
 
     api.add_router("/", regions_router)
