@@ -535,6 +535,19 @@ def _check_paging(page: int, page_size: int) -> None:
         raise InvalidInput(_("每页条数应在 1 到 100 之间。"), field="page_size")
 
 
+def _shown_items(ids: list[int]) -> dict[int, ServiceItem]:
+    """The published items among ``ids`` by primary key.
+
+    The status is checked here rather than in SQL: with ``status = …`` in the statement SQLite
+    prefers the status index (every item is published) over the primary key and reads the
+    whole catalogue (tens of milliseconds at province scale instead of a fraction of one).
+    """
+    if not ids:
+        return {}
+    rows = ServiceItem.objects.filter(pk__in=ids).select_related("department", "region").order_by()
+    return {item.pk: item for item in rows if item.status == ServiceItem.Status.PUBLISHED}
+
+
 def search_items(
     query: str,
     *,
@@ -572,11 +585,7 @@ def search_items(
         offset = MAX_CANDIDATES + max(0, start - len(ranked))
         for candidate in fetch_candidates(node, page_size - len(window), by_popularity=True, offset=offset):
             window.append((score(plan, Doc(candidate))[0], Doc(candidate)))
-    items = (
-        ServiceItem.objects.published()
-        .select_related("department", "region")
-        .in_bulk([d.candidate.item_id for _, d in window])
-    )
+    items = _shown_items([d.candidate.item_id for _, d in window])
     hits = [
         SearchHit(
             item=items[d.candidate.item_id],
@@ -629,7 +638,7 @@ def suggest(prefix: str, *, region_code: str | None = None, limit: int = 8) -> l
             chosen[c.title] = c.item_id
         if len(chosen) >= limit:
             break
-    items = ServiceItem.objects.published().select_related("department").in_bulk(list(chosen.values()))
+    items = _shown_items(list(chosen.values()))
     return [
         {"code": items[i].code, "name": items[i].name, "department": items[i].department.name}
         for i in chosen.values()

@@ -16,6 +16,7 @@ from tongban.catalog.models import SearchEntry, ServiceItem
 from tongban.regions.codes import ancestor_codes
 
 from . import analysis
+from .signals import index_updated
 
 CHUNK = 1000
 UNCLASSIFIED_GROUPS = {"", "未分类", "无", "其他"}
@@ -167,6 +168,8 @@ def index_items(item_ids: Iterable[int]) -> None:
         with transaction.atomic():
             SearchEntry.objects.filter(item_id__in=chunk).delete()
             _insert(entries)
+    if ids:
+        index_updated.send(sender=SearchEntry, item_ids=ids)
 
 
 def rebuild_index() -> int:
@@ -185,4 +188,5 @@ def rebuild_index() -> int:
             entries = [build_entry(item) for item in published_facts(chunk)]
             _insert(entries)
             total += len(entries)
+    index_updated.send(sender=SearchEntry, item_ids=None)
     return total

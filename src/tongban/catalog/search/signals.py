@@ -10,8 +10,13 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 from django.db.models.signals import m2m_changed, post_save
+from django.dispatch import Signal
 
 _state = threading.local()
+
+# Sent after index rows were written (``item_ids``: the items reindexed, or None for a full
+# rebuild), so that caches of search results can be forgotten.
+index_updated = Signal()
 
 
 def _pending() -> set[int] | None:
