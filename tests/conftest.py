@@ -47,9 +47,8 @@ def _external_db_template(tmp_path_factory):
         env["DATABASE_URL"] = base_url.rsplit("/", 1)[0] + "/" + name
     else:
         env["DATABASE_URL"] = f"sqlite:///{template['path']}"
-    subprocess.run(
-        [sys.executable, "-m", "tongban", "migrate", "--noinput", "-v0"], env=env, check=True, timeout=600
-    )
+    for command in (["migrate", "--noinput", "-v0"], ["createcachetable"]):
+        subprocess.run([sys.executable, "-m", "tongban", *command], env=env, check=True, timeout=600)
     if template["kind"] == "sqlite":
         import sqlite3
 
