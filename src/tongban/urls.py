@@ -14,6 +14,7 @@ urlpatterns = [
     path("documents/cases/", include("tongban.cases.document_urls")),
     path("", include("tongban.notifications.urls")),
     path("", include("tongban.certificates.urls")),
+    path("", include("tongban.ratings.urls")),
     path("", include("tongban.cases.urls")),
     path("", include("tongban.web.urls")),
 ]
