@@ -1,0 +1,250 @@
+"""Appending to and verifying the audit log of every state change (DESIGN §6).
+
+Services call ``append`` inside the transaction that makes the change, so the entry and the
+change commit or roll back together. Appends lock the single ``AuditHead`` row, so concurrent
+processes queue behind one another and the chain never forks; the sequence numbers come from
+that row and are gapless (a rolled-back append gives its number back).
+
+Keep ``append`` the last write of a transaction: the head lock is held until commit, and
+taking other row locks after it invites lock-order deadlocks with other appenders.
+"""
+
+import json
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from django.core.serializers.json import DjangoJSONEncoder
+from django.db import IntegrityError, connection, models, transaction
+from django.utils import timezone
+
+from . import masking
+from .models import GENESIS, AuditEntry, AuditHead, entry_hash
+
+SYSTEM_LABEL = "系统"
+REMOVED = "[已隐去]"
+
+# Trigger names created by migration 0001 (see docs/audit.md); ``verify`` checks they exist.
+GUARD_TRIGGERS = {
+    "postgresql": ("core_auditentry_append_only", "core_auditentry_no_truncate"),
+    "sqlite": ("core_auditentry_no_update", "core_auditentry_no_delete"),
+}
+
+_SECRET_KEY = re.compile(
+    r"pass(word|wd)?|secret|token|otp|totp|captcha|private|credential|api_?key|(^|_)key$|"
+    r"(sms|verify|verification|auth|one_time|login)_?code|code_verifier|signature|cookie|session",
+    re.IGNORECASE,
+)
+_ID_KEY = re.compile(r"id_?number|id_?no$|id_?card|identity_?number|身份证", re.IGNORECASE)
+_MOBILE_KEY = re.compile(r"mobile|phone|tel$|telephone|手机|电话", re.IGNORECASE)
+_EMAIL_KEY = re.compile(r"e_?mail|邮箱", re.IGNORECASE)
+_ID_IN_TEXT = re.compile(r"(?<![0-9A-Za-z])(\d{17}[\dXx]|\d{15})(?![0-9A-Za-z])")
+_MOBILE_IN_TEXT = re.compile(r"(?<!\d)1[3-9]\d{9}(?!\d)")
+
+
+def mask_text(text: str) -> str:
+    """ID numbers and mobile numbers inside free text, masked as ``tongban.core.masking`` does."""
+    text = _ID_IN_TEXT.sub(lambda m: masking.mask_id_number(m.group(0)), text)
+    return _MOBILE_IN_TEXT.sub(lambda m: masking.mask_mobile(m.group(0)), text)
+
+
+def _clean(value: Any, key: str = "") -> Any:  # noqa: ANN401
+    if isinstance(value, dict):
+        return {
+            str(k): (REMOVED if _SECRET_KEY.search(str(k)) else _clean(v, str(k))) for k, v in value.items()
+        }
+    if isinstance(value, list | tuple | set | frozenset):
+        return [_clean(v, key) for v in value]
+    if isinstance(value, str):
+        value = value.replace("\x00", "")
+        if _ID_KEY.search(key):
+            return masking.mask_id_number(value)
+        if _MOBILE_KEY.search(key):
+            return masking.mask_mobile(value)
+        if _EMAIL_KEY.search(key):
+            return masking.mask_email(value)
+        return mask_text(value)
+    return value
+
+
+def clean_summary(summary: dict[str, Any] | None) -> dict[str, Any]:
+    """What may be kept: secrets and codes removed, personal identifiers masked, plain JSON.
+
+    The result is exactly what the database gives back, so the hash computed at append time is
+    the hash recomputed by ``verify_chain``.
+    """
+    text = json.dumps(_clean(dict(summary or {})), cls=DjangoJSONEncoder, ensure_ascii=False, sort_keys=True)
+    return json.loads(text)
+
+
+def _actor_parts(actor: Any) -> tuple[Any, Any]:  # noqa: ANN401
+    """A user, an identity ``Actor`` (user + enterprise), or None for the system."""
+    if actor is not None and not hasattr(actor, "_meta") and hasattr(actor, "user"):
+        return actor.user, getattr(actor, "enterprise", None)
+    return actor, None
+
+
+def _label(user: Any) -> str:  # noqa: ANN401
+    if user is None or getattr(user, "pk", None) is None:
+        return SYSTEM_LABEL
+    label = getattr(user, "display_name", None) or user.get_username()
+    return mask_text(str(label))
+
+
+def _locked_head() -> AuditHead:
+    head = AuditHead.objects.select_for_update().filter(pk=1).first()
+    if head is not None:
+        return head
+    # The migration creates the head; ``flush`` removes it. Start again from the last entry.
+    last = AuditEntry.objects.order_by("-seq").values_list("seq", "hash").first()
+    try:
+        with transaction.atomic():
+            AuditHead.objects.create(pk=1, seq=last[0] if last else 0, hash=last[1] if last else GENESIS)
+    except IntegrityError:
+        pass  # another process created it first; its row is locked below like any other
+    return AuditHead.objects.select_for_update().get(pk=1)
+
+
+def append(
+    action: str,
+    *,
+    actor: Any = None,  # noqa: ANN401
+    obj: models.Model | None = None,
+    object_type: str = "",
+    object_id: str = "",
+    summary: dict[str, Any] | None = None,
+    on_behalf_of: str | None = None,
+) -> AuditEntry:
+    """Record one state change as the next link of the chain, in the caller's transaction.
+
+    ``actor`` is a user, an identity ``Actor`` or None (the system); ``on_behalf_of`` defaults
+    to the Actor's enterprise. ``summary`` is cleaned with ``clean_summary``.
+    """
+    user, enterprise = _actor_parts(actor)
+    if on_behalf_of is None:
+        on_behalf_of = getattr(enterprise, "name", "") or ""
+    if obj is not None:
+        object_type = object_type or obj._meta.label_lower
+        object_id = object_id or str(obj.pk)
+    fields = {
+        "actor_id": str(user.pk) if getattr(user, "pk", None) is not None else "",
+        "actor_label": _label(user)[:200],
+        "on_behalf_of": mask_text(on_behalf_of)[:200],
+        "action": action[:64],
+        "object_type": object_type[:64],
+        "object_id": str(object_id)[:64],
+        "summary": clean_summary(summary),
+    }
+    with transaction.atomic():
+        head = _locked_head()
+        entry = AuditEntry(seq=head.seq + 1, at=timezone.now(), prev_hash=head.hash, **fields)
+        entry.hash = entry.compute_hash()
+        entry.save()
+        AuditHead.objects.filter(pk=1).update(seq=entry.seq, hash=entry.hash)
+    return entry
+
+
+@dataclass(frozen=True)
+class ChainReport:
+    """``checked`` entries were verified; ``seq`` names the first broken entry, if any."""
+
+    checked: int
+    seq: int | None = None
+    problem: str = ""
+
+    @property
+    def ok(self) -> bool:
+        return self.seq is None
+
+
+_FIELDS = (
+    "seq",
+    "at",
+    "actor_id",
+    "actor_label",
+    "on_behalf_of",
+    "action",
+    "object_type",
+    "object_id",
+    "summary",
+    "prev_hash",
+    "hash",
+)
+
+
+def _rows(chunk_size: int) -> Iterator[tuple]:
+    return AuditEntry.objects.order_by("seq").values_list(*_FIELDS).iterator(chunk_size=chunk_size)
+
+
+def verify_chain(chunk_size: int = 5000) -> ChainReport:
+    """Recompute every hash in sequence order; stop at the first gap, changed or foreign entry.
+
+    The head is read first: entries appended while this runs come after it and are checked too,
+    and an entry missing from the end of the chain shows as a head that points past the end.
+    """
+    head = AuditHead.objects.filter(pk=1).values_list("seq", "hash").first()
+    expected, prev, checked = 1, GENESIS, 0
+    for seq, at, actor_id, actor_label, behalf, action, otype, oid, summary, prev_hash, stored in _rows(
+        chunk_size
+    ):
+        if seq > expected:
+            missing = f"第 {expected} 条" if seq == expected + 1 else f"第 {expected}–{seq - 1} 条"
+            return ChainReport(checked, expected, f"{missing}审计记录缺失（其后一条为第 {seq} 条）")
+        if seq < expected:
+            return ChainReport(checked, seq, f"第 {seq} 条审计记录的序号不在应有位置")
+        if prev_hash != prev:
+            return ChainReport(checked, seq, f"第 {seq} 条审计记录的前一条哈希与第 {seq - 1} 条不符")
+        computed = entry_hash(
+            seq=seq,
+            at=at,
+            actor_id=actor_id,
+            actor_label=actor_label,
+            on_behalf_of=behalf,
+            action=action,
+            object_type=otype,
+            object_id=oid,
+            summary=summary,
+            prev_hash=prev_hash,
+        )
+        if computed != stored:
+            return ChainReport(checked, seq, f"第 {seq} 条审计记录的内容与哈希不符（记录被改动）")
+        if head is not None and seq == head[0] and stored != head[1]:
+            return ChainReport(checked, seq, f"第 {seq} 条审计记录与链头记下的哈希不符")
+        checked += 1
+        prev, expected = stored, expected + 1
+    if head is not None and head[0] >= expected:
+        return ChainReport(checked, expected, f"链头指向第 {head[0]} 条，但第 {expected} 条起的审计记录缺失")
+    return ChainReport(checked)
+
+
+def guard_installed(using: Any = None) -> bool:  # noqa: ANN401
+    """Whether the database triggers that refuse UPDATE and DELETE are in place and enabled."""
+    conn = using or connection
+    names = GUARD_TRIGGERS.get(conn.vendor)
+    if names is None:
+        return False
+    with conn.cursor() as cursor:
+        if conn.vendor == "postgresql":
+            cursor.execute(
+                "SELECT tgname FROM pg_trigger WHERE tgrelid = 'core_auditentry'::regclass "
+                "AND NOT tgisinternal AND tgenabled <> 'D'"
+            )
+        else:
+            cursor.execute(
+                "SELECT name FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'core_auditentry'"
+            )
+        present = {row[0] for row in cursor.fetchall()}
+    return set(names) <= present
+
+
+def tail(n: int = 20) -> list[AuditEntry]:
+    """The last ``n`` entries, oldest first."""
+    return list(reversed(AuditEntry.objects.order_by("-seq")[: max(n, 0)]))
+
+
+def entries_for(obj: models.Model) -> models.QuerySet[AuditEntry]:
+    """Every entry about one object, newest first (for supervisors' pages)."""
+    return AuditEntry.objects.filter(object_type=obj._meta.label_lower, object_id=str(obj.pk)).order_by(
+        "-seq"
+    )
