@@ -361,9 +361,11 @@ def proof_type_for(item: ServiceItem) -> CertificateType:
     return ctype
 
 
-@transaction.atomic
 def issue_online_proof(*, actor: Actor, item: ServiceItem) -> Certificate:
-    """网上开证明: a proof from registry data, no human step; the registry read is logged."""
+    """网上开证明: a proof from registry data, no human step; the registry read is logged.
+
+    The read is not in one transaction with the issue: a refused request stays in the log.
+    """
     from tongban.registries.models import EnterpriseRecord, PopulationRecord
     from tongban.registries.selectors import read_enterprise, read_person
 
@@ -409,19 +411,20 @@ def issue_online_proof(*, actor: Actor, item: ServiceItem) -> Certificate:
         "department": ctype.department,
         "data": {},
     }
-    certificate = _issue(
-        ctype=ctype,
-        holder=holder,
-        fields=build_fields(ctype, sources),
-        valid_from=today,
-        valid_until=ctype.valid_until(today),
-        origin=Certificate.Origin.PROOF,
-        actor=user,
-        item=item,
-    )
-    record_action(
-        actor, "certificates.proof", target=certificate, summary=f"{ctype.name} {certificate.identifier}"
-    )
+    with transaction.atomic():
+        certificate = _issue(
+            ctype=ctype,
+            holder=holder,
+            fields=build_fields(ctype, sources),
+            valid_from=today,
+            valid_until=ctype.valid_until(today),
+            origin=Certificate.Origin.PROOF,
+            actor=user,
+            item=item,
+        )
+        record_action(
+            actor, "certificates.proof", target=certificate, summary=f"{ctype.name} {certificate.identifier}"
+        )
     return certificate
 
 
