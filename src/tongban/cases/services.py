@@ -221,7 +221,11 @@ def counter_applicant(*, staff: Any, id_number: str, department: Any) -> Any:  #
 
 
 def _editable_draft(user: Any, application: Application) -> Application:  # noqa: ANN401
-    locked = Application.objects.select_for_update().select_related("item", "form").get(pk=application.pk)
+    locked = (
+        Application.objects.select_for_update(of=("self",))
+        .select_related("item", "form")
+        .get(pk=application.pk)
+    )
     if locked.created_by_id != getattr(user, "pk", None):
         raise NotFound()
     if locked.status != Application.Status.DRAFT:
@@ -334,7 +338,7 @@ def submit_application(*, user: Any, application: Application, idempotency_key: 
                 raise Conflict("该幂等键已用于另一份申请。", code="idempotency_key_reused")
             return existing
     locked = (
-        Application.objects.select_for_update()
+        Application.objects.select_for_update(of=("self",))
         .select_related("item", "form", "item__department")
         .get(pk=application.pk)
     )
@@ -443,7 +447,7 @@ def _save(case: Case) -> None:
 
 def _lock(case: Case) -> Case:
     return (
-        Case.objects.select_for_update()
+        Case.objects.select_for_update(of=("self",))
         .select_related("item", "department", "department__region", "process", "enterprise")
         .get(pk=case.pk)
     )
