@@ -101,3 +101,23 @@ def staff_admin_client(client, django_user_model):
     )
     login_verified(client, user)
     return client
+
+
+def pytest_collection_modifyitems(items):
+    """Every transactional test restores the migrations' seed data (themes, synonyms, message
+    templates…) with serialized rollback.
+
+    A transactional test ends by flushing the database. If some flushed without serialized
+    rollback, Django would re-create content types under new keys and a later test restoring
+    the serialized data would collide with them; doing it for all of them keeps every
+    transactional test starting from the same migrated data.
+    """
+    for item in items:
+        marker = item.get_closest_marker("django_db")
+        transactional = (marker is not None and marker.kwargs.get("transaction")) or bool(
+            {"transactional_db", "live_server"} & set(getattr(item, "fixturenames", ()))
+        )
+        if transactional:
+            kwargs = dict(marker.kwargs) if marker is not None else {}
+            kwargs.update(transaction=True, serialized_rollback=True)
+            item.add_marker(pytest.mark.django_db(**kwargs))
