@@ -357,7 +357,7 @@ def test_overdue_task_is_red_with_text(client, world):
     )
     sign_in(client, world["intake"])
     page = text(client.get(reverse("ratings:staff_tasks")))
-    assert 'class="row-red"' in page and '<span class="deadline deadline-red">已超期</span>' in page
+    assert 'class="task task-red"' in page and '<span class="deadline deadline-red">已超期</span>' in page
 
 
 def test_call_back_then_outcome(client, world, django_capture_on_commit_callbacks):
