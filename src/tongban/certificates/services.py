@@ -19,6 +19,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from tongban.catalog.models import ServiceItem
+from tongban.core import audit
 from tongban.core.errors import InvalidInput, NotFound, PermissionDenied, ServiceError
 from tongban.departments.models import Department
 from tongban.identity import permissions
@@ -67,9 +68,15 @@ def log_event(
     detail: str = "",
     share: Share | None = None,
     label: str | None = None,
+    first: bool = False,
 ) -> CertificateEvent:
-    """Append one event, chained to the certificate's previous one (caller holds the row lock)."""
-    last = CertificateEvent.objects.filter(certificate=certificate).order_by("-id").values("hash").first()
+    """Append one event, chained to the certificate's previous one (caller holds the row lock).
+
+    ``first``: the certificate was created in this transaction, so there is nothing before it.
+    """
+    last = None
+    if not first:
+        last = CertificateEvent.objects.filter(certificate=certificate).order_by("-id").values("hash").first()
     event = CertificateEvent(
         certificate=certificate,
         at=timezone.now(),
@@ -82,6 +89,13 @@ def log_event(
     )
     event.hash = event.compute_hash()
     event.save()
+    audit.append(
+        f"certificates.{action}",
+        actor=event.actor,
+        actor_label=label or (event.actor_label if event.actor is None else None),
+        obj=certificate,
+        summary={"identifier": certificate.identifier, "event": event.pk, "event_hash": event.hash},
+    )
     return event
 
 
@@ -222,7 +236,7 @@ def _issue(
         seal_key=key,
     )
     detail = f"办件 {case.number}" if case is not None else (item.name if item is not None else "")
-    log_event(certificate, CertificateEvent.Action.ISSUED, actor=actor, detail=detail)
+    log_event(certificate, CertificateEvent.Action.ISSUED, actor=actor, detail=detail, first=True)
     return certificate
 
 

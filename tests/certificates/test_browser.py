@@ -1,0 +1,79 @@
+"""The wallet in a real browser (Debian chromium): list, one certificate, 亮证 and verification, axe-clean."""
+
+import re
+
+import pytest
+from axe_playwright_python.sync_playwright import Axe
+from django.conf import settings
+from django.test import Client
+from playwright.sync_api import expect
+
+from tests.e2e.conftest import CHROMIUM, LAUNCH_ARGS  # noqa: F401  (same browser and flags as tests/e2e)
+
+pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
+
+axe = Axe()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=LAUNCH_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(browser):
+    context = browser.new_context(locale="zh-CN", viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    problems: list[str] = []
+    page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
+    page.on("pageerror", lambda e: problems.append(str(e)))
+    page.console_problems = problems
+    yield page
+    context.close()
+
+
+def assert_accessible(page, label: str) -> None:
+    results = axe.run(page)
+    bad = [
+        f"{v['id']} ({v['impact']}): {v['help']} → {[n['target'] for n in v['nodes']][:3]}"
+        for v in results.response["violations"]
+        if v["impact"] in ("serious", "critical")
+    ]
+    assert bad == [], f"{label}: {bad}"
+
+
+def sign_in(page, base_url: str, user) -> None:
+    client = Client()
+    client.force_login(user)
+    cookie = client.cookies[settings.SESSION_COOKIE_NAME].value
+    page.context.add_cookies([{"name": settings.SESSION_COOKIE_NAME, "value": cookie, "url": base_url}])
+
+
+def test_wallet_pages_are_accessible_and_show_the_certificate(live_server, page, issued, world):
+    base = live_server.url
+    sign_in(page, base, world["applicant"])
+    page.goto(base + "/my/certificates/")
+    expect(page.get_by_role("heading", level=1, name="我的卡包")).to_be_visible()
+    expect(page.get_by_role("link", name="食品经营许可证")).to_be_visible()
+    assert_accessible(page, "wallet")
+
+    page.get_by_role("link", name="食品经营许可证").click()
+    expect(page.get_by_role("heading", level=1, name="食品经营许可证")).to_be_visible()
+    expect(page.get_by_role("img", name=re.compile("核验二维码"))).to_be_visible()
+    expect(page.get_by_text("申请开办餐饮店")).to_be_visible()
+    assert_accessible(page, "certificate")
+
+    page.get_by_role("button", name="亮证").click()
+    expect(page.get_by_role("img", name=re.compile("亮证二维码"))).to_be_visible()
+    assert_accessible(page, "present")
+
+    page.goto(base + f"/certificates/verify/{issued.identifier}/")
+    expect(page.get_by_role("heading", name="核验通过：证照有效")).to_be_visible()
+    assert_accessible(page, "verify")
+    assert page.console_problems == []
