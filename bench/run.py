@@ -92,6 +92,20 @@ def bench_postgresql(args: argparse.Namespace, base_env: dict[str, str]) -> dict
         return run_catalog(env, "postgresql", args.catalog_args)
 
 
+def run_certificates(base_env: dict[str, str], args: argparse.Namespace) -> None:
+    """``bench/certificates.py`` on its own fresh SQLite database (it needs no catalogue)."""
+    var = BENCH_VAR / "certificates"
+    shutil.rmtree(var, ignore_errors=True)
+    env = {**base_env, "TONGBAN_VAR_DIR": str(var)}
+    env.pop("DATABASE_URL", None)
+    subprocess.run([*TONGBAN, "migrate", "--noinput", "-v0"], env=env, check=True)
+    subprocess.run([*TONGBAN, "createcachetable"], env=env, check=True)
+    log("certificates: verifications and issuances per second")
+    out, script = BENCH_VAR / "certificates.json", str(ROOT / "bench" / "certificates.py")
+    cmd = [sys.executable, script, "--out", str(out), *args.certificates_args.split()]
+    subprocess.run(cmd if args.no_write else [*cmd, "--write"], env=env, check=True)
+
+
 def verdict(result: dict) -> dict[str, bool]:
     return {
         "search_p95_ms": result["search_p95_ms"] <= TARGETS["search_p95_ms"],
@@ -148,6 +162,8 @@ def main() -> None:
     parser.add_argument("--min-items", type=int, default=MIN_ITEMS, help="load when fewer items than this")
     parser.add_argument("--reuse", action="store_true", help="keep bench/var/ and reuse a loaded catalogue")
     parser.add_argument("--no-write", action="store_true", help="print only; leave results and docs alone")
+    parser.add_argument("--no-certificates", action="store_true", help="skip bench/certificates.py")
+    parser.add_argument("--certificates-args", default="", help="options for bench/certificates.py")
     parser.add_argument(
         "--collect",
         action="store_true",
@@ -189,6 +205,8 @@ def main() -> None:
         RESULTS.write_text(json.dumps(results, ensure_ascii=False, indent=2) + "\n")
         update_doc(results)
         log(f"wrote {RESULTS.relative_to(ROOT)} and {DOC.relative_to(ROOT)}")
+    if not args.collect and not args.no_certificates:
+        run_certificates(base_env, args)
     missed = [f"{db}: {k}" for db, r in databases.items() for k, ok in r["meets_targets"].items() if not ok]
     if missed:
         log("targets missed: " + "; ".join(missed))
