@@ -115,12 +115,16 @@ def sample_items(count: int, seed: int) -> tuple[int, int, list[str]]:
     import django
 
     django.setup()
+    from django.core.cache import caches
     from django.db import connection
 
     from tongban.catalog.models import ServiceItem
 
     total = ServiceItem.objects.count()
     codes = list(ServiceItem.objects.published().order_by("pk").values_list("code", flat=True))
+    # Rendered pages kept by an earlier run on the same database (--reuse) would make the guide
+    # pages look warm: every run starts with an empty shared cache.
+    caches["default"].clear()
     connection.close()
     chosen = random.Random(seed).sample(codes, min(count, len(codes)))
     return total, len(codes), chosen

@@ -149,6 +149,8 @@ CACHES = {
     "default": {
         "BACKEND": "django.core.cache.backends.db.DatabaseCache",
         "LOCATION": "tongban_cache",
+        # Rendered public pages live here too (tongban.web.pagecache): room for the popular ones.
+        "OPTIONS": {"MAX_ENTRIES": 5000},
     },
     "local": {
         "BACKEND": "django.core.cache.backends.locmem.LocMemCache",

@@ -25,6 +25,7 @@ from tongban.departments.models import Department
 from tongban.regions.models import Region
 from tongban.regions.selectors import ancestors_of, children_of, region_by_code
 
+from . import pagecache
 from .middleware import ELDERLY_COOKIE, REGION_COOKIE, clean_region_code
 from .preferences import current_region, safe_next, set_preference_cookie
 from .qr import qr_svg
@@ -209,24 +210,40 @@ def life_event_detail(request: HttpRequest, slug: str) -> HttpResponse:
     return render(request, "web/life_event_detail.html", {"event": event, "items": list(event.items.all())})
 
 
+def _item_stamp(code: str) -> str | None:
+    """What a cached guide page of a published item depends on besides the catalogue version."""
+    row = (
+        ServiceItem.objects.published()
+        .filter(code=code)
+        .order_by()
+        .values_list("pk", "version", "updated_at")
+        .first()
+    )
+    return None if row is None else f"{row[0]}:{row[1]}:{row[2].isoformat()}"
+
+
 def item_detail(request: HttpRequest, code: str) -> HttpResponse:
+    stamp = _item_stamp(code)
+    if stamp is None:
+        raise Http404(_("找不到事项 %(code)s，或该事项未发布。") % {"code": code})
+    return pagecache.render_page(request, "guide", lambda: _guide_page(request, code), stamp=stamp)
+
+
+def _guide_page(request: HttpRequest, code: str) -> tuple[str, dict, int]:
     item: ServiceItem = _or_404(catalog.get_published_item, code)
     own_url = request.build_absolute_uri(reverse("web:item", args=[item.code]))
-    return render(
-        request,
-        "web/item_detail.html",
-        {
-            "item": item,
-            "materials": list(item.materials.all()),
-            "steps": list(item.steps.all()),
-            "fees": list(item.fees.all()),
-            "faqs": list(item.faqs.all()),
-            "themes": list(item.themes.all()),
-            "life_events": list(item.life_events.all()),
-            "own_url": own_url,
-            "qr_code": qr_svg(own_url, _("本页二维码：用手机扫码查看此办事指南")),
-        },
-    )
+    context = {
+        "item": item,
+        "materials": list(item.materials.all()),
+        "steps": list(item.steps.all()),
+        "fees": list(item.fees.all()),
+        "faqs": list(item.faqs.all()),
+        "themes": list(item.themes.all()),
+        "life_events": list(item.life_events.all()),
+        "own_url": own_url,
+        "qr_code": qr_svg(own_url, _("本页二维码：用手机扫码查看此办事指南")),
+    }
+    return "web/item_detail.html", context, 200
 
 
 def _search_filters(request: HttpRequest) -> dict:
@@ -284,6 +301,11 @@ def _filter_options(region: Region | None, department: Department | None) -> dic
 
 
 def search(request: HttpRequest) -> HttpResponse:
+    """The search page; anonymous visitors asking the same thing share one rendered copy."""
+    return pagecache.render_page(request, "search", lambda: _search_page(request))
+
+
+def _search_page(request: HttpRequest) -> tuple[str, dict, int]:
     from tongban.catalog.search import search_items
 
     query = (request.GET.get("q") or "").strip()
@@ -329,7 +351,7 @@ def search(request: HttpRequest) -> HttpResponse:
         )
     else:
         context["popular_items"] = _popular_items(region)
-    return render(request, "web/search.html", context, status=status)
+    return "web/search.html", context, status
 
 
 def _page_window(current: int, last: int, width: int = 2) -> list[int]:

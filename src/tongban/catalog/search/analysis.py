@@ -7,6 +7,7 @@ shipped synonym dictionary (the everyday phrases and the official terms they map
 """
 
 import functools
+import gc
 import re
 import threading
 import unicodedata
@@ -85,6 +86,10 @@ def tokenizer():  # noqa: ANN201 - jieba.Tokenizer, imported lazily
                         tok.add_word(term, freq=max(tok.suggest_freq(term), 50))
                 syllable_set()  # typed pinyin needs it; build it with the other one-off work
                 _tokenizer = tok
+                # The dictionaries are hundreds of thousands of objects that live as long as the
+                # process: out of the collector's sight, a full collection no longer walks them
+                # (it paused a request for up to a second at a time).
+                gc.freeze()
     return _tokenizer
 
 

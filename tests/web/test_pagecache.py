@@ -1,0 +1,188 @@
+"""Rendered search and guide pages shared between anonymous visitors through the database cache."""
+
+import re
+
+import pytest
+from django.db import transaction
+from django.test import Client
+from django.urls import reverse
+
+from tests.factories import MaterialRequirementFactory, UserFactory
+from tongban.catalog.models import ServiceItem
+from tongban.catalog.search import rebuild_index
+from tongban.catalog.search.signals import index_updated
+from tongban.web import pagecache
+from tongban.web.middleware import ELDERLY_COOKIE, REGION_COOKIE
+
+pytestmark = pytest.mark.django_db
+
+CSRF_INPUT = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
+NONCE = re.compile(r'<script [^>]*nonce="([^"]+)"')
+
+
+def search_url(q: str = "身份证") -> str:
+    return reverse("web:search") + "?q=" + q
+
+
+def guide_url(item: ServiceItem) -> str:
+    return reverse("web:item", args=[item.code])
+
+
+def test_second_search_is_served_from_the_cache(client, catalogue, django_assert_max_num_queries):
+    first = client.get(search_url())
+    assert first.status_code == 200
+    assert first.context is not None  # rendered
+    with django_assert_max_num_queries(1):
+        second = Client().get(search_url())
+    assert second.status_code == 200
+    assert second.context is None  # not rendered again
+    assert second.content.decode().count("补领") == first.content.decode().count("补领") > 0
+    assert "<mark>" in second.content.decode()
+
+
+def test_cached_page_gets_this_visitors_csrf_token_and_nonce(catalogue):
+    Client().get(search_url())
+    client = Client(enforce_csrf_checks=True)
+    response = client.get(search_url())
+    html = response.content.decode()
+    assert response.context is None
+    assert pagecache.CSRF_MARK not in html and pagecache.NONCE_MARK not in html
+    tokens = set(CSRF_INPUT.findall(html))
+    nonces = set(NONCE.findall(html))
+    assert len(tokens) == 1 and len(nonces) == 1
+    assert f"'nonce-{nonces.pop()}'" in response.headers["Content-Security-Policy"]
+    # The token works for this visitor's own preference form.
+    answer = client.post(reverse("web:set_elderly"), {"elderly": "1", "csrfmiddlewaretoken": tokens.pop()})
+    assert answer.status_code == 302
+
+
+def test_two_visitors_never_share_a_token(catalogue):
+    Client().get(search_url())
+    one = CSRF_INPUT.findall(Client().get(search_url()).content.decode())
+    two = CSRF_INPUT.findall(Client().get(search_url()).content.decode())
+    assert one and two and one[0] != two[0]
+
+
+def test_signed_in_visitors_bypass_the_cache(catalogue):
+    user = UserFactory(username="zhangsan")
+    signed_in = Client()
+    signed_in.force_login(user)
+    mine = signed_in.get(search_url())
+    assert mine.context is not None
+    assert user.display_name in mine.content.decode()
+    anonymous = Client().get(search_url())
+    assert anonymous.context is not None  # nothing was stored for the signed-in visitor
+    assert user.display_name not in anonymous.content.decode()
+    again = signed_in.get(search_url())
+    assert again.context is not None  # and nothing is served to them from the cache
+    assert user.display_name in again.content.decode()
+
+
+@pytest.mark.parametrize(
+    "cookies",
+    [{ELDERLY_COOKIE: "1"}, {REGION_COOKIE: "511602"}, {"django_language": "en"}],
+)
+def test_preferences_are_part_of_the_key(catalogue, cookies):
+    plain = Client().get(search_url())
+    other = Client()
+    for name, value in cookies.items():
+        other.cookies[name] = value
+    response = other.get(search_url())
+    assert response.context is not None
+    assert response.content != plain.content
+    assert Client().get(search_url()).context is None
+
+
+def test_other_query_strings_are_other_pages(catalogue):
+    Client().get(search_url())
+    response = Client().get(search_url() + "&audience=enterprise")
+    assert response.context is not None
+    assert "补领" not in response.content.decode()
+
+
+def test_item_change_is_shown_at_once(catalogue):
+    item = catalogue.guide_item
+    Client().get(search_url())
+    Client().get(guide_url(item))
+    item.name = "居民身份证补领（新）"
+    item.save()
+    assert "补领（新）" in Client().get(search_url()).content.decode()
+    assert "居民身份证补领（新）" in Client().get(guide_url(item)).content.decode()
+
+
+def test_material_change_is_shown_on_the_guide(catalogue):
+    item = catalogue.guide_item
+    Client().get(guide_url(item))
+    MaterialRequirementFactory(item=item, name="结婚证复印件")
+    response = Client().get(guide_url(item))
+    assert response.context is not None
+    assert "结婚证复印件" in response.content.decode()
+
+
+def test_withdrawn_item_is_not_served_from_the_cache(catalogue):
+    item = catalogue.guide_item
+    assert Client().get(guide_url(item)).status_code == 200
+    # Even a change that sends no signal (a queryset update) ends the cached guide.
+    ServiceItem.objects.filter(pk=item.pk).update(status=ServiceItem.Status.WITHDRAWN)
+    assert Client().get(guide_url(item)).status_code == 404
+
+
+def test_guide_of_a_new_version_is_rendered_again(catalogue):
+    item = catalogue.guide_item
+    Client().get(guide_url(item))
+    ServiceItem.objects.filter(pk=item.pk).update(version=item.version + 1, summary="新的事项简介。")
+    response = Client().get(guide_url(item))
+    assert response.context is not None
+    assert "新的事项简介。" in response.content.decode()
+
+
+def test_error_answers_are_not_kept(catalogue):
+    long_query = "长" * 101
+    first = Client().get(search_url(long_query))
+    assert first.status_code == 400
+    second = Client().get(search_url(long_query))
+    assert second.status_code == 400
+    assert second.context is not None
+
+
+def test_index_rebuild_replaces_the_version(catalogue):
+    before = pagecache.catalogue_version()
+    rebuild_index()
+    assert pagecache.catalogue_version() != before
+
+
+def test_indexer_announces_what_it_indexed(catalogue):
+    seen = []
+
+    def listener(sender, item_ids, **kwargs):  # noqa: ANN001, ANN003
+        seen.append(item_ids)
+
+    index_updated.connect(listener)
+    try:
+        from tongban.catalog.search import index_items
+
+        index_items([catalogue.food_item.pk])
+        rebuild_index()
+    finally:
+        index_updated.disconnect(listener)
+    assert seen == [[catalogue.food_item.pk], None]
+
+
+def test_version_is_replaced_again_after_commit(catalogue, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=False) as callbacks, transaction.atomic():
+        before = pagecache.catalogue_version()
+        pagecache.bump_catalogue_version()
+        inside = pagecache.catalogue_version()
+    assert inside != before
+    assert len(callbacks) == 1
+    callbacks[0]()
+    assert pagecache.catalogue_version() not in (before, inside)
+
+
+def test_lost_version_starts_a_new_one(catalogue):
+    from django.core.cache import caches
+
+    Client().get(search_url())
+    caches["default"].delete(pagecache.VERSION_KEY)
+    assert Client().get(search_url()).context is not None
+    assert Client().get(search_url()).context is None
