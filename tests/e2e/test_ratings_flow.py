@@ -206,6 +206,11 @@ def test_one_star_is_followed_up_closed_and_ranked(live_server, browser, screens
         expect(summary.get_by_text("*三")).to_be_visible()
         accessible(me, "department shop page")
         photograph(me, screenshot, "9-shop")
+        me.goto(f"{base}/items/{item.code}/")
+        expect(
+            me.get_by_role("region", name="办事评价").get_by_text("满意率 0.0%（1 条评价，平均 1.00 / 5）")
+        ).to_be_visible()
+        accessible(me, "guide page with the item's rating")
         # The one failed load is the rate page answering 400 with the error message, as intended.
         assert problems == [
             "Failed to load resource: the server responded with a status of 400 (Bad Request)"
