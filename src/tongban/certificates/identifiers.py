@@ -9,6 +9,7 @@
   adjacent characters, so a mistyped identifier is refused before the database is asked.
 """
 
+import functools
 import re
 from dataclasses import dataclass
 
@@ -65,7 +66,12 @@ def build(type_code: str, issuer_uscc: str, serial: int, version: int) -> str:
 
 def parse(identifier: str) -> Identifier:
     """The parts of a well-formed identifier; ``InvalidIdentifier`` for anything else."""
-    text = (identifier or "").strip()
+    return _parse((identifier or "").strip())
+
+
+@functools.lru_cache(maxsize=65536)
+def _parse(text: str) -> Identifier:
+    """Pure function of the text, so verification's hot path remembers recent answers."""
     match = _PATTERN.match(text)
     if match is None:
         raise InvalidIdentifier("证照标识格式不正确。")

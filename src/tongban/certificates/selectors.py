@@ -1,6 +1,7 @@
 """Reads shared by the pages and the API: verification, published keys, wallets."""
 
 import datetime as dt
+from dataclasses import dataclass
 from typing import Any
 
 from django.db import connection
@@ -71,7 +72,9 @@ def _status_of(certificate: Certificate, today: dt.date) -> tuple[str, str, str 
     replaced_by = None
     if state == Certificate.Status.REPLACED:
         replaced_by = (
-            Certificate.objects.filter(previous=certificate).values_list("identifier", flat=True).first()
+            Certificate.objects.filter(previous_id=certificate.pk)
+            .values_list("identifier", flat=True)
+            .first()
         )
     label = Certificate.Status(state).label
     reason = f"{label}：{certificate.status_reason}" if certificate.status_reason else str(label)
@@ -96,34 +99,47 @@ def _from_content(
     )
 
 
-def _load(identifier: str) -> Certificate | None:
+@dataclass(frozen=True)
+class _Key:
+    kid: str
+    algorithm: str
+    public_key: str
+    issuer_uscc: str
+
+
+@dataclass(frozen=True)
+class _Row:
+    """What verification reads of a certificate row (duck-types ``Certificate`` for it)."""
+
+    Status = Certificate.Status
+    state_on = Certificate.state_on
+
+    pk: int
+    identifier: str
+    status: str
+    status_reason: str
+    valid_until: dt.date | None
+    payload: str
+    signature: str
+    seal_key: _Key
+
+
+def _load(identifier: str) -> _Row | None:
     """The row verification needs, with its seal key, in one hand-written query.
 
-    Verification is the public hot path (thousands a second): building the ORM query costs
-    more than running it, so the SQL is written once here. The result is an unsaved
-    ``Certificate`` carrying only what verification reads.
+    Verification is the public hot path (thousands a second): building an ORM query, and even
+    model instances, costs more than running the query, so the SQL is written once here.
     """
     with connection.cursor() as cursor:
         cursor.execute(_VERIFY_SQL, [identifier])
         row = cursor.fetchone()
     if row is None:
         return None
-    pk, ident, status, reason, until, payload, signature, key_pk, kid, algorithm, public, uscc = row
+    pk, ident, status, reason, until, payload, signature, kid, algorithm, public, uscc = row
     if isinstance(until, str):
         until = dt.date.fromisoformat(until)
-    key = SealKey(pk=key_pk, kid=kid, algorithm=algorithm, public_key=public, issuer_uscc=uscc)
-    certificate = Certificate(
-        pk=pk,
-        identifier=ident,
-        status=status,
-        status_reason=reason,
-        valid_until=until,
-        payload=payload,
-        signature=signature,
-        seal_key_id=key_pk,
-    )
-    certificate.seal_key = key
-    return certificate
+    key = _Key(kid=kid, algorithm=algorithm, public_key=public, issuer_uscc=uscc)
+    return _Row(pk, ident, status, reason, until, payload, signature, key)
 
 
 def _verify_sql() -> str:
@@ -133,7 +149,7 @@ def _verify_sql() -> str:
         for name in ("id", "identifier", "status", "status_reason", "valid_until", "payload", "signature")
     )
     key_columns = ", ".join(
-        f"k.{k.get_field(name).column}" for name in ("id", "kid", "algorithm", "public_key", "issuer_uscc")
+        f"k.{k.get_field(name).column}" for name in ("kid", "algorithm", "public_key", "issuer_uscc")
     )
     return (
         f"SELECT {columns}, {key_columns} FROM {c.db_table} c "  # noqa: S608 (names from the models, value bound)
