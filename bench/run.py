@@ -1,15 +1,18 @@
-"""``make bench``: the catalogue benchmark on SQLite and on a throwaway PostgreSQL.
+"""``make bench``: the catalogue benchmark on SQLite and on a throwaway PostgreSQL, then the cases one.
 
 For each database: migrate, load the province-scale catalogue (``tongban demo --scale
 province``, at least 60,000 items) unless ``--reuse`` finds it already loaded, run
 ``bench/catalog.py``, then write ``bench/results/catalog.json`` and the table in
-``docs/performance.md``. Working state lives in ``bench/var/`` (ignored by git).
+``docs/performance.md``. On PostgreSQL, ``bench/cases.py`` then runs on the same database
+(``bench/results/cases.json``; ``--no-cases`` skips it). Working state lives in ``bench/var/``
+(ignored by git).
 """
 
 import argparse
 import json
 import os
 import re
+import shlex
 import shutil
 import subprocess
 import sys
@@ -89,7 +92,18 @@ def bench_postgresql(args: argparse.Namespace, base_env: dict[str, str]) -> dict
         log(f"PostgreSQL at {url}")
         env = {**base_env, "TONGBAN_VAR_DIR": str(var), "DATABASE_URL": url}
         prepare(env, args.scale, args.min_items)
-        return run_catalog(env, "postgresql", args.catalog_args)
+        result = run_catalog(env, "postgresql", args.catalog_args)
+        if not args.no_cases:
+            run_cases(env, args)
+        return result
+
+
+def run_cases(env: dict[str, str], args: argparse.Namespace) -> None:
+    """``bench/cases.py`` on the same database: a million cases, submissions, the staff queue."""
+    log("cases: topping up to 1,000,000 cases and measuring")
+    out = BENCH_VAR / "cases.json"
+    cmd = [sys.executable, str(ROOT / "bench" / "cases.py"), "--out", str(out), *shlex.split(args.cases_args)]
+    subprocess.run(cmd if args.no_write else [*cmd, "--write"], env=env, check=True)
 
 
 def run_certificates(base_env: dict[str, str], args: argparse.Namespace) -> None:
@@ -164,6 +178,8 @@ def main() -> None:
     parser.add_argument("--no-write", action="store_true", help="print only; leave results and docs alone")
     parser.add_argument("--no-certificates", action="store_true", help="skip bench/certificates.py")
     parser.add_argument("--certificates-args", default="", help="options for bench/certificates.py")
+    parser.add_argument("--no-cases", action="store_true", help="skip bench/cases.py (run after PostgreSQL)")
+    parser.add_argument("--cases-args", default="", help="options for bench/cases.py")
     parser.add_argument(
         "--collect",
         action="store_true",

@@ -1,0 +1,455 @@
+"""Cases benchmark: submissions under load and the staff queue with a million cases (PostgreSQL).
+
+Serves the app as ``tongban serve`` does (granian WSGI, 2 workers, 1 blocking thread) and
+measures it from separate client processes:
+
+- submissions: ``wrk`` posts ``/api/v1/applications/{id}/submit`` with an ``Idempotency-Key``
+  and an OIDC bearer token, each request a different complete draft prepared beforehand;
+  rounds alternate with the bare ``/healthz`` view so the machine's noise shows in both;
+- the staff queue page ``/staff/queue/`` (and ``GET /api/v1/staff/queue``) as a staff user with
+  a verified second factor, over its filters, with the case table topped up to 1,000,000.
+
+Run by ``bench/run.py`` on its throwaway PostgreSQL (after the catalogue benchmark, which
+loads the province-scale catalogue); also usable alone against a database holding a
+catalogue: ``DATABASE_URL=postgres://… python bench/cases.py --out result.json``.
+"""
+
+import argparse
+import http.client
+import json
+import os
+import random
+import re
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from urllib.parse import quote, urlsplit, urlunsplit
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from catalog import Server, database_info, free_port, machine_info, percentile  # noqa: E402
+from catalog import wrk as wrk_get  # noqa: E402
+
+ROOT = Path(__file__).resolve().parent.parent
+RESULTS = ROOT / "bench" / "results" / "cases.json"
+DOC = ROOT / "docs" / "performance.md"
+TABLE_START = "<!-- bench:cases:start -->"
+TABLE_END = "<!-- bench:cases:end -->"
+TARGETS = {"submissions_per_s": 150.0, "submit_p95_ms": 150.0, "queue_p95_ms": 100.0}
+BARE = "/healthz"
+# A generous upper bound of submissions per second, to prepare enough drafts for every round.
+MAX_RATE = 700
+
+SUBMIT_SCRIPT = r"""
+local reqs = {}
+local n = 0
+created, other, exhausted = 0, 0, 0
+local threads = {}
+
+function setup(thread)
+  table.insert(threads, thread)
+end
+
+function init(args)
+  for line in io.lines(args[1]) do
+    local path, token, key = line:match("^(%S+)\t(%S+)\t(%S+)$")
+    reqs[#reqs + 1] = wrk.format("POST", path, {
+      ["Authorization"] = "Bearer " .. token,
+      ["Idempotency-Key"] = key,
+      ["Content-Length"] = "0",
+    })
+  end
+end
+
+function request()
+  n = n + 1
+  if n > #reqs then
+    exhausted = exhausted + 1
+    n = 1
+  end
+  return reqs[n]
+end
+
+function response(status, headers, body)
+  if status == 201 then
+    created = created + 1
+  else
+    other = other + 1
+    if other <= 3 then
+      io.stderr:write(status .. " " .. string.sub(body, 1, 300) .. "\n")
+    end
+  end
+end
+
+function done(summary, latency, requests)
+  local c, o, e = 0, 0, 0
+  for _, t in ipairs(threads) do
+    c = c + t:get("created")
+    o = o + t:get("other")
+    e = e + t:get("exhausted")
+  end
+  io.write(string.format(
+    "RESULT created=%d other=%d exhausted=%d p50=%.3f p95=%.3f p99=%.3f max=%.3f\n",
+    c, o, e, latency:percentile(50) / 1000, latency:percentile(95) / 1000,
+    latency:percentile(99) / 1000, latency.max / 1000))
+end
+"""
+
+QUEUE_SCRIPT = """
+local paths = {%s}
+local n = 0
+request = function()
+  n = n + 1
+  return wrk.format("GET", paths[(n %% #paths) + 1], {["Cookie"] = %s})
+end
+"""
+
+
+def log(message: str) -> None:
+    print(f"[cases {time.strftime('%H:%M:%S')}] {message}", flush=True)
+
+
+def wrk_submit(port: int, lines: list[str], seconds: int, connections: int, workdir: Path, name: str) -> dict:
+    """One closed-loop round of submissions; every request is a different draft."""
+    script = workdir / "submit.lua"
+    script.write_text(SUBMIT_SCRIPT)
+    data = workdir / f"{name}.tsv"
+    data.write_text("\n".join(lines) + "\n")
+    cmd = ["wrk", "-t1", f"-c{connections}", f"-d{seconds}s", "-s", str(script)]
+    proc = subprocess.run(
+        [*cmd, f"http://127.0.0.1:{port}", "--", str(data)], capture_output=True, text=True, check=True
+    )
+    match = re.search(
+        r"RESULT created=(\d+) other=(\d+) exhausted=(\d+) p50=([\d.]+) p95=([\d.]+) p99=([\d.]+) max=([\d.]+)",
+        proc.stdout,
+    )
+    if match is None:
+        raise RuntimeError(f"wrk gave no result: {proc.stdout[-1000:]} {proc.stderr[-1000:]}")
+    created, other, exhausted = (int(match.group(i)) for i in (1, 2, 3))
+    if other:
+        raise RuntimeError(f"{other} submissions were not 201, e.g. {proc.stderr[:900]}")
+    if exhausted:
+        raise RuntimeError(f"ran out of drafts ({len(lines)}); raise MAX_RATE in bench/cases.py")
+    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", proc.stdout).group(1))
+    return {
+        "rps": rps,
+        "created": created,
+        "p50_ms": float(match.group(4)),
+        "p95_ms": float(match.group(5)),
+        "p99_ms": float(match.group(6)),
+        "max_ms": float(match.group(7)),
+    }
+
+
+def wrk_queue(
+    port: int, paths: list[str], cookie: str, seconds: int, connections: int, workdir: Path
+) -> float:
+    script = workdir / "queue.lua"
+    script.write_text(QUEUE_SCRIPT % (", ".join(json.dumps(p) for p in paths), json.dumps(cookie)))
+    cmd = ["wrk", "-t1", f"-c{connections}", f"-d{seconds}s", "-s", str(script)]
+    out = subprocess.run(
+        [*cmd, f"http://127.0.0.1:{port}"], capture_output=True, text=True, check=True
+    ).stdout
+    bad = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", out)
+    if bad and int(bad.group(1)):
+        raise RuntimeError(f"wrk saw {bad.group(1)} non-2xx answers on the queue")
+    return float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
+
+
+def latency_client(spec_file: Path, out: Path) -> None:
+    """Entry point of the separate client process: one keep-alive connection, one request at a time."""
+    spec = json.loads(spec_file.read_text())
+    headers = spec["headers"]
+    conn = http.client.HTTPConnection("127.0.0.1", spec["port"], timeout=30)
+    times, answers = [], []
+    try:
+        for path in spec["paths"]:
+            started = time.perf_counter_ns()
+            conn.request("GET", path, headers=headers)
+            response = conn.getresponse()
+            body = response.read()
+            times.append((time.perf_counter_ns() - started) / 1e6)
+            total = (
+                json.loads(body).get("total") if path.startswith("/api/") and response.status == 200 else None
+            )
+            answers.append({"path": path, "status": response.status, "total": total, "bytes": len(body)})
+            if response.will_close:
+                conn.close()
+                conn = http.client.HTTPConnection("127.0.0.1", spec["port"], timeout=30)
+    finally:
+        conn.close()
+    out.write_text(json.dumps({"times_ms": times, "answers": answers}))
+
+
+def measure_latency(port: int, paths: list[str], headers: dict, workdir: Path, name: str) -> dict:
+    spec, out = workdir / f"{name}.spec.json", workdir / f"{name}.json"
+    spec.write_text(json.dumps({"port": port, "paths": paths, "headers": headers}))
+    subprocess.run([sys.executable, __file__, "--client", str(spec), "--out", str(out)], check=True)
+    data = json.loads(out.read_text())
+    bad = [a for a in data["answers"] if a["status"] != 200]
+    if bad:
+        raise RuntimeError(f"{name}: {len(bad)} answers were not 200, e.g. {bad[:3]}")
+    return data
+
+
+def prepare(args: argparse.Namespace) -> dict:
+    """Everything the measurements need, made in this process before the server starts."""
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "tongban.settings")
+    os.environ.setdefault("TONGBAN_LOG_LEVEL", "WARNING")
+    import django
+
+    django.setup()
+    from django.conf import settings
+    from django.core.management import call_command
+    from django.db import connection
+
+    import cases_data
+
+    call_command("migrate", interactive=False, verbosity=0)
+    db = database_info()
+    generation = cases_data.ensure_cases(
+        args.cases, seed=args.seed, queue_share=args.queue_share, open_share=args.open_share
+    )
+    departments = generation["queue_departments"]
+    drafts = MAX_RATE * args.seconds * (args.rounds + 1)
+    log(f"preparing {drafts:,} drafts with materials for {args.citizens} citizens")
+    started = time.monotonic()
+    submissions = cases_data.prepare_submissions(
+        drafts, citizens=args.citizens, items=args.items, seed=args.seed, exclude_departments=departments
+    )
+    log(f"drafts ready in {time.monotonic() - started:.0f} s")
+    user, session_key = cases_data.queue_user(departments)
+    paths = cases_data.queue_paths(departments, args.seed)
+    connection.close()
+    return {
+        "database": db,
+        "generation": generation,
+        "submissions": [f"{s.path}\t{s.token}\t{s.key}" for s in submissions],
+        "run_key": submissions[0].key.rsplit("-", 1)[0],
+        "cookie": f"{settings.SESSION_COOKIE_NAME}={session_key}",
+        "queue_paths": [quote_path(p) for p in paths],
+        "queue_user": user.pk,
+    }
+
+
+def quote_path(path: str) -> str:
+    parts = urlsplit(path)
+    return urlunsplit(("", "", parts.path, quote(parts.query, safe="=&"), ""))
+
+
+def counts(run_key: str, departments: list[int]) -> dict:
+    from django.db import connection
+
+    from tongban.cases.models import Case
+
+    result = {
+        "cases_in_db": Case.objects.count(),
+        "open_cases_in_db": Case.objects.filter(status__in=Case.OPEN_STATUSES).count(),
+        "cases_in_queue_departments": Case.objects.filter(department_id__in=departments).count(),
+        "submitted_in_run": Case.objects.filter(idempotency_key__startswith=run_key + "-").count(),
+        "departments_with_cases": Case.objects.values("department_id").distinct().count(),
+    }
+    connection.close()
+    return result
+
+
+def run(args: argparse.Namespace) -> dict:
+    if not shutil.which("wrk"):
+        raise SystemExit("需要 wrk（apt-get install wrk，make bench 会自动安装）")
+    prep = prepare(args)
+    departments = prep["generation"]["queue_departments"]
+    per_round = MAX_RATE * args.seconds
+    slices = [prep["submissions"][i * per_round : (i + 1) * per_round] for i in range(args.rounds + 1)]
+    queue_paths = prep["queue_paths"]
+    rng = random.Random(args.seed)
+    page_paths, api_paths = [], []
+    for _ in range(args.queue_passes):
+        shuffled = queue_paths[:]
+        rng.shuffle(shuffled)
+        page_paths += shuffled
+        api_paths += [p.replace("/staff/queue/", "/api/v1/staff/queue", 1) for p in shuffled]
+    headers = {"Cookie": prep["cookie"]}
+    port = free_port()
+    with tempfile.TemporaryDirectory(prefix="tongban-bench-cases-") as tmp:
+        workdir = Path(tmp)
+        server = Server(port, args.workers, args.threads, workdir / "granian.log")
+        try:
+            server.wait_ready(BARE)
+            log("warming up")
+            wrk_get(port, [BARE], 2, 4, workdir)
+            wrk_queue(port, queue_paths, prep["cookie"], 2, 2, workdir)
+            wrk_submit(port, slices[0], 2, args.connections, workdir, "warm")
+            bare_rps, submit_rounds = [], []
+            for n in range(args.rounds):
+                bare_rps.append(wrk_get(port, [BARE], args.seconds, args.connections, workdir)["rps"])
+                submit_rounds.append(
+                    wrk_submit(port, slices[n + 1], args.seconds, args.connections, workdir, f"round{n}")
+                )
+                log(
+                    f"round {n + 1}: bare {bare_rps[-1]:,.0f} req/s, submit {submit_rounds[-1]['rps']:,.0f}/s"
+                )
+            log("queue latency")
+            queue = measure_latency(port, page_paths, headers, workdir, "queue")
+            queue_api = measure_latency(port, api_paths, headers, workdir, "queue-api")
+            queue_rps = wrk_queue(port, queue_paths, prep["cookie"], args.seconds, args.connections, workdir)
+        except Exception:
+            server.stop()
+            print((workdir / "granian.log").read_text()[-6000:], file=sys.stderr)
+            raise
+        finally:
+            server.stop()
+    totals = counts(prep["run_key"], departments)
+    created = sum(r["created"] for r in submit_rounds)
+    if totals["submitted_in_run"] < created:
+        raise RuntimeError(f"wrk saw {created} answers 201 but only {totals['submitted_in_run']} cases exist")
+    first_api = next(a for a in queue_api["answers"] if a["path"] == "/api/v1/staff/queue")
+    median_round = sorted(submit_rounds, key=lambda r: r["rps"])[len(submit_rounds) // 2]
+    bare = statistics.median(bare_rps)
+    q_times, api_times = queue["times_ms"], queue_api["times_ms"]
+    return {
+        "database": prep["database"],
+        "cases_in_db": totals["cases_in_db"],
+        "open_cases_in_db": totals["open_cases_in_db"],
+        "departments_with_cases": totals["departments_with_cases"],
+        "queue_departments": departments,
+        "cases_in_queue_departments": totals["cases_in_queue_departments"],
+        "queue_tasks": first_api["total"],
+        "submissions_per_s": round(statistics.median(r["rps"] for r in submit_rounds), 1),
+        "submit_p50_ms": round(statistics.median(r["p50_ms"] for r in submit_rounds), 2),
+        "submit_p95_ms": round(statistics.median(r["p95_ms"] for r in submit_rounds), 2),
+        "submit_p99_ms": round(median_round["p99_ms"], 2),
+        "submissions_measured": created,
+        "bare_rps": round(bare, 1),
+        "submit_vs_bare_ratio": round(statistics.median(r["rps"] for r in submit_rounds) / bare, 4),
+        "queue_p50_ms": round(percentile(q_times, 50), 2),
+        "queue_p95_ms": round(percentile(q_times, 95), 2),
+        "queue_max_ms": round(max(q_times), 2),
+        "queue_requests": len(q_times),
+        "queue_api_p50_ms": round(percentile(api_times, 50), 2),
+        "queue_api_p95_ms": round(percentile(api_times, 95), 2),
+        "queue_rps": round(queue_rps, 1),
+        "queue_vs_bare_ratio": round(queue_rps / bare, 4),
+        "queue_paths": queue_paths,
+        "rounds": {"bare_rps": bare_rps, "submit": submit_rounds},
+        "generation": prep["generation"],
+        "method": {
+            "server": f"granian WSGI, {args.workers} workers, --blocking-threads {args.threads}",
+            "submit_client": (
+                f"wrk -t1 -c{args.connections}, {args.rounds}×{args.seconds} s alternating with {BARE}; "
+                "bearer tokens, one draft per request, Idempotency-Key"
+            ),
+            "queue_client": "one persistent connection, sequential requests (separate process), verified staff session",
+        },
+        "machine": machine_info(),
+        "date": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+    }
+
+
+def verdict(result: dict) -> dict[str, bool]:
+    return {
+        "submissions_per_s": result["submissions_per_s"] >= TARGETS["submissions_per_s"],
+        "submit_p95_ms": result["submit_p95_ms"] <= TARGETS["submit_p95_ms"],
+        "queue_p95_ms": result["queue_p95_ms"] <= TARGETS["queue_p95_ms"],
+    }
+
+
+def table(result: dict) -> str:
+    ok = result["meets_targets"]
+
+    def mark(key: str) -> str:
+        return "✓" if ok[key] else "✗"
+
+    r = result
+    rows = [
+        "| what | p50 | p95 | throughput | bare `/healthz` same run | relative |",
+        "|---|---:|---:|---:|---:|---:|",
+        f"| submit (`POST …/submit`, {r['submissions_measured']:,} cases) | {r['submit_p50_ms']:.1f} ms "
+        f"| {r['submit_p95_ms']:.1f} ms {mark('submit_p95_ms')} (≤ 150) "
+        f"| {r['submissions_per_s']:,.0f}/s {mark('submissions_per_s')} (≥ 150) | {r['bare_rps']:,.0f} req/s "
+        f"| {r['submit_vs_bare_ratio'] * 100:.1f} % |",
+        f"| queue page (`/staff/queue/`, {r['queue_tasks']:,} tasks) | {r['queue_p50_ms']:.1f} ms "
+        f"| {r['queue_p95_ms']:.1f} ms {mark('queue_p95_ms')} (≤ 100) | {r['queue_rps']:,.0f} req/s "
+        f"| {r['bare_rps']:,.0f} req/s | {r['queue_vs_bare_ratio'] * 100:.1f} % |",
+        f"| queue API (`/api/v1/staff/queue`) | {r['queue_api_p50_ms']:.1f} ms | {r['queue_api_p95_ms']:.1f} ms "
+        "| | | |",
+    ]
+    machine = r["machine"]
+    rows.append("")
+    rows.append(
+        f"{r['cases_in_db']:,} cases in the database ({r['open_cases_in_db']:,} open, "
+        f"{r['departments_with_cases']:,} departments); the queue user's two departments hold "
+        f"{r['cases_in_queue_departments']:,}. PostgreSQL {r['database'].get('version', '').split(' ')[0]}. "
+        f"Measured {r['date']} at commit `{machine['commit']}` on {machine['cores']} cores "
+        f"({machine['cpu'] or 'unknown CPU'}), {machine['memory_gib']} GiB; Python {machine['python']}, "
+        f"Django {machine['django']}, granian {machine['granian']}."
+    )
+    return "\n".join(rows)
+
+
+def write(result: dict) -> None:
+    """``bench/results/cases.json`` and the table in ``docs/performance.md``."""
+    RESULTS.parent.mkdir(parents=True, exist_ok=True)
+    RESULTS.write_text(json.dumps(result, ensure_ascii=False, indent=2) + "\n")
+    block = f"{TABLE_START}\n{table(result)}\n{TABLE_END}"
+    text = DOC.read_text() if DOC.exists() else ""
+    if TABLE_START in text and TABLE_END in text:
+        text = re.sub(
+            re.escape(TABLE_START) + ".*?" + re.escape(TABLE_END), lambda _: block, text, flags=re.S
+        )
+    else:
+        text = text.rstrip() + "\n\n" + block + "\n"
+    DOC.write_text(text)
+
+
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--out", type=Path, help="write the result as JSON here (default: stdout)")
+    p.add_argument(
+        "--write", action="store_true", help="also write bench/results/cases.json and the docs table"
+    )
+    p.add_argument("--cases", type=int, default=1_000_000, help="top the case table up to this many")
+    p.add_argument("--open-share", type=float, default=0.05, help="share of generated cases still open")
+    p.add_argument(
+        "--queue-share", type=float, default=0.02, help="share going to the queue user's departments"
+    )
+    p.add_argument("--seconds", type=int, default=10, help="duration of one wrk round")
+    p.add_argument("--rounds", type=int, default=3, help="alternating submit/bare rounds")
+    p.add_argument("--connections", type=int, default=8)
+    p.add_argument("--citizens", type=int, default=300, help="applicants with tokens for the submit load")
+    p.add_argument("--items", type=int, default=40, help="items (each of another department) to apply for")
+    p.add_argument("--queue-passes", type=int, default=15, help="passes over the queue URLs")
+    p.add_argument("--workers", type=int, default=2)
+    p.add_argument("--threads", type=int, default=1)
+    p.add_argument("--seed", type=int, default=20261122)
+    p.add_argument("--client", type=Path, help=argparse.SUPPRESS)
+    return p
+
+
+def main(argv: list[str] | None = None) -> dict | None:
+    args = parser().parse_args(argv)
+    if args.client:
+        latency_client(args.client, args.out)
+        return None
+    result = run(args)
+    result["targets"] = TARGETS
+    result["meets_targets"] = verdict(result)
+    text = json.dumps(result, ensure_ascii=False, indent=2)
+    if args.out:
+        args.out.write_text(text + "\n")
+    else:
+        print(text)
+    print(table(result))
+    if args.write:
+        write(result)
+    missed = [k for k, ok in result["meets_targets"].items() if not ok]
+    if missed:
+        log("targets missed: " + ", ".join(missed))
+    return result
+
+
+if __name__ == "__main__":
+    main()
