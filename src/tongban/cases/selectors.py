@@ -77,7 +77,13 @@ def staff_queue(
         qs = qs.filter(warn_date__gt=on)
     elif deadline == "paused":
         qs = qs.filter(paused_since__isnull=False)
-    qs = qs.select_related("item", "assignee").order_by("due_date", "submitted_at", "id")
+    # The department comes along for the API's rows (one query, not one per row); the form data
+    # and the workflow state (kilobytes per case) are never shown in a queue.
+    qs = (
+        qs.select_related("item", "department", "assignee")
+        .defer("data", "workflow_state")
+        .order_by("due_date", "submitted_at", "id")
+    )
     paginator = Paginator(qs, page_size)
     page_obj = paginator.get_page(page)
     rows = [QueueRow(case, clock.deadline_colour(case, on)) for case in page_obj.object_list]
