@@ -1,5 +1,7 @@
 """The hash-chained audit log: appending, refusals, tamper detection, processes, the command."""
 
+import datetime as dt
+import hashlib
 import json
 import subprocess
 import sys
@@ -11,11 +13,18 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.db import DatabaseError, connection, transaction
 
+from tests.cases import conftest as case_fixtures
+from tests.certificates import conftest as certificate_fixtures
 from tests.factories import UserFactory
 from tongban.core import audit
 from tongban.core.models import GENESIS, AppendOnlyError, AuditEntry, AuditHead
 
 pytestmark = pytest.mark.django_db
+
+world = case_fixtures.world  # the cases fixture: department, item, applicant and staff
+_fast_password_hashing = case_fixtures._fast_password_hashing
+licence_type = certificate_fixtures.licence_type
+issued = certificate_fixtures.issued
 
 
 def _chain(n: int = 5) -> list[AuditEntry]:
@@ -63,13 +72,11 @@ def test_empty_log_verifies_with_nothing_checked():
 
 
 def test_hash_is_sha256_over_sorted_key_json_of_every_field():
-    import hashlib
-
     entry = audit.append("test.hash", summary={"b": 2, "a": "一"})
     stored = AuditEntry.objects.get(seq=entry.seq)
     payload = {
         "seq": stored.seq,
-        "at": stored.at.astimezone(__import__("datetime").UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ"),
+        "at": stored.at.astimezone(dt.UTC).isoformat(timespec="microseconds"),
         "actor_id": "",
         "actor_label": "系统",
         "on_behalf_of": "",
@@ -275,9 +282,22 @@ def test_forced_delete_of_the_last_entries_is_caught_by_the_head():
     assert "链头指向第 5 条" in report.problem
 
 
-def test_verify_streams_in_chunks_smaller_than_the_log():
+@pytest.mark.parametrize("chunk_size", [1, 2, 7, 50])
+def test_verify_reads_the_log_in_pages_of_any_size(chunk_size):
     _chain(7)
-    assert audit.verify_chain(chunk_size=2).checked == 7
+    assert audit.verify_chain(chunk_size=chunk_size).checked == 7
+    with _guard_dropped():
+        _sql("DELETE FROM core_auditentry WHERE seq = 5")
+    assert audit.verify_chain(chunk_size=chunk_size).seq == 5
+
+
+@pytest.mark.skipif(connection.vendor != "sqlite", reason="PostgreSQL's timestamp type refuses such text")
+def test_an_unreadable_stored_time_names_the_entry():
+    _chain(3)
+    with _guard_dropped():
+        _sql("UPDATE core_auditentry SET at = 'not a time' WHERE seq = 2")
+    report = audit.verify_chain()
+    assert (report.seq, report.checked) == (2, 1)
 
 
 # ------------------------------------------------------------------ the command
@@ -438,3 +458,131 @@ def test_command_exit_codes(external_db):
     assert broken.returncode == 1
     assert "已核对 1 条审计记录" in broken.stdout
     assert "第 2 条审计记录的内容与哈希不符" in broken.stderr
+
+
+# ------------------------------------------------------------------ wired into the services
+
+
+def _actions(prefix: str) -> list[str]:
+    return list(
+        AuditEntry.objects.filter(action__startswith=prefix).order_by("seq").values_list("action", flat=True)
+    )
+
+
+def test_case_events_and_ratings_are_chained(world, django_capture_on_commit_callbacks):
+    from tests.cases.conftest import staff
+    from tests.cases.test_flow import submitted_case
+    from tests.factories import DepartmentFactory
+    from tongban.cases import services as case_services
+    from tongban.ratings import services as rating_services
+
+    w = world
+    case = submitted_case(w)
+    submit = AuditEntry.objects.get(action="cases.submit")
+    assert (submit.object_type, submit.object_id) == ("cases.case", str(case.pk))
+    assert submit.actor_id == str(w["applicant"].pk)
+    assert submit.summary["number"] == case.number and submit.summary["to"] == case.status
+    reason = "不属于本机关职权范围，电话 13912345678。"
+    case_services.refuse_case(actor=w["intake"], case=case, reason=reason)
+    refuse = AuditEntry.objects.get(action="cases.refuse")
+    assert refuse.actor_label == w["intake"].display_name
+    assert refuse.summary["opinion_sha256"] == audit.digest(reason)
+    assert "13912345678" not in json.dumps(refuse.summary)
+    case.refresh_from_db()
+
+    rating = rating_services.rate_case(user=w["applicant"], case=case, level=1, comment="材料要求太多")
+    rect = rating.rectification
+    rating_services.record_callback(actor=w["intake"], rectification=rect, note="已电话联系申请人。")
+    with django_capture_on_commit_callbacks(execute=True):
+        rating_services.complete_rectification(actor=w["intake"], rectification=rect, outcome="精简了材料。")
+    appeal = rating_services.file_appeal(
+        actor=w["intake"], rating=rating, reason="申请人在评价中辱骂工作人员，与办件无关。"
+    )
+    supervisor = staff(DepartmentFactory(name="区政务服务管理局"), "supervisor")
+    rating_services.decide_appeal(actor=supervisor, appeal=appeal, upheld=False, note="评价属实。")
+    assert _actions("ratings.") == [
+        "ratings.rate_case",
+        "ratings.callback",
+        "ratings.rectified",
+        "ratings.appeal_filed",
+        "ratings.appeal_decided",
+    ]
+    decided = AuditEntry.objects.get(action="ratings.appeal_decided")
+    assert (decided.object_type, decided.object_id, decided.summary["status"]) == (
+        "ratings.appeal",
+        str(appeal.pk),
+        "rejected",
+    )
+    assert "材料要求太多" not in json.dumps(AuditEntry.objects.get(action="ratings.rate_case").summary)
+    assert audit.verify_chain().ok
+
+
+def test_a_refused_case_action_leaves_no_entry(world):
+    from tests.cases.test_flow import submitted_case
+    from tongban.cases import services as case_services
+    from tongban.core.errors import ServiceError
+
+    case = submitted_case(world)
+    before = AuditEntry.objects.count()
+    with pytest.raises(ServiceError):
+        case_services.refuse_case(actor=world["outsider"], case=case, reason="无权处理的人员不能不予受理。")
+    assert AuditEntry.objects.count() == before
+    assert audit.verify_chain().ok
+
+
+def test_catalogue_changes_are_chained():
+    from tests.catalog.test_services import item_data
+    from tests.factories import DepartmentFactory, SuperUserFactory, region_chain
+    from tongban.catalog import services as catalog_services
+
+    admin = SuperUserFactory()
+    item = catalog_services.create_item(
+        actor=admin, data=item_data(DepartmentFactory(region=region_chain("511602")))
+    )
+    catalog_services.update_item(actor=admin, item=item, data={"name": "食品经营许可（新办）"})
+    catalog_services.publish_item(actor=admin, item=item)
+    catalog_services.withdraw_item(actor=admin, item=item, reason="法律依据已废止")
+    assert _actions("catalog.") == ["catalog.create", "catalog.update", "catalog.publish", "catalog.withdraw"]
+    update = AuditEntry.objects.get(action="catalog.update")
+    assert update.summary["fields"] == ["name"] and update.summary["version"] == 2
+    assert (update.object_type, update.object_id, update.actor_id) == (
+        "catalog.serviceitem",
+        str(item.pk),
+        str(admin.pk),
+    )
+    assert AuditEntry.objects.get(action="catalog.withdraw").summary["to"] == "withdrawn"
+    assert audit.verify_chain().ok
+
+
+def test_identity_actions_are_chained_with_the_enterprise():
+    from tests.identity.factories import enterprise_for, verified_citizen
+    from tongban.identity.actors import Actor
+    from tongban.identity.audit import record_action
+
+    user = verified_citizen()
+    enterprise = enterprise_for(user)
+    record_action(
+        Actor(user=user, enterprise=enterprise), "identity.test", target=enterprise, summary="授权经办人"
+    )
+    entry = AuditEntry.objects.get(action="identity.test")
+    assert (entry.actor_id, entry.on_behalf_of, entry.summary["summary"]) == (
+        str(user.pk),
+        enterprise.name,
+        "授权经办人",
+    )
+    assert audit.verify_chain().ok
+
+
+def test_certificate_events_are_anchored_in_the_chain(issued):
+    from tongban.certificates.models import CertificateEvent
+
+    event = CertificateEvent.objects.get(certificate=issued, action="issued")
+    entry = AuditEntry.objects.get(action="certificates.issued")
+    assert (entry.object_type, entry.object_id) == ("certificates.certificate", str(issued.pk))
+    assert entry.summary == {"identifier": issued.identifier, "event": event.pk, "event_hash": event.hash}
+    from tongban.cases.models import CaseEvent
+
+    events = list(CaseEvent.objects.order_by("pk").values_list("action", flat=True))
+    assert _actions("cases.") == [f"cases.{action}" for action in events]  # every case event, in order
+    assert len(events) >= 4
+    assert audit.verify_chain().ok

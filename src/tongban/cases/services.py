@@ -12,6 +12,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from tongban.catalog.models import Channel, MaterialRequirement, ServiceItem
+from tongban.core import audit
 from tongban.core.errors import InvalidInput, NotFound, PermissionDenied, ServiceError
 from tongban.forms.schema import clean_data, validate_data
 from tongban.forms.selectors import active_form
@@ -58,7 +59,7 @@ def _log(
     public: bool = True,
     step: str = "",
 ) -> CaseEvent:
-    return CaseEvent.objects.create(
+    event = CaseEvent.objects.create(
         case=case,
         actor=actor,
         actor_label=_label(actor),
@@ -73,6 +74,21 @@ def _log(
         opinion=opinion,
         public=public,
     )
+    audit.append(
+        f"cases.{action}",
+        actor=actor,
+        obj=case,
+        on_behalf_of=event.on_behalf_of,
+        summary={
+            "number": case.number,
+            "event": event.pk,
+            "from": from_status,
+            "to": case.status,
+            "step": step,
+            "opinion_sha256": audit.digest(opinion) if opinion else "",
+        },
+    )
+    return event
 
 
 # ---------------------------------------------------------------- applying

@@ -23,6 +23,7 @@ from django.db import transaction
 from django.db.models import Prefetch
 from django.utils import timezone
 
+from tongban.core import audit
 from tongban.core.errors import InvalidInput, ServiceError
 from tongban.departments.models import Department
 from tongban.departments.services import get_or_create_department_for_import
@@ -616,6 +617,17 @@ def import_catalog(
                 report.errors.append(RowError(number, exc.field or "", exc.message, exc.code))
         report.departments_created = ctx.departments_created
         _write(creates, updates, label, report)
+        if report.created or report.updated:
+            audit.append(
+                "catalog.import",
+                actor=actor,
+                summary={
+                    "file": Path(path).name,
+                    "created": report.created,
+                    "updated": report.updated,
+                    "items_sha256": audit.digest(",".join(map(str, sorted(report.item_ids)))),
+                },
+            )
     return report
 
 

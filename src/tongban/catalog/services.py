@@ -16,6 +16,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from tongban.core import audit
 from tongban.core.errors import InvalidInput, PermissionDenied
 from tongban.departments.models import Department
 from tongban.regions.models import Region
@@ -306,6 +307,23 @@ def _check_code_free(code: str, exclude_pk: int | None = None) -> None:
         raise InvalidInput(f"“实施编码”{code}已存在。", field="code")
 
 
+def _audit(actor: Any, change: ItemChange) -> None:  # noqa: ANN401
+    """Every history entry of an item is also a link of the audit chain (DESIGN §6)."""
+    audit.append(
+        f"catalog.{change.action}",
+        actor=actor,
+        obj=change.item,
+        summary={
+            "code": change.item.code,
+            "version": change.version,
+            "from": change.from_status,
+            "to": change.to_status,
+            "fields": sorted(change.changes or {}),
+            "change": change.pk,
+        },
+    )
+
+
 # ---------------------------------------------------------------------------------------------
 # Use cases
 
@@ -324,13 +342,14 @@ def create_item(*, actor: Any, data: dict[str, Any]) -> ServiceItem:  # noqa: AN
         item.save()
         written.append(item.pk)
         write_children(prepared)
-        ItemChange.objects.create(
+        change = ItemChange.objects.create(
             item=item,
             actor=actor_label(actor),
             action="create",
             to_status=item.status,
             version=item.version,
         )
+        _audit(actor, change)
     return item
 
 
@@ -357,7 +376,7 @@ def update_item(*, actor: Any, item: ServiceItem, data: dict[str, Any]) -> Servi
         item.save()
         written.append(item.pk)
         write_children(prepared)
-        ItemChange.objects.create(
+        change = ItemChange.objects.create(
             item=item,
             actor=actor_label(actor),
             action="update",
@@ -366,6 +385,7 @@ def update_item(*, actor: Any, item: ServiceItem, data: dict[str, Any]) -> Servi
             changes=diff,
             version=item.version,
         )
+        _audit(actor, change)
     return item
 
 
@@ -400,7 +420,7 @@ def _transition(actor: Any, item: ServiceItem, action: str, changes: dict | None
         except ValidationError as exc:
             raise invalid_from(exc) from exc
         written.append(item.pk)
-        ItemChange.objects.create(
+        change = ItemChange.objects.create(
             item=item,
             actor=actor_label(actor),
             action=action,
@@ -409,6 +429,7 @@ def _transition(actor: Any, item: ServiceItem, action: str, changes: dict | None
             changes=changes or {},
             version=item.version,
         )
+        _audit(actor, change)
     return item
 
 
@@ -447,6 +468,7 @@ def record_change(*, actor: Any, item: ServiceItem, before: dict[str, Any] | Non
                 to_status=item.status,
                 version=item.version,
             )
+            _audit(actor, change)
         else:
             after = snapshot(item)
             diff = {k: {"from": before.get(k), "to": v} for k, v in after.items() if before.get(k) != v}
@@ -462,5 +484,6 @@ def record_change(*, actor: Any, item: ServiceItem, before: dict[str, Any] | Non
                 changes=diff,
                 version=item.version + 1,
             )
+            _audit(actor, change)
     reindex([item.pk])
     return change

@@ -19,9 +19,14 @@ class AppendOnlyError(Exception):
     """An audit entry was about to be changed or removed."""
 
 
+_ENCODER = json.JSONEncoder(sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+
+
 def canonical_time(value: dt.datetime) -> str:
-    """UTC with microseconds: what both databases give back exactly as stored."""
-    return value.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    """UTC with microseconds (``2026-11-01T02:03:04.000005+00:00``): both databases keep that."""
+    if value.tzinfo is not dt.UTC:
+        value = value.astimezone(dt.UTC)
+    return value.isoformat(timespec="microseconds")
 
 
 def entry_hash(
@@ -50,8 +55,7 @@ def entry_hash(
         "summary": summary,
         "prev_hash": prev_hash,
     }
-    text = json.dumps(payload, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+    return hashlib.sha256(_ENCODER.encode(payload).encode("utf-8")).hexdigest()
 
 
 class AuditQuerySet(models.QuerySet):

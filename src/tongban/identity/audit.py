@@ -10,6 +10,8 @@ from typing import Any
 from django.db import models
 from django.http import HttpRequest
 
+from tongban.core import audit
+
 from .actors import Actor
 from .models import ActionRecord
 
@@ -37,7 +39,7 @@ def record_action(
     else:
         user, enterprise = actor, None
     is_user = user is not None and getattr(user, "pk", None) is not None
-    return ActionRecord.objects.create(
+    record = ActionRecord.objects.create(
         user=user if is_user else None,
         user_label=(user.display_name if is_user else "系统")[:100],
         enterprise=enterprise,
@@ -48,6 +50,13 @@ def record_action(
         summary=summary[:300],
         ip=client_ip(request),
     )
+    audit.append(
+        action,
+        actor=actor,
+        obj=target,
+        summary={"summary": summary, "department": getattr(department, "name", "") or ""},
+    )
+    return record
 
 
 def actions_by(user: Any) -> models.QuerySet[ActionRecord]:  # noqa: ANN401

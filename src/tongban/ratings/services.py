@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from tongban.cases.access import is_applicant_side
 from tongban.cases.models import Case
+from tongban.core import audit
 from tongban.core.errors import InvalidInput, NotFound, PermissionDenied, ServiceError
 from tongban.identity import permissions, ratelimit
 from tongban.identity.models import StaffRole
@@ -72,6 +73,12 @@ def _clean_input(level: Any, scores: dict | None, comment: str, tags: list | Non
     return level, scores, comment, tags
 
 
+def _audit(action: str, actor: Any, obj: Any, **summary: Any) -> None:  # noqa: ANN401
+    """Each rating-related change is a link of the audit chain (DESIGN §6)."""
+    label = "匿名评价人" if actor is None else None  # a window rating from the QR code, not signed in
+    audit.append(f"ratings.{action}", actor=actor, actor_label=label, obj=obj, summary=summary)
+
+
 def _open_rectification(rating: Rating) -> None:
     if rating.level not in BAD_LEVELS:
         return
@@ -126,6 +133,7 @@ def rate_case(
     except IntegrityError as exc:
         raise AlreadyRated() from exc
     _open_rectification(rating)
+    _audit("rate_case", user, rating, case=case.number, level=int(level), department=case.department_id)
     return rating
 
 
@@ -188,6 +196,7 @@ def rate_visit(
         tags=tags,
     )
     _open_rectification(rating)
+    _audit("rate_visit", rater, rating, visit=visit.pk, level=int(level), department=visit.department_id)
     return rating
 
 
@@ -206,6 +215,7 @@ def add_follow_up(*, user: Any, rating: Rating, text: str) -> Rating:  # noqa: A
         raise InvalidInput(f"追评不能超过 {MAX_COMMENT} 字。", field="text")
     rating.follow_up, rating.followed_up_at = text, timezone.now()
     rating.save(update_fields=["follow_up", "followed_up_at"])
+    _audit("follow_up", user, rating, text_sha256=audit.digest(text))
     return rating
 
 
@@ -228,7 +238,10 @@ def apply_default_ratings(now: dt.datetime | None = None) -> int:
         )
         for row in pending
     ]
-    Rating.objects.bulk_create(ratings, ignore_conflicts=True)
+    with transaction.atomic():
+        Rating.objects.bulk_create(ratings, ignore_conflicts=True)
+        if ratings:
+            audit.append("ratings.default", summary={"cases": [r.case_id for r in ratings]})
     return len(ratings)
 
 
@@ -256,6 +269,7 @@ def record_callback(*, actor: Any, rectification: Rectification, note: str) -> R
         actor,
     )
     rect.save()
+    _audit("callback", actor, rect, rating=rect.rating_id, note_sha256=audit.digest(note))
     return rect
 
 
@@ -279,6 +293,7 @@ def complete_rectification(*, actor: Any, rectification: Rectification, outcome:
     )
     rect.re_rating_invited = True
     rect.save()
+    _audit("rectified", actor, rect, rating=rect.rating_id, outcome_sha256=audit.digest(outcome))
     _invite_re_rating(rect)
     return rect
 
@@ -299,6 +314,7 @@ def re_rate(*, user: Any, rectification: Rectification, level: int) -> Rectifica
     except (TypeError, ValueError) as exc:
         raise InvalidInput("请选择 1 到 5 星的评价。", field="level") from exc
     rect.save(update_fields=["re_rating_level"])
+    _audit("re_rate", user, rect, rating=rect.rating_id, level=int(rect.re_rating_level))
     return rect
 
 
@@ -311,9 +327,11 @@ def file_appeal(*, actor: Any, rating: Rating, reason: str) -> Appeal:  # noqa: 
         raise InvalidInput("请详细说明申诉理由（至少 10 个字）。", field="reason")
     if rating.appeals.filter(status__in=[Appeal.Status.PENDING, Appeal.Status.UPHELD]).exists():
         raise InvalidInput("该评价已有申诉。", code="appeal_exists")
-    return Appeal.objects.create(
+    appeal = Appeal.objects.create(
         rating=rating, department=rating.department, reason=reason, submitted_by=actor
     )
+    _audit("appeal_filed", actor, appeal, rating=rating.pk, reason_sha256=audit.digest(reason))
+    return appeal
 
 
 @transaction.atomic
@@ -335,4 +353,12 @@ def decide_appeal(*, actor: Any, appeal: Appeal, upheld: bool, note: str) -> App
     appeal.save()
     if upheld:
         Rating.objects.filter(pk=appeal.rating_id).update(excluded=True)
+    _audit(
+        "appeal_decided",
+        actor,
+        appeal,
+        rating=appeal.rating_id,
+        status=appeal.status,
+        note_sha256=audit.digest(note),
+    )
     return appeal
