@@ -1,16 +1,14 @@
 import datetime as dt
 import json
-import threading
 
 import pytest
-from django.db import connection
 
 from tests.certificates.conftest import conclude, make_type, submitted_case
 from tongban.cases import services as case_services
 from tongban.cases.models import Case
 from tongban.certificates import identifiers
 from tongban.certificates.models import Certificate, CertificateEvent, CertificateType, add_months
-from tongban.certificates.services import issue_for_case, issue_pending, next_serial
+from tongban.certificates.services import issue_for_case, issue_pending
 
 
 def test_concluding_with_chu_zheng_issues_the_certificate_from_the_case_data(world, issued):
@@ -93,37 +91,6 @@ def test_a_failed_issue_leaves_the_case_concluded_and_is_retried(
     assert issue_pending() == 1
     assert Certificate.objects.get().fields == {"licence_no": case.number}
     assert issue_pending() == 0
-
-
-@pytest.mark.django_db(transaction=True)
-def test_serials_come_from_the_database_and_never_repeat(world):
-    """Threads with their own connections (on PostgreSQL truly concurrent) get distinct serials."""
-    ctype = make_type(world["department"])
-    got, errors = [], []
-
-    def take():
-        try:
-            for _ in range(5):
-                from django.db import transaction
-
-                with transaction.atomic():
-                    got.append(next_serial(ctype, world["department"]))
-        except Exception as exc:  # pragma: no cover - reported below
-            errors.append(exc)
-        finally:
-            connection.close()
-
-    if connection.vendor == "sqlite":
-        take()
-        take()
-    else:
-        threads = [threading.Thread(target=take) for _ in range(4)]
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join()
-    assert errors == []
-    assert sorted(got) == list(range(1, len(got) + 1))
 
 
 def test_type_validation_rules(world):

@@ -287,3 +287,7 @@ def test_the_public_verification_pages(client, issued):
     bad = SimpleUploadedFile("c.json", document_bytes(issued).replace(b"\xe5\xbc\xa0", b"\xe6\x9d\x8e"))
     assert "内容已被改动" in client.post("/certificates/verify/", {"document": bad}).content.decode()
     assert "请选择" in client.post("/certificates/verify/", {}).content.decode()
+    odd = client.get("/certificates/verify/", {"identifier": "1.2/../x"})
+    assert odd.status_code == 200 and "证照标识格式不正确" in odd.content.decode()
+    huge = client.post("/api/v1/certificates/verify", b" " * (300 * 1024), content_type="application/json")
+    assert huge.json()["status"] == "tampered" and "文件过大" in huge.json()["message"]

@@ -23,6 +23,7 @@ STATUS_REVOKED = "revoked"
 STATUS_EXPIRED = "expired"
 STATUS_TAMPERED = "tampered"
 STATUS_UNKNOWN = "unknown"
+MAX_DOCUMENT_BYTES = 256 * 1024  # a signed certificate is a few kilobytes
 
 MESSAGES = {
     STATUS_VALID: "证照真实有效。",
@@ -180,6 +181,8 @@ def verify_identifier(identifier: str) -> dict:
 
 def verify_document(raw: bytes) -> dict:
     """``POST …/verify``: a downloaded document — its seal, and the certificate's status now."""
+    if len(raw) > MAX_DOCUMENT_BYTES:
+        return _answer(STATUS_TAMPERED, "", message="文件过大，不是本平台的电子证照文件。")
     check = check_document(raw)
     if not check.sealed:
         return _answer(STATUS_TAMPERED, "", message=f"{MESSAGES[STATUS_TAMPERED]}（{check.reason}）")

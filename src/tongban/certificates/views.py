@@ -23,7 +23,6 @@ from .models import Certificate
 from .rendering import field_rows
 
 SHARE_PERIODS = [(1, _("1 天")), (7, _("7 天")), (30, _("30 天")), (90, _("90 天"))]
-MAX_UPLOAD = 256 * 1024
 
 
 def _download(body: bytes, filename: str, content_type: str) -> HttpResponse:
@@ -173,14 +172,16 @@ def verify_page(request: HttpRequest) -> HttpResponse:
         upload = request.FILES.get("document")
         if upload is None:
             error = _("请选择要核验的证照文件（.json）。")
-        elif upload.size > MAX_UPLOAD:
+        elif upload.size > selectors.MAX_DOCUMENT_BYTES:
             error = _("文件过大，电子证照文件不超过 256 KB。")
         else:
             result = selectors.verify_document(upload.read())
-    elif request.GET.get("identifier"):
+    elif request.GET.get("identifier", "").strip():
         identifier = request.GET["identifier"].strip()
-        return redirect("certificates:verify_identifier", identifier=identifier or "-")
-    return render(request, "certificates/verify.html", {"result": result, "error": error}, status=200)
+        if "/" not in identifier:
+            return redirect("certificates:verify_identifier", identifier=identifier)
+        result = selectors.verify_identifier(identifier)
+    return render(request, "certificates/verify.html", {"result": result, "error": error})
 
 
 def verify_identifier(request: HttpRequest, identifier: str) -> HttpResponse:
