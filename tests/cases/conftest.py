@@ -86,4 +86,4 @@ __all__ = ["PDF", "PNG", "citizen", "fill", "io", "pdf_upload", "staff"]
 @pytest.fixture(autouse=True)
 def _fast_password_hashing(settings):
     """Accounts here are scaffolding; argon2's deliberate slowness is tested in identity."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher", *settings.PASSWORD_HASHERS]

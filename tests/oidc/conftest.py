@@ -21,7 +21,7 @@ MOBILE = "13812345678"
 @pytest.fixture(autouse=True)
 def _fast_hashing(settings):
     """Client secrets and passwords are hashed with argon2 in production; tests need not pay for it."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher", *settings.PASSWORD_HASHERS]
 
 
 @pytest.fixture
