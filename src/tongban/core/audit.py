@@ -145,7 +145,8 @@ def append(
         "object_id": str(object_id)[:64],
         "summary": clean_summary(summary),
     }
-    with transaction.atomic():
+    # No savepoint of its own: if the append fails, the change it records must fail with it.
+    with transaction.atomic(savepoint=False):
         head = _locked_head()
         entry = AuditEntry(seq=head.seq + 1, at=timezone.now(), prev_hash=head.hash, **fields)
         entry.hash = entry.compute_hash()
