@@ -160,6 +160,66 @@ def wrk_queue(
     return float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
 
 
+class CpuMeter:
+    """CPU time of the web server's processes and of the PostgreSQL cluster, from ``/proc``.
+
+    On a shared machine wall-clock rates depend on everyone else's load; the CPU each request
+    costs (web workers plus database) does much less, and ``cores / cost`` is what an otherwise
+    idle machine could serve at most.
+    """
+
+    def __init__(self, server_pgid: int, postmaster: int | None):
+        self.server_pgid, self.postmaster = server_pgid, postmaster
+        self.ticks = os.sysconf("SC_CLK_TCK")
+
+    def _sample(self) -> dict[str, dict[int, int]]:
+        web, db = {}, {}
+        for entry in Path("/proc").iterdir():
+            if not entry.name.isdigit():
+                continue
+            try:
+                fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            ppid, pgid, cpu = int(fields[1]), int(fields[2]), int(fields[11]) + int(fields[12])
+            pid = int(entry.name)
+            if pgid == self.server_pgid:
+                web[pid] = cpu
+            elif self.postmaster and (pid == self.postmaster or ppid == self.postmaster):
+                db[pid] = cpu
+        return {"web": web, "db": db}
+
+    def start(self) -> None:
+        self.before = self._sample()
+
+    def stop(self) -> dict[str, float]:
+        """CPU seconds used since ``start`` by the web processes and by the database."""
+        after = self._sample()
+        used = {}
+        for part in ("web", "db"):
+            ticks = sum(cpu - self.before[part].get(pid, 0) for pid, cpu in after[part].items())
+            used[part] = ticks / self.ticks
+        return used
+
+
+def postmaster_pid() -> int | None:
+    """The cluster's postmaster when it runs on this machine and its data directory is readable."""
+    from django.db import connection
+
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SHOW data_directory")
+            datadir = Path(cursor.fetchone()[0])
+        return int((datadir / "postmaster.pid").read_text().split()[0])
+    except Exception:  # noqa: BLE001 - not a superuser, another machine: measure without it
+        return None
+
+
+def cpu_ms(used: dict[str, float], requests: int) -> dict[str, float]:
+    web, db = used["web"] * 1000 / requests, used["db"] * 1000 / requests
+    return {"web": round(web, 2), "db": round(db, 2), "total": round(web + db, 2)}
+
+
 def latency_client(spec_file: Path, out: Path) -> None:
     """Entry point of the separate client process: one keep-alive connection, one request at a time."""
     spec = json.loads(spec_file.read_text())
@@ -224,6 +284,7 @@ def prepare(args: argparse.Namespace) -> dict:
     log(f"drafts ready in {time.monotonic() - started:.0f} s")
     user, session_key = cases_data.queue_user(departments)
     paths = cases_data.queue_paths(departments, args.seed)
+    postmaster = postmaster_pid()
     connection.close()
     return {
         "database": db,
@@ -233,6 +294,7 @@ def prepare(args: argparse.Namespace) -> dict:
         "cookie": f"{settings.SESSION_COOKIE_NAME}={session_key}",
         "queue_paths": [quote_path(p) for p in paths],
         "queue_user": user.pk,
+        "postmaster": postmaster,
     }
 
 
@@ -260,6 +322,7 @@ def counts(run_key: str, departments: list[int]) -> dict:
 def run(args: argparse.Namespace) -> dict:
     if not shutil.which("wrk"):
         raise SystemExit("需要 wrk（apt-get install wrk，make bench 会自动安装）")
+    load_average = os.getloadavg()[0]
     prep = prepare(args)
     departments = prep["generation"]["queue_departments"]
     per_round = MAX_RATE * args.seconds
@@ -283,19 +346,27 @@ def run(args: argparse.Namespace) -> dict:
             wrk_get(port, [BARE], 2, 4, workdir)
             wrk_queue(port, queue_paths, prep["cookie"], 2, 2, workdir)
             wrk_submit(port, slices[0], 2, args.connections, workdir, "warm")
-            bare_rps, submit_rounds = [], []
+            meter = CpuMeter(server.proc.pid, prep["postmaster"])
+            bare_rps, bare_cpu, submit_rounds = [], [], []
             for n in range(args.rounds):
-                bare_rps.append(wrk_get(port, [BARE], args.seconds, args.connections, workdir)["rps"])
-                submit_rounds.append(
-                    wrk_submit(port, slices[n + 1], args.seconds, args.connections, workdir, f"round{n}")
-                )
+                meter.start()
+                bare = wrk_get(port, [BARE], args.seconds, args.connections, workdir)
+                bare["cpu_ms"] = cpu_ms(meter.stop(), max(1, round(bare["rps"] * args.seconds)))
+                bare_rps.append(bare["rps"])
+                bare_cpu.append(bare["cpu_ms"])
+                meter.start()
+                submit = wrk_submit(port, slices[n + 1], args.seconds, args.connections, workdir, f"round{n}")
+                submit["cpu_ms"] = cpu_ms(meter.stop(), max(1, submit["created"]))
+                submit_rounds.append(submit)
                 log(
                     f"round {n + 1}: bare {bare_rps[-1]:,.0f} req/s, submit {submit_rounds[-1]['rps']:,.0f}/s"
                 )
             log("queue latency")
             queue = measure_latency(port, page_paths, headers, workdir, "queue")
             queue_api = measure_latency(port, api_paths, headers, workdir, "queue-api")
+            meter.start()
             queue_rps = wrk_queue(port, queue_paths, prep["cookie"], args.seconds, args.connections, workdir)
+            queue_cpu = cpu_ms(meter.stop(), max(1, round(queue_rps * args.seconds)))
         except Exception:
             server.stop()
             print((workdir / "granian.log").read_text()[-6000:], file=sys.stderr)
@@ -312,6 +383,7 @@ def run(args: argparse.Namespace) -> dict:
     q_times, api_times = queue["times_ms"], queue_api["times_ms"]
     return {
         "database": prep["database"],
+        "load_average": round(load_average, 2),
         "cases_in_db": totals["cases_in_db"],
         "open_cases_in_db": totals["open_cases_in_db"],
         "departments_with_cases": totals["departments_with_cases"],
@@ -333,6 +405,11 @@ def run(args: argparse.Namespace) -> dict:
         "queue_api_p95_ms": round(percentile(api_times, 95), 2),
         "queue_rps": round(queue_rps, 1),
         "queue_vs_bare_ratio": round(queue_rps / bare, 4),
+        "cpu_ms_per_request": {
+            "submit": _median_cpu([r["cpu_ms"] for r in submit_rounds]),
+            "bare": _median_cpu(bare_cpu),
+            "queue_page": queue_cpu,
+        },
         "queue_paths": queue_paths,
         "rounds": {"bare_rps": bare_rps, "submit": submit_rounds},
         "generation": prep["generation"],
@@ -347,6 +424,17 @@ def run(args: argparse.Namespace) -> dict:
         "machine": machine_info(),
         "date": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
     }
+
+
+def _median_cpu(samples: list[dict[str, float]]) -> dict[str, float]:
+    return {k: round(statistics.median(x[k] for x in samples), 2) for k in ("web", "db", "total")}
+
+
+def idle_estimate(result: dict) -> dict[str, float]:
+    """Requests per second the machine's cores could serve at most if nothing else ran."""
+    cores = result["machine"]["cores"] or 1
+    cpu = result["cpu_ms_per_request"]
+    return {k: round(cores * 1000 / v["total"], 1) for k, v in cpu.items() if v["total"] > 0}
 
 
 def verdict(result: dict) -> dict[str, bool]:
@@ -364,20 +452,30 @@ def table(result: dict) -> str:
         return "✓" if ok[key] else "✗"
 
     r = result
+    cpu, idle = r["cpu_ms_per_request"], r["idle_estimate_rps"]
+
+    def cost(key: str) -> str:
+        c = cpu[key]
+        return f"{c['total']:.1f} ms ({c['web']:.1f} web + {c['db']:.1f} db) | {idle.get(key, 0):,.0f}/s"
+
     rows = [
-        "| what | p50 | p95 | throughput | bare `/healthz` same run | relative |",
-        "|---|---:|---:|---:|---:|---:|",
+        "| what | p50 | p95 | throughput | relative to bare | CPU per request | cores ÷ CPU |",
+        "|---|---:|---:|---:|---:|---:|---:|",
         f"| submit (`POST …/submit`, {r['submissions_measured']:,} cases) | {r['submit_p50_ms']:.1f} ms "
         f"| {r['submit_p95_ms']:.1f} ms {mark('submit_p95_ms')} (≤ 150) "
-        f"| {r['submissions_per_s']:,.0f}/s {mark('submissions_per_s')} (≥ 150) | {r['bare_rps']:,.0f} req/s "
-        f"| {r['submit_vs_bare_ratio'] * 100:.1f} % |",
+        f"| {r['submissions_per_s']:,.0f}/s {mark('submissions_per_s')} (≥ 150) "
+        f"| {r['submit_vs_bare_ratio'] * 100:.2f} % | {cost('submit')} |",
         f"| queue page (`/staff/queue/`, {r['queue_tasks']:,} tasks) | {r['queue_p50_ms']:.1f} ms "
         f"| {r['queue_p95_ms']:.1f} ms {mark('queue_p95_ms')} (≤ 100) | {r['queue_rps']:,.0f} req/s "
-        f"| {r['bare_rps']:,.0f} req/s | {r['queue_vs_bare_ratio'] * 100:.1f} % |",
+        f"| {r['queue_vs_bare_ratio'] * 100:.2f} % | {cost('queue_page')} |",
         f"| queue API (`/api/v1/staff/queue`) | {r['queue_api_p50_ms']:.1f} ms | {r['queue_api_p95_ms']:.1f} ms "
-        "| | | |",
+        "| | | | |",
+        f"| bare `/healthz`, same server and run | | | {r['bare_rps']:,.0f} req/s | 100 % | {cost('bare')} |",
     ]
     machine = r["machine"]
+    load = (
+        f"; load average at the start: {r['load_average']:.1f}" if r.get("load_average") is not None else ""
+    )
     rows.append("")
     rows.append(
         f"{r['cases_in_db']:,} cases in the database ({r['open_cases_in_db']:,} open, "
@@ -385,7 +483,9 @@ def table(result: dict) -> str:
         f"{r['cases_in_queue_departments']:,}. PostgreSQL {r['database'].get('version', '').split(' ')[0]}. "
         f"Measured {r['date']} at commit `{machine['commit']}` on {machine['cores']} cores "
         f"({machine['cpu'] or 'unknown CPU'}), {machine['memory_gib']} GiB; Python {machine['python']}, "
-        f"Django {machine['django']}, granian {machine['granian']}."
+        f"Django {machine['django']}, granian {machine['granian']}{load}. “cores ÷ CPU” is the most an "
+        "otherwise idle machine could serve: cores divided by the CPU time (web workers plus "
+        "PostgreSQL) each request cost in this run."
     )
     return "\n".join(rows)
 
@@ -435,6 +535,7 @@ def main(argv: list[str] | None = None) -> dict | None:
         latency_client(args.client, args.out)
         return None
     result = run(args)
+    result["idle_estimate_rps"] = idle_estimate(result)
     result["targets"] = TARGETS
     result["meets_targets"] = verdict(result)
     text = json.dumps(result, ensure_ascii=False, indent=2)
