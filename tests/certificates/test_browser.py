@@ -8,21 +8,14 @@ from django.conf import settings
 from django.test import Client
 from playwright.sync_api import expect
 
-from tests.e2e.conftest import CHROMIUM, LAUNCH_ARGS  # noqa: F401  (same browser and flags as tests/e2e)
+# One Playwright per test, as in tests/e2e: a Playwright started before the test's database
+# fixture runs its event loop in another context, where Django's connection is not the one that
+# holds the serialized data, so the test's flush would re-create content types under new keys.
+from tests.e2e.conftest import browser  # noqa: F401
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
 axe = Axe()
-
-
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=LAUNCH_ARGS)
-        yield browser
-        browser.close()
 
 
 @pytest.fixture
