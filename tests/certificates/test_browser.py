@@ -11,11 +11,12 @@ from playwright.sync_api import expect
 # One Playwright per test, as in tests/e2e: a Playwright started before the test's database
 # fixture runs its event loop in another context, where Django's connection is not the one that
 # holds the serialized data, so the test's flush would re-create content types under new keys.
-from tests.e2e.conftest import browser  # noqa: F401
+from tests.e2e import conftest as e2e_fixtures
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
 axe = Axe()
+browser = e2e_fixtures.browser
 
 
 @pytest.fixture
