@@ -6,7 +6,6 @@ items that never existed.
 
 from typing import Annotated, Any
 
-from django.db.models import prefetch_related_objects
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from ninja import Path, Query, Router
@@ -131,7 +130,9 @@ _TYPE_LABELS = dict(ItemType.choices)
 
 
 def _search_row(hit: Any) -> dict[str, Any]:
+    """A result as plain values: the response schema validates dicts far faster than models."""
     item = hit.item
+    department, region = item.department, item.region
     return {
         "code": item.code,
         "name": item.name,
@@ -139,8 +140,14 @@ def _search_row(hit: Any) -> dict[str, Any]:
         "score": hit.score,
         "type": item.item_type,
         "type_name": str(_TYPE_LABELS.get(item.item_type, item.item_type)),
-        "department": item.department,
-        "region": item.region,
+        "department": {"id": department.id, "name": department.name},
+        "region": {
+            "code": region.code,
+            "code12": region.code12,
+            "name": region.name,
+            "full_name": region.full_name,
+            "level": region.level,
+        },
         "for_person": item.for_person,
         "for_enterprise": item.for_enterprise,
         "online_depth": item.online_depth,
@@ -183,9 +190,6 @@ def search(
         page=page,
         page_size=page_size,
     )
-    items = [hit.item for hit in result.hits]
-    # A no-op when the search module already joined them; one query each otherwise.
-    prefetch_related_objects(items, "department", "region")
     return {
         "total": result.total,
         "page": result.page,

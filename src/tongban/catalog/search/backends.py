@@ -96,6 +96,25 @@ def fetch_candidates(node, limit: int, *, by_popularity: bool = False, offset: i
         return [Candidate(*row) for row in cursor.fetchall()]
 
 
+def fetch_popular_with_total(node, limit: int) -> tuple[list[Candidate], int]:  # noqa: ANN001
+    """The ``limit`` most popular matches and the number of all matches, from one statement.
+
+    The match expression is evaluated once: the window count is taken over every matching row
+    before the limit applies (three statements did that work three times).
+    """
+    postgres = connection.vendor == "postgresql"
+    base = _PG_SELECT if postgres else _SQLITE_SELECT
+    sql = base.replace("e.popularity FROM", "e.popularity, count(*) OVER () FROM", 1)
+    sql += "ORDER BY e.popularity DESC, e.item_id LIMIT %s"
+    expr = render_tsquery(node) if postgres else render_fts(node)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [expr, limit])
+        rows = cursor.fetchall()
+    if not rows:
+        return [], 0
+    return [Candidate(*row[:4]) for row in rows], rows[0][4]
+
+
 def count_matches(node) -> int:  # noqa: ANN001
     if connection.vendor == "postgresql":
         sql = "SELECT count(*) FROM catalog_searchentry e WHERE e.document @@ %s::tsquery"

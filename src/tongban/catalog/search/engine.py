@@ -21,8 +21,7 @@ import functools
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from django.db.models import F, Value
-from django.db.models.functions import StrIndex
+from django.db import connection
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
@@ -33,7 +32,7 @@ from tongban.regions.codes import RegionCodeError, ancestor_codes, normalize_reg
 
 from . import analysis, indexer
 from .analysis import Concept
-from .backends import All, Any, Candidate, Term, count_matches, fetch_candidates
+from .backends import All, Any, Candidate, Term, fetch_candidates, fetch_popular_with_total
 
 MAX_QUERY_LENGTH = 100
 MAX_PAGE_SIZE = 100
@@ -99,11 +98,12 @@ def matched_synonyms(compact: str) -> list[tuple[str, str]]:
     """
     if not compact:
         return []
-    rows = (
-        SearchSynonym.objects.annotate(at=StrIndex(Value(compact), F("phrase")))
-        .filter(at__gt=0)
-        .values_list("phrase", "expansions")
-    )
+    table = SearchSynonym._meta.db_table
+    position = "strpos(%s, phrase)" if connection.vendor == "postgresql" else "instr(%s, phrase)"
+    # A plain statement: building the equivalent ORM query cost more than running it.
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT phrase, expansions FROM {table} WHERE {position} > 0", [compact])  # noqa: S608
+        rows = cursor.fetchall()
     rows = sorted(rows, key=lambda r: (-len(r[0]), r[0]))
     # A phrase inside a longer matched one says less than it ("社保" within "社保卡补办").
     return [r for r in rows if not any(len(o[0]) > len(r[0]) and r[0] in o[0] for o in rows)]
@@ -227,12 +227,9 @@ def candidates_for(plan: Plan, filters: list):  # noqa: ANN201
         if core is None:
             continue
         node = All((core, *filters)) if filters else core
-        candidates = fetch_candidates(node, MAX_CANDIDATES + 1)
-        if len(candidates) > MAX_CANDIDATES:
-            popular = fetch_candidates(node, MAX_CANDIDATES, by_popularity=True)
-            return node, popular, count_matches(node) - MAX_CANDIDATES
+        candidates, total = fetch_popular_with_total(node, MAX_CANDIDATES)
         if candidates:
-            return node, candidates, 0
+            return node, candidates, total - len(candidates)
     return None, [], 0
 
 
@@ -535,6 +532,30 @@ def _check_paging(page: int, page_size: int) -> None:
         raise InvalidInput(_("每页条数应在 1 到 100 之间。"), field="page_size")
 
 
+# What a result row shows (API, search page, suggestions): an item row is wide (guide texts),
+# and loading only these columns halves the cost of the shown page.
+SHOWN_FIELDS = (
+    "code",
+    "name",
+    "status",
+    "item_type",
+    "for_person",
+    "for_enterprise",
+    "online_depth",
+    "visits_required",
+    "promised_limit",
+    "promised_limit_unit",
+    "popularity",
+    "department__id",
+    "department__name",
+    "region__id",
+    "region__code",
+    "region__name",
+    "region__full_name",
+    "region__level",
+)
+
+
 def _shown_items(ids: list[int]) -> dict[int, ServiceItem]:
     """The published items among ``ids`` by primary key.
 
@@ -544,7 +565,12 @@ def _shown_items(ids: list[int]) -> dict[int, ServiceItem]:
     """
     if not ids:
         return {}
-    rows = ServiceItem.objects.filter(pk__in=ids).select_related("department", "region").order_by()
+    rows = (
+        ServiceItem.objects.filter(pk__in=ids)
+        .select_related("department", "region")
+        .only(*SHOWN_FIELDS)
+        .order_by()
+    )
     return {item.pk: item for item in rows if item.status == ServiceItem.Status.PUBLISHED}
 
 
