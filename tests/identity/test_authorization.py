@@ -1,76 +1,46 @@
-"""Every object URL of the identity pages and API, tried by people who must not reach it.
+"""Every object URL of the pages and the API, tried by people who must not reach it.
 
-One table, one test: each row names an object URL (page or API), how to build it in a
-``World``, and who owns it. The owner must succeed (so the row really reaches the object) and
-every outsider — another citizen, staff of another department, an anonymous visitor — must get
-403/404 (an anonymous visitor may instead be sent to log in: 302 to the login page or API 401),
-never the object. Later features add their rows to ``OBJECT_URLS`` (and, if they need them,
-objects to ``World``), so the same outsiders are tried against every new URL.
+One mechanism (``tests/identity/authorization.py``), one table per app: each row names an
+object URL (page or API), how to build it in a ``World``, and who owns it. The owner must get
+through (so the row really reaches the object) and every outsider — another citizen, staff of
+another department, an anonymous visitor — must get 403/404 (an anonymous visitor may instead be
+sent to log in: 302 to a login page or API 401), never the object, and a refused action must
+change nothing. This module holds the identity rows and the completeness test: a URL pattern
+with a path parameter that is in no app's table and not in ``PUBLIC_URLS`` fails it.
 """
 
-from collections.abc import Callable
-from dataclasses import dataclass, field
-from typing import Any
-
 import pytest
+from django.contrib import admin
 from django.urls import reverse
 
-from tests.factories import DepartmentFactory, login_verified, region_chain
-from tests.identity.factories import enterprise_for, grant, staff_in, verified_citizen
-from tongban.identity.models import StaffRole
+from tests.cases.test_authorization import ROWS as CASE_ROWS
+from tests.certificates.test_authorization import ROWS as CERTIFICATE_ROWS
+from tests.identity.authorization import (
+    OUTSIDERS,
+    ObjectURL,
+    World,
+    api_url,
+    check_outsider,
+    check_owner,
+    has_parameter,
+    key_of,
+    object_url_patterns,
+    refused,
+    send,
+    sign_in,
+    walk_patterns,
+)
+from tests.notifications.test_authorization import ROWS as NOTIFICATION_ROWS
+from tests.ratings.test_authorization import ROWS as RATING_ROWS
+from tongban.identity.models import User
 
-
-@dataclass
-class World:
-    """A citizen who represents an enterprise with one agent, and staff of two departments."""
-
-    citizen: Any
-    other_citizen: Any
-    enterprise: Any
-    grant: Any
-    department: Any
-    staff: Any
-    other_department: Any
-    other_staff: Any
-    extra: dict[str, Any] = field(default_factory=dict)
-
-
-@pytest.fixture
-def world(db) -> World:
-    citizen = verified_citizen()
-    enterprise = enterprise_for(citizen)
-    agent = verified_citizen()
-    department = DepartmentFactory(region=region_chain("511602"))
-    other_department = DepartmentFactory(region=region_chain("511621"))
-    return World(
-        citizen=citizen,
-        other_citizen=verified_citizen(),
-        enterprise=enterprise,
-        grant=grant(enterprise, agent, all_items=True),
-        department=department,
-        staff=staff_in(department, *StaffRole.values),
-        other_department=other_department,
-        other_staff=staff_in(other_department, *StaffRole.values),
-    )
-
-
-@dataclass(frozen=True)
-class ObjectURL:
-    name: str
-    method: str  # "get" or "post"
-    build: Callable[[World], str]
-    owner: str  # the World attribute of the person who may use it
-    data: Callable[[World], dict] = lambda w: {}
-    api: bool = False
-
-
-def api_url(path: str) -> str:
-    return f"/api/v1{path}"
-
-
-OBJECT_URLS = [
+ROWS = [
     ObjectURL(
-        "page: enterprise", "get", lambda w: reverse("identity:enterprise", args=[w.enterprise.pk]), "citizen"
+        "page: enterprise",
+        "get",
+        lambda w: reverse("identity:enterprise", args=[w.enterprise.pk]),
+        "citizen",
+        shows=lambda w: w.enterprise.name,
     ),
     ObjectURL(
         "page: revoke agent",
@@ -84,107 +54,194 @@ OBJECT_URLS = [
         lambda w: reverse("identity:acting_as"),
         "citizen",
         data=lambda w: {"enterprise": w.enterprise.pk},
+        changes=False,
     ),
     ObjectURL(
         "page: department staff",
         "get",
         lambda w: reverse("identity:staff_department", args=[w.department.pk]),
         "staff",
+        shows=lambda w: w.staff.real_name,
+    ),
+    ObjectURL(
+        "page: revoke a connected department system",
+        "post",
+        lambda w: reverse("oidc:revoke", args=[w.connection.pk]),
+        "citizen",
+    ),
+    ObjectURL(
+        "page: remove a passkey",
+        "post",
+        lambda w: reverse("oidc:passkey-remove", args=[w.passkey.pk]),
+        "citizen",
     ),
     ObjectURL(
         "api: enterprise",
         "get",
         lambda w: api_url(f"/identity/enterprises/{w.enterprise.pk}"),
         "citizen",
-        api=True,
+        shows=lambda w: w.enterprise.name,
     ),
     ObjectURL(
         "api: enterprise agents",
         "get",
         lambda w: api_url(f"/identity/enterprises/{w.enterprise.pk}/agents"),
         "citizen",
-        api=True,
+        shows=lambda w: f'"id": {w.grant.pk}',
     ),
     ObjectURL(
         "api: revoke agent",
         "post",
         lambda w: api_url(f"/identity/enterprises/{w.enterprise.pk}/agents/{w.grant.pk}/revoke"),
         "citizen",
-        api=True,
     ),
     ObjectURL(
         "api: department staff",
         "get",
         lambda w: api_url(f"/identity/departments/{w.department.pk}/staff"),
         "staff",
-        api=True,
+        shows=lambda w: w.staff.real_name,
     ),
 ]
 
-OUTSIDERS = ["anonymous", "other_citizen", "other_staff"]
+ALL_ROWS = ROWS + CASE_ROWS + CERTIFICATE_ROWS + RATING_ROWS + NOTIFICATION_ROWS
+
+# Object URLs that anyone may open, and why. Nothing else with a path parameter may be missing
+# from the tables above. (The seal keys, /api/v1/certificates/keys, are a JWKS without a
+# parameter; the OIDC provider's own JWKS and discovery likewise.)
+PUBLIC_URLS = {
+    # The guide (办事指南) and the catalogue: published for everyone, signed in or not.
+    "PAGE items/<code>/": "guide page of a published item",
+    "PAGE themes/<audience>/<slug>/": "catalogue theme",
+    "PAGE for/<audience>/": "catalogue audience (个人/法人)",
+    "PAGE departments/<pk>/": "a department's public page (items, figures)",
+    "PAGE regions/<code>/": "items of a region",
+    "PAGE life-events/<slug>/": "一件事 page",
+    "GET api/v1/regions/<code>": "region",
+    "GET api/v1/regions/<code>/tree": "region tree",
+    "GET api/v1/departments/<department_id>": "department",
+    "GET api/v1/life-events/<slug>": "一件事",
+    "GET api/v1/items/<code>": "guide of a published item",
+    # 一次性告知 of a published item; its POST starts the signed-in person's own draft.
+    "PAGE items/<code>/apply/": "what to prepare before applying",
+    # Online proofs (网上开证明): the item is a published one and the proof is issued to whoever
+    # asks, about themself, into their own wallet.
+    "PAGE proofs/<code>/": "online proof of a published item, for oneself",
+    "POST api/v1/proofs/<item_code>": "online proof of a published item, for oneself",
+    # Certificate verification: anyone checks a seal and status; personal data is masked.
+    "PAGE certificates/verify/<identifier>/": "public verification",
+    "GET api/v1/certificates/<identifier>/verify": "public verification",
+    # Bearer links: the holder hands a 亮证 code (minutes) or a 用证 link (until its end) to a
+    # third party; the unguessable token is the permission, and every use is logged.
+    "PAGE certificates/presented/<token>/": "亮证 code",
+    "PAGE certificates/shared/<token>/": "用证 link",
+    "GET api/v1/certificates/shared/<token>": "用证 link",
+    # The window's QR code: the person at the counter rates the visit without signing in.
+    "PAGE ratings/visit/<token>/": "window visit evaluator",
+    "POST api/v1/ratings/visits/<token>": "window visit evaluator",
+    # Published satisfaction figures of a department (好差评 公开).
+    "GET api/v1/departments/<department_id>/ratings": "public figures",
+    # Anything under /api/v1/ that no endpoint serves answers a JSON 404.
+    "PAGE api/v1/^(?P<path>.*)$": "unknown endpoint",
+}
 
 
-def sign_in(client, person) -> None:
-    if person is None:
-        return
-    if person.kind == "staff":
-        login_verified(client, person)
-    else:
-        client.force_login(person)
+def _admin_key(key: str) -> bool:
+    """The Django admin is guarded as a whole (``test_the_admin_refuses_everyone_but_admins``)."""
+    return key.startswith("PAGE admin/")
 
 
-def request(client, row: ObjectURL, world: World):
-    url = row.build(world)
-    if row.method == "post":
-        return (
-            client.post(url, row.data(world), content_type="application/json")
-            if row.api
-            else client.post(url, row.data(world))
-        )
-    return client.get(url)
-
-
-def refused(response, *, anonymous: bool) -> bool:
-    if response.status_code in (403, 404):
-        return True
-    if anonymous and response.status_code == 401:
-        return True
-    if anonymous and response.status_code == 302:
-        return "/login/" in response["Location"]
-    return False
-
-
-@pytest.mark.parametrize("row", OBJECT_URLS, ids=lambda r: r.name)
+@pytest.mark.parametrize("row", ROWS, ids=lambda r: r.name)
 @pytest.mark.parametrize("outsider", OUTSIDERS)
-def test_outsiders_are_refused(client, world, row, outsider):
-    person = None if outsider == "anonymous" else getattr(world, outsider)
-    sign_in(client, person)
-    response = request(client, row, world)
-    assert refused(response, anonymous=person is None), (row.name, outsider, response.status_code)
-    assert world.enterprise.name not in response.content.decode()
-    world.grant.refresh_from_db()
-    assert world.grant.revoked_at is None  # nothing happened
+def test_outsiders_are_refused(client, db, row, outsider):
+    check_outsider(client, World(), row, outsider)
 
 
-def test_a_staff_member_of_the_department_is_an_outsider_to_citizens(client, world):
-    """Citizens' objects are theirs alone: even staff get 404 on them."""
+@pytest.mark.parametrize("row", ROWS, ids=lambda r: r.name)
+def test_the_owner_gets_through(client, db, row):
+    check_owner(client, World(), row)
+
+
+def test_a_staff_member_of_the_department_is_an_outsider_to_citizens(client, db):
+    """A person's account objects are theirs alone: even staff with every role get 404."""
+    world = World()
     sign_in(client, world.staff)
-    for row in OBJECT_URLS:
+    for row in ROWS:
         if row.owner == "citizen":
-            assert refused(request(client, row, world), anonymous=False), row.name
+            response = send(client, row, row.build(world), row.data(world))
+            assert refused(response, anonymous=False), row.name
 
 
-@pytest.mark.parametrize("row", OBJECT_URLS, ids=lambda r: r.name)
-def test_the_owner_gets_through(client, world, row):
-    sign_in(client, getattr(world, row.owner))
-    response = request(client, row, world)
-    assert response.status_code in (200, 302), (row.name, response.status_code)
-    if response.status_code == 302:
-        assert "/login/" not in response["Location"]
+def test_a_supervisor_of_the_region_above_sees_the_department(client, db):
+    world = World()
+    sign_in(client, world.supervisor)
+    row = next(r for r in ROWS if r.name == "page: department staff")
+    assert send(client, row, row.build(world), {}).status_code == 200
 
 
-def test_a_supervisor_of_the_region_above_sees_the_department(client, world):
-    city_office = DepartmentFactory(region=region_chain("5116"))
-    sign_in(client, staff_in(city_office, StaffRole.SUPERVISOR))
-    row = next(r for r in OBJECT_URLS if r.name == "page: department staff")
-    assert request(client, row, world).status_code == 200
+def test_every_object_url_has_a_row_or_is_public(db):
+    """Walks Django's resolver and the Ninja API: a new object URL without a row fails here."""
+    world = World()
+    patterns = object_url_patterns()
+    covered = {key_of(row, world) for row in ALL_ROWS}
+    # The rows resolve where they say (choosing whom one acts for names the enterprise in the body).
+    assert {k for k in covered if has_parameter(k)} <= patterns, sorted(covered - patterns)
+    assert not covered & set(PUBLIC_URLS), sorted(covered & set(PUBLIC_URLS))
+    assert set(PUBLIC_URLS) <= patterns, sorted(set(PUBLIC_URLS) - patterns)  # no stale entry
+    missing = {k for k in patterns - covered - set(PUBLIC_URLS) if not _admin_key(k)}
+    assert not missing, f"object URLs with no authorization row: {sorted(missing)}"
+
+
+def test_the_completeness_check_sees_pages_and_api_operations():
+    """Guards the walk itself: a known page, a PATCH and a DELETE operation are among the keys."""
+    patterns = object_url_patterns()
+    assert "PAGE my/cases/<number>/" in patterns
+    assert "PATCH api/v1/applications/<application_id>" in patterns
+    assert "DELETE api/v1/wallet/shares/<share_id>" in patterns
+    assert any(_admin_key(k) for k in patterns)
+
+
+# ---------------------------------------------------------------- the Django admin
+
+
+def _admin_urls(world: World) -> list[str]:
+    """One URL per admin pattern with a parameter; a user's pages name the citizen's account."""
+    import re
+
+    urls = []
+    for route, _name in walk_patterns(admin.site.get_urls()):
+        if "<" not in route and "(?P" not in route:
+            continue
+        if "(?P<app_label>" in route:
+            urls.append("/admin/identity/")
+        elif "(?P<url>" in route:
+            urls.append("/admin/no-such-page/")
+        else:
+            pk = str(world.citizen.pk) if "identity/user/" in route else "1"
+            urls.append("/admin/" + re.sub(r"<(?:\w+:)?\w+>", pk, route))
+    return urls
+
+
+@pytest.mark.parametrize("outsider", [*OUTSIDERS, "staff"])
+def test_the_admin_refuses_everyone_but_admins(client, db, outsider):
+    """Every admin view goes through ``AdminSite.admin_view``: without the admin flag and a verified
+    second factor, even staff with every role (系统管理 included) are sent to the staff login."""
+    world = World()
+    urls = _admin_urls(world)
+    assert len(urls) > 50
+    sign_in(client, None if outsider == "anonymous" else getattr(world, outsider))
+    for url in urls:
+        response = client.get(url)
+        assert response.status_code == 302 and "/login/" in response["Location"], (url, response.status_code)
+        assert world.citizen.real_name not in response.content.decode()
+
+
+def test_a_platform_admin_gets_into_the_admin(client, db):
+    world = World()
+    admin_user = world.staff
+    User.objects.filter(pk=admin_user.pk).update(is_staff=True, is_superuser=True)
+    sign_in(client, User.objects.get(pk=admin_user.pk))
+    for name in ("identity_user_change", "identity_user_history", "identity_user_delete"):
+        response = client.get(reverse(f"admin:{name}", args=[world.citizen.pk]))
+        assert response.status_code == 200, name
+    assert client.get("/admin/identity/").status_code == 200
