@@ -119,12 +119,14 @@ def sample_items(count: int, seed: int) -> tuple[int, int, list[str]]:
     from django.db import connection
 
     from tongban.catalog.models import ServiceItem
+    from tongban.web import pagecache
 
     total = ServiceItem.objects.count()
     codes = list(ServiceItem.objects.published().order_by("pk").values_list("code", flat=True))
     # Rendered pages kept by an earlier run on the same database (--reuse) would make the guide
-    # pages look warm: every run starts with an empty shared cache.
+    # pages look warm: every run starts with an empty shared cache and page cache.
     caches["default"].clear()
+    pagecache.clear()
     connection.close()
     chosen = random.Random(seed).sample(codes, min(count, len(codes)))
     return total, len(codes), chosen

@@ -28,6 +28,11 @@ def guide_url(item: ServiceItem) -> str:
     return reverse("web:item", args=[item.code])
 
 
+def rendered_guide(response) -> bool:  # noqa: ANN001
+    """Whether the guide template itself was rendered (live fragments are, on every answer)."""
+    return "web/item_detail.html" in [t.name for t in response.templates]
+
+
 def test_second_search_is_served_from_the_cache(client, catalogue, django_assert_max_num_queries):
     first = client.get(search_url())
     assert first.status_code == 200
@@ -115,7 +120,7 @@ def test_material_change_is_shown_on_the_guide(catalogue):
     Client().get(guide_url(item))
     MaterialRequirementFactory(item=item, name="结婚证复印件")
     response = Client().get(guide_url(item))
-    assert response.context is not None
+    assert rendered_guide(response)
     assert "结婚证复印件" in response.content.decode()
 
 
@@ -132,7 +137,7 @@ def test_guide_of_a_new_version_is_rendered_again(catalogue):
     Client().get(guide_url(item))
     ServiceItem.objects.filter(pk=item.pk).update(version=item.version + 1, summary="新的事项简介。")
     response = Client().get(guide_url(item))
-    assert response.context is not None
+    assert rendered_guide(response)
     assert "新的事项简介。" in response.content.decode()
 
 
@@ -180,9 +185,77 @@ def test_version_is_replaced_again_after_commit(catalogue, django_capture_on_com
 
 
 def test_lost_version_starts_a_new_one(catalogue):
-    from django.core.cache import caches
+    from tongban.web.models import CatalogueVersion
 
     Client().get(search_url())
-    caches["default"].delete(pagecache.VERSION_KEY)
+    CatalogueVersion.objects.all().delete()
     assert Client().get(search_url()).context is not None
     assert Client().get(search_url()).context is None
+
+
+def test_new_rating_is_shown_on_a_kept_guide(catalogue):
+    """Ratings change without the catalogue: they are put into the kept page on every answer."""
+    from tongban.ratings.models import Rating
+
+    item = catalogue.guide_item
+    first = Client().get(guide_url(item)).content.decode()
+    assert "暂无评价" in first
+    Rating.objects.create(
+        department=item.department, item=item, region_code=item.region_code, channel="online", level=5
+    )
+    second = Client().get(guide_url(item))
+    html = second.content.decode()
+    assert not rendered_guide(second)  # the page itself came from the cache
+    assert "暂无评价" not in html and "满意率 100.0%" in html
+    assert "tblivemark" not in html
+    # An appeal excludes a rating with a queryset update (no signal): still shown at once.
+    Rating.objects.filter(item=item).update(excluded=True)
+    assert "暂无评价" in Client().get(guide_url(item)).content.decode()
+
+
+def test_guide_rendered_for_the_cache_equals_the_direct_rendering(catalogue):
+    """The kept copy with its live parts put in is the page a signed-in visitor would get."""
+    item = catalogue.guide_item
+    kept = Client().get(guide_url(item))
+    served = Client().get(guide_url(item))
+    assert rendered_guide(kept) and not rendered_guide(served)
+    assert served.content.decode().count('id="ratings"') == 1
+    assert kept.content.decode().count('id="ratings"') == 1
+
+
+def test_expired_entries_are_rendered_again(catalogue):
+    from tongban.web.models import CachedPage
+
+    Client().get(search_url())
+    CachedPage.objects.update(expires=0)
+    assert Client().get(search_url()).context is not None
+    assert Client().get(search_url()).context is None
+
+
+def test_cull_removes_expired_then_the_soonest_expiring(catalogue):
+    from tongban.web.models import CachedPage
+
+    CachedPage.objects.bulk_create(
+        [CachedPage(key=f"k{i}", scope="t", version="v", expires=100 + i, body=b"x") for i in range(6)]
+    )
+    pagecache.cull(now=101, max_entries=3)
+    assert sorted(CachedPage.objects.values_list("key", flat=True)) == ["k3", "k4", "k5"]
+
+
+def test_clear_drops_every_page(catalogue):
+    from tongban.web.models import CachedPage
+
+    Client().get(search_url())
+    assert CachedPage.objects.exists()
+    pagecache.clear()
+    assert not CachedPage.objects.exists()
+    assert Client().get(search_url()).context is not None
+
+
+def test_a_stored_page_is_replaced_not_duplicated(catalogue):
+    from tongban.web.models import CachedPage
+
+    Client().get(search_url())
+    pagecache.bump_catalogue_version()
+    Client().get(search_url())
+    assert CachedPage.objects.filter(scope="search").count() == 1

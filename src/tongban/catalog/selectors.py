@@ -12,7 +12,7 @@ from tongban.departments.models import Department
 from tongban.regions.codes import ancestor_codes
 from tongban.regions.models import Region
 
-from .models import Audience, LifeEvent, ServiceItem, Theme
+from .models import FAQ, Audience, FeeItem, LifeEvent, MaterialRequirement, ProcessStep, ServiceItem, Theme
 
 PUBLISHED = ServiceItem.Status.PUBLISHED
 
@@ -66,10 +66,12 @@ def get_published_item(code: str) -> ServiceItem:
     item = (
         published_items()
         .prefetch_related(
-            "materials",
-            "steps",
-            "fees",
-            "faqs",
+            # Ordered within the item only: the models' default ordering starts with the item,
+            # which made every one of these queries join the (wide) item table to sort.
+            Prefetch("materials", queryset=MaterialRequirement.objects.order_by("order", "id")),
+            Prefetch("steps", queryset=ProcessStep.objects.order_by("order", "id")),
+            Prefetch("fees", queryset=FeeItem.objects.order_by("id")),
+            Prefetch("faqs", queryset=FAQ.objects.order_by("order", "id")),
             "themes",
             Prefetch("life_events", queryset=LifeEvent.objects.only("id", "slug", "name", "audience")),
         )

@@ -1,4 +1,4 @@
-"""Rendered public pages kept in the shared cache for anonymous visitors.
+"""Rendered public pages kept in the database for anonymous visitors.
 
 Why: at province scale a search page costs tens of milliseconds of Python (query analysis,
 ranking, templates) and most visitors ask the same things; a guide page is read far more often
@@ -7,65 +7,107 @@ costs more than the rest of a cache hit.
 
 What may differ between two anonymous visitors of the same address is either part of the key
 (language, elderly mode, the chosen region, the full address including host and query string)
-or filled in per request: the CSRF token of the header's preference forms and the CSP nonce of
-the script tags are rendered as markers and replaced on every answer. Signed-in visitors (their
-name and their own forms are in the header) are never served from, nor stored into, this cache.
+or filled in per answer: the CSRF token of the header's preference forms and the CSP nonce of
+the script tags are rendered as markers and replaced on every answer, and *live* fragments
+(the ratings of a guide) are rendered fresh for every answer and put in at their marker. Signed-in
+visitors (their name and their own forms are in the header) are never served from, nor stored
+into, this cache.
 
-Invalidation: every entry records the *catalogue version* it was rendered at, a random token in
-the shared cache (read together with the entry, in one query) that is replaced whenever anything
-a public page shows changes: items and their elements, themes, life events, departments, regions,
-synonyms, the search index. The token is replaced inside the writer's transaction and again after
-its commit, so no process keeps serving the old page once the change is visible. Entries also
-expire after ``PAGE_TTL``: popularity drifts without saves, and figures other apps add to a page
-(ratings) may be that old.
+Invalidation: every entry records the *catalogue version* it was rendered at, a random token
+(``CatalogueVersion``, read in the same statement as the entry) that is replaced whenever
+anything a public page shows changes: items and their elements, themes, life events,
+departments, regions, synonyms, the search index. The token is replaced inside the writer's
+transaction and again after its commit, so no process keeps serving the old page once the change
+is visible. A page can also carry a *stamp* read from its source row in that same statement (a
+guide: the item's status, version and last change), which catches changes that send no signal.
+Entries expire after ``PAGE_TTL`` (popularity drifts without saves).
+
+Storage: the ``web_cachedpage`` table (see ``models``), one statement to read an entry and
+one upsert to store it; expired and surplus entries are culled now and then by a store.
 """
 
 import hashlib
+import random
+import time
 import uuid
 import zlib
 from collections.abc import Callable
 from typing import Any
 
-from django.core.cache import caches
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models.signals import m2m_changed, post_delete, post_save
 from django.http import HttpRequest, HttpResponse
 from django.middleware.csp import get_nonce
 from django.middleware.csrf import get_token
 from django.template.loader import render_to_string
 
+from .models import CachedPage, CatalogueVersion
+
 PAGE_TTL = 600
-# Sorts after the page keys: the database cache culls the first keys in order when it is full.
-VERSION_KEY = "web:version:catalogue"
+MAX_ENTRIES = 5000
+CULL_CHANCE = 0.02  # share of stores that also remove expired and surplus entries
 CSRF_MARK = "tbcsrfmark0f3c9a7e51d2b846"
 NONCE_MARK = "tbnoncemark7d21e9c4b0a5f3"
+LIVE_MARK = "tblivemark3e8b5c1d9f7a24:{name}:"
 
 Builder = Callable[[], tuple[str, dict[str, Any], int]]
+# name → function of the page's stamp giving that fragment's HTML for this answer
+LiveFragments = dict[str, Callable[[str], str]]
+
+_PAGES = CachedPage._meta.db_table
+_VERSION = CatalogueVersion._meta.db_table
 
 
-def _cache():  # noqa: ANN202
-    return caches["default"]
+def live_mark(name: str) -> str:
+    """The marker a template shows where the live fragment ``name`` goes."""
+    return LIVE_MARK.format(name=name)
+
+
+def _new_version() -> str:
+    token = uuid.uuid4().hex
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {_VERSION} (id, token) VALUES (1, %s) "  # noqa: S608
+            "ON CONFLICT (id) DO UPDATE SET token = excluded.token",
+            [token],
+        )
+    return token
 
 
 def catalogue_version() -> str:
-    """The current catalogue version token (created on first use or after eviction)."""
-    cache = _cache()
-    version = cache.get(VERSION_KEY)
-    if version is None:
-        cache.add(VERSION_KEY, uuid.uuid4().hex, None)
-        version = cache.get(VERSION_KEY)
-    return version
-
-
-def _replace_version() -> None:
-    _cache().set(VERSION_KEY, uuid.uuid4().hex, None)
+    """The current catalogue version token (created on first use)."""
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT token FROM {_VERSION} WHERE id = 1")  # noqa: S608
+        row = cursor.fetchone()
+    return row[0] if row else _new_version()
 
 
 def bump_catalogue_version() -> None:
     """Forget every cached page: now (inside the writer's transaction) and after its commit."""
-    _replace_version()
+    _new_version()
     if transaction.get_connection().in_atomic_block:
-        transaction.on_commit(_replace_version)
+        transaction.on_commit(_new_version)
+
+
+def clear() -> None:
+    """Drop every kept page (the benchmark measures cold pages with this)."""
+    with connection.cursor() as cursor:
+        cursor.execute(f"DELETE FROM {_PAGES}")  # noqa: S608
+
+
+def cull(now: int | None = None, max_entries: int = MAX_ENTRIES) -> None:
+    """Remove expired entries, then the soonest-expiring ones beyond ``max_entries``."""
+    now = int(time.time()) if now is None else now
+    with connection.cursor() as cursor:
+        cursor.execute(f"DELETE FROM {_PAGES} WHERE expires <= %s", [now])  # noqa: S608
+        cursor.execute(f"SELECT count(*) FROM {_PAGES}")  # noqa: S608
+        surplus = cursor.fetchone()[0] - max_entries
+        if surplus > 0:
+            cursor.execute(
+                f'DELETE FROM {_PAGES} WHERE "key" IN '  # noqa: S608
+                f'(SELECT "key" FROM {_PAGES} ORDER BY expires, "key" LIMIT %s)',
+                [surplus],
+            )
 
 
 def is_cacheable(request: HttpRequest) -> bool:
@@ -75,10 +117,9 @@ def is_cacheable(request: HttpRequest) -> bool:
     return not (user is not None and user.is_authenticated)
 
 
-def page_key(request: HttpRequest, scope: str, stamp: str = "") -> str:
+def page_key(request: HttpRequest, scope: str) -> str:
     parts = [
         scope,
-        stamp,
         "https" if request.is_secure() else "http",
         request.get_host(),
         request.get_full_path(),
@@ -87,41 +128,89 @@ def page_key(request: HttpRequest, scope: str, stamp: str = "") -> str:
         getattr(request, "region_code", ""),
         "htmx" if request.headers.get("HX-Request") else "",
     ]
-    digest = hashlib.sha256("\x1f".join(parts).encode()).hexdigest()
-    return f"web:page:{scope}:{digest}"
+    return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()
 
 
-def _fill(html: str, request: HttpRequest) -> str:
+def _lookup(key: str, stamp_sql: str | None, stamp_params: list) -> tuple | None:
+    """(stamp, version, entry version, entry stamp, expires, body) in one statement."""
+    stamp = f"({stamp_sql})" if stamp_sql else "''"
+    sql = (
+        f"SELECT {stamp}, v.token, p.version, p.stamp, p.expires, p.body "  # noqa: S608
+        f"FROM (SELECT 1 AS one) o LEFT JOIN {_VERSION} v ON v.id = 1 "
+        f'LEFT JOIN {_PAGES} p ON p."key" = %s'
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*stamp_params, key])
+        return cursor.fetchone()
+
+
+def _store(key: str, scope: str, stamp: str, version: str, html: str) -> None:
+    # Compressed: a page shrinks several-fold, and the table with it.
+    body = zlib.compress(html.encode(), 1)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f'INSERT INTO {_PAGES} ("key", scope, stamp, version, expires, body) '  # noqa: S608
+            "VALUES (%s, %s, %s, %s, %s, %s) "
+            'ON CONFLICT ("key") DO UPDATE SET scope = excluded.scope, stamp = excluded.stamp, '
+            "version = excluded.version, expires = excluded.expires, body = excluded.body",
+            [key, scope, stamp, version, int(time.time()) + PAGE_TTL, body],
+        )
+    if random.random() < CULL_CHANCE:  # noqa: S311 - not a secret
+        cull()
+
+
+def _fill(html: str, request: HttpRequest, stamp: str, live: LiveFragments) -> str:
     if CSRF_MARK in html:
         html = html.replace(CSRF_MARK, get_token(request))
     if NONCE_MARK in html:
         html = html.replace(NONCE_MARK, str(get_nonce(request)))
+    for name, fragment in live.items():
+        mark = live_mark(name)
+        if mark in html:
+            html = html.replace(mark, fragment(stamp))
     return html
 
 
-def render_page(request: HttpRequest, scope: str, build: Builder, *, stamp: str = "") -> HttpResponse:
+class Gone(Exception):
+    """The page's source row says there is nothing to show (``stamp_ok`` refused its stamp)."""
+
+
+def render_page(
+    request: HttpRequest,
+    scope: str,
+    build: Builder,
+    *,
+    stamp_sql: str | None = None,
+    stamp_params: list | None = None,
+    stamp_ok: Callable[[str | None], bool] | None = None,
+    live: LiveFragments | None = None,
+) -> HttpResponse:
     """The page ``build`` describes (template, context, status), from the cache when possible.
 
-    Only answers with status 200 are kept. ``stamp`` adds what the key must also depend on
-    (e.g. the version of the item a guide page shows).
+    ``stamp_sql`` is a scalar query (with ``stamp_params``) read together with the entry; an
+    entry rendered at another stamp is not used, and when ``stamp_ok`` refuses the stamp
+    ``Gone`` is raised before anything is rendered. ``live`` fragments are rendered for every
+    answer, never kept. Only answers with status 200 are kept.
     """
+    live = live or {}
     if not is_cacheable(request):
         template, context, status = build()
         return HttpResponse(render_to_string(template, context, request), status=status)
-    key = page_key(request, scope, stamp)
-    # One query for both: the entry remembers the catalogue version it was rendered at.
-    found = _cache().get_many([VERSION_KEY, key])
-    version = found.get(VERSION_KEY) or catalogue_version()
-    entry = found.get(key)
-    if entry is not None and entry[0] == version:
-        return HttpResponse(_fill(zlib.decompress(entry[1]).decode(), request))
+    key = page_key(request, scope)
+    row = _lookup(key, stamp_sql, stamp_params or [])
+    stamp = "" if row[0] is None else str(row[0])
+    if stamp_ok is not None and not stamp_ok(row[0]):
+        raise Gone(stamp)
+    version = row[1] or _new_version()
+    if row[2] == version and row[3] == stamp and row[4] > time.time():
+        return HttpResponse(_fill(zlib.decompress(row[5]).decode(), request, stamp, live))
     template, context, status = build()
     marked = {**context, "csrf_token": CSRF_MARK, "csp_nonce": NONCE_MARK}
+    marked.update({f"live_{name}": live_mark(name) for name in live})
     html = render_to_string(template, marked, request)
     if status == 200:
-        # Compressed: a page shrinks several-fold, and the cache table with it.
-        _cache().set(key, (version, zlib.compress(html.encode(), 1)), PAGE_TTL)
-    return HttpResponse(_fill(html, request), status=status)
+        _store(key, scope, stamp, version, html)
+    return HttpResponse(_fill(html, request, stamp, live), status=status)
 
 
 def _changed(sender, **kwargs) -> None:  # noqa: ANN001, ANN003

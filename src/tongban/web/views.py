@@ -13,6 +13,7 @@ from django.core.paginator import Page, Paginator
 from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse, QueryDict
 from django.shortcuts import render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
@@ -210,23 +211,40 @@ def life_event_detail(request: HttpRequest, slug: str) -> HttpResponse:
     return render(request, "web/life_event_detail.html", {"event": event, "items": list(event.items.all())})
 
 
-def _item_stamp(code: str) -> str | None:
-    """What a cached guide page of a published item depends on besides the catalogue version."""
-    row = (
-        ServiceItem.objects.published()
-        .filter(code=code)
-        .order_by()
-        .values_list("pk", "version", "updated_at")
-        .first()
-    )
-    return None if row is None else f"{row[0]}:{row[1]}:{row[2].isoformat()}"
+# The guide's stamp, read in the same statement as the cached page: a queryset update that
+# sends no signal (a withdrawal, a new version) still ends the kept page. Only ``code`` in the
+# WHERE clause: given ``status`` too, SQLite may prefer the status index over the unique one.
+_ITEM_STAMP_SQL = (
+    f"SELECT status || ':' || id || ':' || version || ':' || updated_at "  # noqa: S608
+    f"FROM {ServiceItem._meta.db_table} WHERE code = %s"
+)
+
+
+def _published_stamp(stamp: str | None) -> bool:
+    return stamp is not None and stamp.startswith(f"{ServiceItem.Status.PUBLISHED}:")
+
+
+def _live_ratings(stamp: str) -> str:
+    """The guide's ratings, rendered for every answer: they change without the catalogue."""
+    from tongban.ratings.templatetags.tongban_ratings import item_ratings
+
+    item = ServiceItem(pk=int(stamp.split(":")[1]))
+    return render_to_string("ratings/_item_summary.html", item_ratings(item))
 
 
 def item_detail(request: HttpRequest, code: str) -> HttpResponse:
-    stamp = _item_stamp(code)
-    if stamp is None:
-        raise Http404(_("找不到事项 %(code)s，或该事项未发布。") % {"code": code})
-    return pagecache.render_page(request, "guide", lambda: _guide_page(request, code), stamp=stamp)
+    try:
+        return pagecache.render_page(
+            request,
+            "guide",
+            lambda: _guide_page(request, code),
+            stamp_sql=_ITEM_STAMP_SQL,
+            stamp_params=[code],
+            stamp_ok=_published_stamp,
+            live={"ratings": _live_ratings},
+        )
+    except pagecache.Gone as exc:
+        raise Http404(_("找不到事项 %(code)s，或该事项未发布。") % {"code": code}) from exc
 
 
 def _guide_page(request: HttpRequest, code: str) -> tuple[str, dict, int]:
