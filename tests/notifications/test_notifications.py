@@ -8,6 +8,7 @@ import pytest
 from django.utils import timezone
 
 from tests.cases.test_flow import submitted_case
+from tests.notifications.conftest import run_tasks
 from tongban.cases import services as case_services
 from tongban.core.errors import InvalidInput, PermissionDenied
 from tongban.identity import gateways
@@ -17,8 +18,8 @@ from tongban.notifications.selectors import inbox, unread_count
 
 
 @pytest.fixture(autouse=True)
-def _immediate_tasks(settings, tmp_path):
-    settings.TASKS = {"default": {"BACKEND": "django.tasks.backends.immediate.ImmediateBackend"}}
+def _outbox(settings, tmp_path):
+    """The real task backend (django-tasks-db): tests run the worker's step with ``run_tasks``."""
     settings.TONGBAN_OUTBOX_DIR = tmp_path / "outbox"
 
 
@@ -28,6 +29,9 @@ def test_case_events_reach_the_inbox_and_sms(world, django_capture_on_commit_cal
         case = submitted_case(w)
     with django_capture_on_commit_callbacks(execute=True):
         case_services.accept_case(actor=w["intake"], case=case)
+    # Nothing is sent inside the request: the steps only queued the fan-out for the worker.
+    assert not Notification.objects.exists() and not Delivery.objects.exists()
+    assert run_tasks().count("tongban.notifications.tasks.notify_case") == 2
     titles = [n.title for n in inbox(w["applicant"])]
     assert titles == ["申请已受理", "申请已提交"]
     assert unread_count(w["applicant"]) == 2
@@ -40,11 +44,11 @@ def test_case_events_reach_the_inbox_and_sms(world, django_capture_on_commit_cal
     assert unread_count(w["applicant"]) == 1
 
 
-def test_other_people_cannot_mark_my_messages(world, django_capture_on_commit_callbacks):
+def test_other_people_cannot_mark_my_messages(world):
     from tongban.core.errors import NotFound
 
-    with django_capture_on_commit_callbacks(execute=True):
-        submitted_case(world)
+    submitted_case(world)
+    run_tasks()
     note = Notification.objects.filter(user=world["applicant"]).first()
     with pytest.raises(NotFound):
         services.mark_read(user=world["other"], notification_id=note.pk)
@@ -94,7 +98,7 @@ def receiver():
     server.shutdown()
 
 
-def test_webhooks_are_signed_and_logged(world, receiver, admin_user, django_capture_on_commit_callbacks):
+def test_webhooks_are_signed_and_logged(world, receiver, admin_user):
     handler, url = receiver
     secret = "s3cret-for-department-system"
     services.subscribe_webhook(
@@ -105,8 +109,9 @@ def test_webhooks_are_signed_and_logged(world, receiver, admin_user, django_capt
         secret=secret,
         events=["submitted"],
     )
-    with django_capture_on_commit_callbacks(execute=True):
-        case = submitted_case(world)
+    case = submitted_case(world)
+    assert handler.received == []
+    run_tasks()
     headers, body = handler.received[0]
     timestamp, mac = (part.split("=", 1)[1] for part in headers["X-Tongban-Signature"].split(","))
     expected = hmac.new(secret.encode(), f"{timestamp}.".encode() + body, hashlib.sha256).hexdigest()
@@ -132,7 +137,8 @@ def test_webhook_failures_are_retried(world, receiver, admin_user):
     assert delivery.attempts == 1 and delivery.last_error == "HTTP 500" and delivery.next_attempt_at
     handler.status = 204
     WebhookDelivery.objects.filter(pk=delivery.pk).update(next_attempt_at=timezone.now())
-    assert services.retry_due() == 1  # the immediate backend delivers it now
+    assert services.retry_due() == 1
+    assert run_tasks() == ["tongban.notifications.tasks.deliver_webhook"]
     delivery.refresh_from_db()
     assert delivery.status == WebhookDelivery.Status.DELIVERED and delivery.attempts == 2
 
@@ -166,9 +172,9 @@ def test_template_edits_are_checked(admin_user):
     assert template.body == "办件 {{ number }} 已受理"
 
 
-def test_inbox_page_lists_only_my_messages(client, world, django_capture_on_commit_callbacks):
-    with django_capture_on_commit_callbacks(execute=True):
-        case = submitted_case(world)
+def test_inbox_page_lists_only_my_messages(client, world):
+    case = submitted_case(world)
+    run_tasks()
     assert client.get("/my/inbox/").status_code == 302
     client.force_login(world["other"])
     assert "申请已提交" not in client.get("/my/inbox/").content.decode()

@@ -237,11 +237,10 @@ def upload_material(
     summary="提交申请（支持 Idempotency-Key 请求头）",
 )
 def submit_application(request: HttpRequest, application_id: uuid.UUID) -> tuple[int, dict]:
-    application = get_application_for(request.user, application_id)
     key = (request.headers.get("Idempotency-Key") or "").strip() or None
     if key is not None and len(key) > 100:
         raise InvalidInput("Idempotency-Key 不能超过 100 个字符。", field="Idempotency-Key")
-    case = services.submit_application(user=request.user, application=application, idempotency_key=key)
+    case = services.submit_application(user=request.user, public_id=application_id, idempotency_key=key)
     return 201, _case_out(case, staff_view=False)
 
 

@@ -8,9 +8,10 @@ from django.core.paginator import Paginator
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
+from tongban.catalog.models import ServiceItem
 from tongban.core.errors import NotFound
 from tongban.identity import permissions
-from tongban.workflow.engine import get_process
+from tongban.workflow.selectors import process_for
 
 from . import clock
 from .access import applicant_cases, can_view_case
@@ -90,6 +91,23 @@ def staff_queue(
     return QueuePage(rows, paginator.count, page_obj.number, paginator.num_pages)
 
 
+def queue_items(user: Any, selected: int | None = None) -> list[tuple[int, str]]:  # noqa: ANN401
+    """(id, name) of the items with open tasks in the user's queue, for the item filter, plus
+    the selected one if it belongs to the user's departments. A district bureau publishes
+    hundreds of items, most with nothing waiting; listing only these keeps the page smaller."""
+    waiting = (
+        Case.objects.filter(task_filter(user), status__in=Case.OPEN_STATUSES)
+        .order_by()
+        .values("item_id")
+        .distinct()
+    )
+    wanted = Q(pk__in=waiting)
+    if selected:
+        departments = {m.department_id for m in permissions.memberships(user) if m.role in PROCESSING_ROLES}
+        wanted |= Q(pk=selected, department_id__in=departments)
+    return list(ServiceItem.objects.filter(wanted).order_by("name", "pk").values_list("pk", "name"))
+
+
 def my_cases(user: Any) -> QuerySet[Case]:  # noqa: ANN401
     return applicant_cases(user).select_related("item", "department").order_by("-submitted_at")
 
@@ -156,5 +174,5 @@ def step_outcomes(case: Case) -> tuple[str, ...]:
     """The outcomes the BPMN offers at the case's current step (what staff may choose)."""
     if not case.current_step:
         return ()
-    task = get_process(case.process.bpmn).shape.tasks.get(case.current_step)
+    task = process_for(case.process_id, case.process.digest).shape.tasks.get(case.current_step)
     return task.outcomes if task else ()

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db import IntegrityError, transaction
+from django.db.models import Exists, OuterRef, Subquery
 from django.utils import timezone
 
 from tongban.catalog.models import Channel, MaterialRequirement, ServiceItem
@@ -20,14 +21,14 @@ from tongban.forms.services import default_schema_for, save_form_version
 from tongban.identity import permissions
 from tongban.identity.actors import check_agent_scope
 from tongban.identity.models import EnterpriseAccount, StaffRole
-from tongban.workflow.engine import ProcessError, TaskInfo, get_process
-from tongban.workflow.selectors import definition_for_item
+from tongban.workflow.engine import ProcessError, TaskInfo
+from tongban.workflow.selectors import process_columns, process_for, resolve_process
 
 from . import clock
 from .access import check_staff_role, is_applicant_side
 from .models import Application, Attachment, Case, CaseEvent, CorrectionRequest
 from .numbering import next_case_number
-from .signals import case_event
+from .signals import case_event, case_event_recorded
 from .uploads import check_upload
 
 DRAFT_DAYS = 30
@@ -45,6 +46,9 @@ def _label(user: Any) -> str:  # noqa: ANN401
 
 
 def _emit(case: Case, event: str, actor: Any) -> None:  # noqa: ANN401
+    """In the step's transaction for writes that belong with it (the notification task), after
+    commit for everything else."""
+    case_event_recorded.send(sender=Case, case=case, event=event, actor=actor)
     transaction.on_commit(lambda: case_event.send(sender=Case, case=case, event=event, actor=actor))
 
 
@@ -58,7 +62,10 @@ def _log(
     opinion: str = "",  # noqa: ANN401
     public: bool = True,
     step: str = "",
+    emit: str = "",
 ) -> CaseEvent:
+    """The history line, the case event for other apps (``emit``) and, last, the audit entry:
+    appending locks the platform-wide chain head until commit, so nothing may follow it."""
     event = CaseEvent.objects.create(
         case=case,
         actor=actor,
@@ -74,6 +81,8 @@ def _log(
         opinion=opinion,
         public=public,
     )
+    if emit:
+        _emit(case, emit, actor)
     audit.append(
         f"cases.{action}",
         actor=actor,
@@ -330,38 +339,69 @@ MATERIAL_PROVIDERS: list[Callable[[Application], set[int]]] = []
 
 
 def missing_materials(application: Application) -> list[MaterialRequirement]:
-    present = set(
-        application.attachments.filter(replaced=False, requirement__isnull=False).values_list(
-            "requirement_id", flat=True
-        )
+    """Required materials without a current file, in one query; the providers (wallet
+    certificates) are asked only about what is still missing."""
+    attached = Attachment.objects.filter(
+        application_id=application.pk, requirement=OuterRef("pk"), replaced=False
     )
-    for provider in MATERIAL_PROVIDERS:
-        present |= provider(application)
-    return [
-        m
-        for m in application.item.materials.all()
-        if m.necessity == MaterialRequirement.Necessity.REQUIRED and m.pk not in present
-    ]
+    missing = list(
+        MaterialRequirement.objects.filter(
+            item_id=application.item_id, necessity=MaterialRequirement.Necessity.REQUIRED
+        ).exclude(Exists(attached))
+    )
+    if missing and MATERIAL_PROVIDERS:
+        present: set[int] = set()
+        for provider in MATERIAL_PROVIDERS:
+            present |= provider(application)
+        missing = [m for m in missing if m.pk not in present]
+    return missing
+
+
+def _draft_to_submit(
+    user: Any, application: Application | None, public_id: Any, key: str | None
+) -> Application:  # noqa: ANN401
+    """The draft, locked, with everything a submission reads, in one query: item, department,
+    form, applicant, enterprise, the process a case of the item starts with, and the application
+    an idempotency key was already used for."""
+    rows = (
+        Application.objects.select_for_update(of=("self",))
+        .select_related("item", "item__department", "form")
+        .annotate(**process_columns("item"))
+    )
+    if key:
+        used = (
+            Case.objects.filter(submitted_by_id=user.pk, idempotency_key=key)
+            .order_by()
+            .values("application_id")[:1]
+        )
+        rows = rows.annotate(key_used_by=Subquery(used))
+    rows = rows.filter(pk=application.pk) if application is not None else rows.filter(public_id=public_id)
+    locked = rows.first()
+    if locked is None or locked.created_by_id != getattr(user, "pk", None):
+        raise NotFound()
+    return locked
 
 
 @transaction.atomic
-def submit_application(*, user: Any, application: Application, idempotency_key: str | None = None) -> Case:  # noqa: ANN401
-    """Submit → a case with its number. A double click or a retried request gets the same case."""
-    if idempotency_key:
-        existing = Case.objects.filter(submitted_by=user, idempotency_key=idempotency_key).first()
-        if existing is not None:
-            if existing.application_id != application.pk:
-                raise Conflict("该幂等键已用于另一份申请。", code="idempotency_key_reused")
-            return existing
-    locked = (
-        Application.objects.select_for_update(of=("self",))
-        .select_related("item", "form", "item__department")
-        .get(pk=application.pk)
-    )
-    if locked.created_by_id != getattr(user, "pk", None):
+def submit_application(
+    *,
+    user: Any,  # noqa: ANN401
+    application: Application | None = None,
+    public_id: Any = None,  # noqa: ANN401
+    idempotency_key: str | None = None,
+) -> Case:
+    """Submit → a case with its number. A double click or a retried request gets the same case.
+
+    The draft is named by the instance or by its ``public_id`` (the API: no separate read).
+    """
+    if not getattr(user, "is_authenticated", False):
         raise NotFound()
+    locked = _draft_to_submit(user, application, public_id, idempotency_key)
+    used_by = getattr(locked, "key_used_by", None)
+    if used_by is not None and used_by != locked.pk:
+        raise Conflict("该幂等键已用于另一份申请。", code="idempotency_key_reused")
     if locked.status == Application.Status.SUBMITTED:
-        return locked.case
+        return Case.objects.select_related("item", "department").get(application=locked)
     if locked.expires_at < timezone.now():
         raise InvalidInput("草稿已超过 30 天保留期，请重新申请。", code="draft_expired")
     item = locked.item
@@ -379,13 +419,13 @@ def submit_application(*, user: Any, application: Application, idempotency_key: 
             field="materials",
             code="materials_missing",
         )
-    definition = definition_for_item(item)
-    process = get_process(definition.bpmn)
+    definition_id, process = resolve_process(item, locked.wf_definition_id, locked.wf_definition_digest)
     state, ready = process.start({"item": item.code})
     now = timezone.now()
-    applicant = locked.applicant
+    today = timezone.localdate(now)
+    applicant = user if locked.applicant_id == user.pk else locked.applicant
     case = Case(
-        number=next_case_number(item.region_code, timezone.localdate(now)),
+        number=next_case_number(item.region_code, today),
         application=locked,
         item=item,
         department=item.department,
@@ -399,7 +439,7 @@ def submit_application(*, user: Any, application: Application, idempotency_key: 
         channel=locked.channel,
         form=locked.form,
         data=locked.data,
-        process=definition,
+        process_id=definition_id,
         workflow_state=state,
         submitted_at=now,
         limit_days=item.promised_limit,
@@ -408,17 +448,21 @@ def submit_application(*, user: Any, application: Application, idempotency_key: 
         status=Case.Status.PENDING_INTAKE,
     )
     _apply_ready(case, ready)
-    clock.set_intake_deadline(case, timezone.localdate(now))
+    clock.set_intake_deadline(case, today)
     clock.refresh_due(case)
     try:
-        with transaction.atomic():
-            case.save()
-    except IntegrityError as exc:
+        case.save(force_insert=True)
+    except IntegrityError as exc:  # the same key on two drafts at once; the transaction is undone
         raise Conflict("该申请正在提交，请勿重复操作。", code="duplicate_submit") from exc
     locked.status = Application.Status.SUBMITTED
     locked.save(update_fields=["status", "updated_at"])
-    _log(case, user, "submit", "窗口收件" if case.channel == Channel.WINDOW else "网上申请提交")
-    _emit(case, "submitted", user)
+    _log(
+        case,
+        user,
+        "submit",
+        "窗口收件" if case.channel == Channel.WINDOW else "网上申请提交",
+        emit="submitted",
+    )
     return case
 
 
@@ -465,6 +509,7 @@ def _lock(case: Case) -> Case:
     return (
         Case.objects.select_for_update(of=("self",))
         .select_related("item", "department", "department__region", "process", "enterprise")
+        .defer("process__bpmn")
         .get(pk=case.pk)
     )
 
@@ -484,7 +529,7 @@ def _check_turn(actor: Any, case: Case, expected_step: str | None, expected_vers
 
 
 def _advance(case: Case, actor: Any, decision: str | None, data: dict | None = None) -> str | None:  # noqa: ANN401
-    process = get_process(case.process.bpmn)
+    process = process_for(case.process_id, case.process.digest)
     try:
         result = process.complete(case.workflow_state, case.current_step, decision, data)
     except ProcessError as exc:
@@ -569,14 +614,19 @@ def accept_case(
         clock.set_decision_deadlines(locked, timezone.localdate())
     _save(locked)
     _log(
-        locked, actor, "accept", "受理" if end is None else "受理并办结", from_status=before, opinion=opinion
+        locked,
+        actor,
+        "accept",
+        "受理" if end is None else "受理并办结",
+        from_status=before,
+        opinion=opinion,
+        emit="accepted" if end is None else "concluded",
     )
-    _emit(locked, "accepted" if end is None else "concluded", actor)
     return locked
 
 
 def _outcomes(case: Case) -> tuple[str, ...]:
-    shape = get_process(case.process.bpmn).shape
+    shape = process_for(case.process_id, case.process.digest).shape
     task = shape.tasks.get(case.current_step)
     return task.outcomes if task else ()
 
@@ -600,8 +650,7 @@ def refuse_case(
     _advance(locked, actor, "refuse")
     locked.decision_reason = reason
     _save(locked)
-    _log(locked, actor, "refuse", "不予受理", from_status=before, opinion=reason)
-    _emit(locked, "refused", actor)
+    _log(locked, actor, "refuse", "不予受理", from_status=before, opinion=reason, emit="refused")
     return locked
 
 
@@ -639,8 +688,15 @@ def request_correction(
         case=locked, requested_by=actor, fields=fields, notice=notice
     )
     correction.materials.set(materials)
-    _log(locked, actor, "request_correction", "一次性告知补正", from_status=before, opinion=notice)
-    _emit(locked, "correction_requested", actor)
+    _log(
+        locked,
+        actor,
+        "request_correction",
+        "一次性告知补正",
+        from_status=before,
+        opinion=notice,
+        emit="correction_requested",
+    )
     return correction
 
 
@@ -689,8 +745,7 @@ def answer_correction(
     _save(locked)
     correction.answered_at = timezone.now()
     correction.save(update_fields=["answered_at"])
-    _log(locked, user, "correct", "申请人已补正", from_status=before)
-    _emit(locked, "corrected", user)
+    _log(locked, user, "correct", "申请人已补正", from_status=before, emit="corrected")
     return locked
 
 
@@ -749,8 +804,15 @@ def end_special_procedure(
     _advance(locked, actor, None)
     clock.resume(locked)
     _save(locked)
-    _log(locked, actor, "special_end", "特别程序结束", from_status=before, opinion=outcome)
-    _emit(locked, "special_ended", actor)
+    _log(
+        locked,
+        actor,
+        "special_end",
+        "特别程序结束",
+        from_status=before,
+        opinion=outcome,
+        emit="special_ended",
+    )
     return locked
 
 
@@ -832,9 +894,14 @@ def conclude_case(
     _advance(locked, actor, None)
     _save(locked)
     _log(
-        locked, actor, "conclude", f"办结（{Case.Result(result).label}）", from_status=before, opinion=opinion
+        locked,
+        actor,
+        "conclude",
+        f"办结（{Case.Result(result).label}）",
+        from_status=before,
+        opinion=opinion,
+        emit="concluded",
     )
-    _emit(locked, "concluded", actor)
     return locked
 
 
@@ -857,8 +924,7 @@ def _simple_step(
     _advance(locked, actor, decision)
     if save:
         _save(locked)
-    _log(locked, actor, event, title, from_status=before, opinion=opinion)
-    _emit(locked, event, actor)
+    _log(locked, actor, event, title, from_status=before, opinion=opinion, emit=event)
     return locked
 
 
@@ -884,6 +950,13 @@ def withdraw_case(*, user: Any, case: Case, reason: str = "") -> Case:  # noqa: 
     locked.paused_since = None
     locked.version += 1
     _save(locked)
-    _log(locked, user, "withdraw", "申请人撤回", from_status=before, opinion=(reason or "").strip())
-    _emit(locked, "withdrawn", user)
+    _log(
+        locked,
+        user,
+        "withdraw",
+        "申请人撤回",
+        from_status=before,
+        opinion=(reason or "").strip(),
+        emit="withdrawn",
+    )
     return locked

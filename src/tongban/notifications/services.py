@@ -60,20 +60,39 @@ def _recipients(case: Case) -> list[Any]:
 
 
 def on_case_event(sender: Any, case: Case, event: str, actor: Any = None, **kwargs: Any) -> None:  # noqa: ANN401
-    """Signal receiver (runs after the case's transaction committed)."""
-    try:
-        notify_case_event(case, event)
-    except Exception:  # a message must never undo or block a case step
-        logger.exception("notifying case %s event %s failed", case.number, event)
+    """``case_event_recorded`` receiver, inside the step's transaction: one task row, so the
+    messages are sent if and only if the step commits, and the fan-out runs in the worker."""
+    from .tasks import notify_case
+
+    notify_case.enqueue(case.pk, event, case_snapshot(case))
+
+
+def case_snapshot(case: Case) -> dict:
+    """What the messages say about the case, as it is at the step (the worker may run later)."""
+    return {
+        "status": case.status,
+        "current_step": case.current_step,
+        "due_date": case.due_date.isoformat() if case.due_date else None,
+        "occurred_at": timezone.now().isoformat(),
+    }
 
 
 @transaction.atomic
-def notify_case_event(case: Case, event: str) -> None:
+def notify_case_event(case_id: int, event: str, snapshot: dict | None = None) -> int:
+    """The fan-out (run by the ``notify_case`` task): inbox messages now, SMS, email and webhook
+    deliveries as tasks of their own. Returns how many messages and deliveries it made."""
     from .tasks import deliver_webhook, send_delivery
 
-    case = Case.objects.select_related("item", "department", "applicant", "enterprise__legal_rep").get(
-        pk=case.pk
+    case = (
+        Case.objects.select_related("item", "department", "applicant", "enterprise__legal_rep")
+        .filter(pk=case_id)
+        .first()
     )
+    if case is None:
+        return 0
+    snapshot = snapshot or case_snapshot(case)
+    case.status, case.current_step = snapshot["status"], snapshot["current_step"]
+    case.due_date = dt.date.fromisoformat(snapshot["due_date"]) if snapshot["due_date"] else None
     context = {
         "case": case,
         "item": case.item.name,
@@ -85,6 +104,7 @@ def notify_case_event(case: Case, event: str) -> None:
     }
     templates = list(MessageTemplate.objects.filter(event=event, is_active=True))
     deliveries: list[Delivery] = []
+    inbox = 0
     for person in _recipients(case):
         for template in templates:
             subject = _render(template.subject, context)
@@ -98,6 +118,7 @@ def notify_case_event(case: Case, event: str) -> None:
                     event=event,
                     case_number=case.number,
                 )
+                inbox += 1
             elif template.channel == MessageTemplate.Channel.SMS and person.mobile:
                 deliveries.append(Delivery(channel="sms", user=person, body=body, event=event))
             elif template.channel == MessageTemplate.Channel.EMAIL and person.email:
@@ -105,7 +126,7 @@ def notify_case_event(case: Case, event: str) -> None:
                     Delivery(channel="email", user=person, subject=subject, body=body, event=event)
                 )
     created = Delivery.objects.bulk_create(deliveries)
-    payload = webhook_payload(case, event)
+    payload = webhook_payload(case, event, occurred_at=snapshot["occurred_at"])
     hooks = []
     for subscription in WebhookSubscription.objects.filter(department=case.department, is_active=True):
         if not subscription.events or event in subscription.events:
@@ -115,6 +136,7 @@ def notify_case_event(case: Case, event: str) -> None:
     hook_ids = [h.pk for h in created_hooks]
     transaction.on_commit(lambda: [send_delivery.enqueue(pk) for pk in ids])
     transaction.on_commit(lambda: [deliver_webhook.enqueue(pk) for pk in hook_ids])
+    return inbox + len(ids) + len(hook_ids)
 
 
 def on_rectification_completed(sender: Any, rectification: Any, **kwargs: Any) -> None:  # noqa: ANN401
@@ -132,11 +154,11 @@ def on_rectification_completed(sender: Any, rectification: Any, **kwargs: Any) -
     )
 
 
-def webhook_payload(case: Case, event: str) -> dict:
+def webhook_payload(case: Case, event: str, *, occurred_at: str | None = None) -> dict:
     """No personal data: the receiving system fetches details through the API with its token."""
     return {
         "event": event,
-        "occurred_at": timezone.now().isoformat(),
+        "occurred_at": occurred_at or timezone.now().isoformat(),
         "case": {
             "number": case.number,
             "status": case.status,

@@ -5,17 +5,33 @@ not holidays, plus adjusted weekend workdays (调休). Sources, strongest first:
 ``DayOverride`` rows, chinese-calendar (years it knows), and for a year nobody has published
 yet, plain Monday–Friday — such results are returned with ``estimated=True`` so pages can
 flag them. Periods follow the civil-law rule: the start day is not counted.
+
+The admins' table is small (a few dozen days a year) and read on every submission and step, so
+each process keeps a snapshot of it. A change (model signals, ``publish_year``) drops the
+snapshot in the changing process at once and, when its transaction commits, replaces a version
+stamp in the shared cache; other processes compare that stamp at most every
+``VERSION_CHECK_SECONDS`` and reload when it moved. While a change is uncommitted, the changing
+process reads the table directly (its own transaction sees the change, others must not).
 """
 
 import datetime as dt
+import functools
+import threading
+import time
+import uuid
+import weakref
 from dataclasses import dataclass
 
 import chinese_calendar
+from django.core.cache import caches
+from django.db import connection, transaction
 
 from .models import DayOverride, PublishedYear
 
 WORKING_DAYS = "G"
 NATURAL_DAYS = "Z"
+VERSION_KEY = "workdays:calendar-version"
+VERSION_CHECK_SECONDS = 1.0
 
 
 @dataclass(frozen=True)
@@ -24,20 +40,104 @@ class Deadline:
     estimated: bool  # True when a day in the span falls into a year without a published arrangement
 
 
+@dataclass(frozen=True)
+class _Snapshot:
+    overrides: dict[dt.date, str]
+    published: frozenset[int]
+
+
+class _SnapshotCache:
+    """The admins' table as of the version stamp ``version``; see the module docstring."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.snapshot: _Snapshot | None = None
+        self.version: str | None = None
+        self.checked = 0.0
+        # Per thread (each has its own connection): the outermost atomic block of an uncommitted change.
+        self.local = threading.local()
+
+    def clear(self) -> None:
+        with self.lock:
+            self.snapshot, self.version, self.checked = None, None, 0.0
+
+    def changed(self) -> None:
+        """Called for every change to the table, inside the changing transaction (if any)."""
+        self.clear()
+        blocks = getattr(connection, "atomic_blocks", None)
+        if connection.in_atomic_block and blocks:
+            self.local.pending = weakref.ref(blocks[0])
+            transaction.on_commit(self.committed)
+        else:
+            self.committed()
+
+    def committed(self) -> None:
+        self.clear()
+        if connection.in_atomic_block:
+            return  # a test running commit callbacks early: the change may still be rolled back
+        self.local.pending = None
+        caches["default"].set(VERSION_KEY, uuid.uuid4().hex, None)
+
+    def _in_pending_transaction(self) -> bool:
+        pending = getattr(self.local, "pending", None)
+        if pending is None:
+            return False
+        block = pending()
+        blocks = getattr(connection, "atomic_blocks", None) or []
+        if block is not None and blocks and blocks[0] is block:
+            return True
+        self.local.pending = None  # that transaction was rolled back: nothing changed for anyone
+        self.clear()
+        return False
+
+    def get(self) -> _Snapshot:
+        if self._in_pending_transaction():
+            return _load()
+        now = time.monotonic()
+        with self.lock:
+            snapshot, version, checked = self.snapshot, self.version, self.checked
+        if snapshot is not None and now - checked < VERSION_CHECK_SECONDS:
+            return snapshot
+        current = caches["default"].get(VERSION_KEY)
+        if current is None:
+            current = uuid.uuid4().hex
+            caches["default"].add(VERSION_KEY, current, None)
+            current = caches["default"].get(VERSION_KEY, current)
+        if snapshot is None or current != version:
+            snapshot = _load()  # read after the stamp: a change committed meanwhile moves it again
+        with self.lock:
+            self.snapshot, self.version, self.checked = snapshot, current, now
+        return snapshot
+
+
+def _load() -> _Snapshot:
+    return _Snapshot(
+        overrides=dict(DayOverride.objects.values_list("date", "kind")),
+        published=frozenset(PublishedYear.objects.values_list("year", flat=True)),
+    )
+
+
+_cache = _SnapshotCache()
+
+
+def changed(**kwargs: object) -> None:
+    """Signal receiver and explicit hook: the holiday table changed."""
+    _cache.changed()
+
+
+def clear_cache() -> None:
+    """Forget this process's snapshot (tests, or after editing the table by hand)."""
+    _cache.clear()
+
+
 class WorkCalendar:
-    """Answers for a window of dates with one query for overrides and one for published years."""
+    """Answers for a window of dates, from the process's snapshot of the admins' table."""
 
     def __init__(self, start: dt.date, end: dt.date):
         self.start, self.end = start, end
-        self.overrides = {
-            o.date: o.kind
-            for o in DayOverride.objects.filter(date__gte=start, date__lte=end).only("date", "kind")
-        }
-        self.published = set(
-            PublishedYear.objects.filter(year__gte=start.year, year__lte=end.year).values_list(
-                "year", flat=True
-            )
-        )
+        snapshot = _cache.get()
+        self.overrides = snapshot.overrides
+        self.published = snapshot.published
 
     def year_known(self, year: int) -> bool:
         return year in self.published or _library_knows(year)
@@ -59,6 +159,7 @@ class WorkCalendar:
         )
 
 
+@functools.cache
 def _library_knows(year: int) -> bool:
     try:
         chinese_calendar.is_workday(dt.date(year, 6, 1))
@@ -72,7 +173,7 @@ def is_workday(day: dt.date) -> bool:
 
 
 def year_has_data(year: int) -> bool:
-    return _library_knows(year) or PublishedYear.objects.filter(year=year).exists()
+    return _library_knows(year) or year in _cache.get().published
 
 
 def add_workdays(start: dt.date, days: int) -> Deadline:

@@ -6,6 +6,7 @@ from django.db import transaction
 
 from tongban.core.errors import InvalidInput, PermissionDenied
 
+from . import calendar
 from .models import DayOverride, PublishedYear
 
 
@@ -36,4 +37,5 @@ def publish_year(
         + [DayOverride(date=d, kind=DayOverride.Kind.WORKDAY) for d in workdays]
     )
     published, _ = PublishedYear.objects.update_or_create(year=year, defaults={"source": source})
+    calendar.changed()  # bulk_create sends no signal
     return published

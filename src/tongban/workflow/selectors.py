@@ -1,6 +1,32 @@
+"""Which process an item runs, and the parsed process for a stored definition.
+
+Parsing BPMN and building SpiffWorkflow's spec costs far more than a step, so each process keeps
+the parsed ``Process`` per definition digest (a definition's document never changes while cases
+use it; the admin form recomputes the digest when an unused one is edited). The item's choice
+itself is read from the database every time — as columns of the caller's own query
+(``process_columns``) — so a new choice or upload takes effect at once in every process. The
+shipped templates' rows are remembered per process once committed (a changed template file
+comes with a release, i.e. a restart, and ``ensure_template`` then adds a new row).
+"""
+
+import hashlib
+import threading
+from functools import cache
+
+from django.db import connection, transaction
+from django.db.models import BigIntegerField, CharField, OuterRef, Subquery
+
 from tongban.catalog.models import CaseKind, ServiceItem
 
+from .engine import Process, get_process, template_xml
 from .models import ItemProcess, ProcessDefinition
+
+_parsed: dict[str, Process] = {}
+_parsed_lock = threading.Lock()
+
+
+def template_for(case_kind: str) -> str:
+    return "instant" if case_kind == CaseKind.INSTANT else "promised"
 
 
 def definition_for_item(item: ServiceItem) -> ProcessDefinition:
@@ -9,4 +35,66 @@ def definition_for_item(item: ServiceItem) -> ProcessDefinition:
         return choice.definition
     from .services import ensure_template
 
-    return ensure_template("instant" if item.case_kind == CaseKind.INSTANT else "promised")
+    return ensure_template(template_for(item.case_kind))
+
+
+@cache
+def template_digest(name: str) -> str:
+    """The shipped file's digest (files change only with a release, i.e. a restart)."""
+    return hashlib.sha256(template_xml(name).encode()).hexdigest()
+
+
+def process_columns(item: str = "item") -> dict[str, object]:
+    """Annotations for a query whose rows have a service item at ``item``: the id and digest of
+    the definition the item chose (NULL when it uses the template for its case kind)."""
+    choice = ItemProcess.objects.filter(item_id=OuterRef(f"{item}_id")).order_by()
+    return {
+        "wf_definition_id": Subquery(choice.values("definition_id")[:1], output_field=BigIntegerField()),
+        "wf_definition_digest": Subquery(choice.values("definition__digest")[:1], output_field=CharField()),
+    }
+
+
+# Template name -> (definition id, digest) of rows known to be committed.
+_templates: dict[str, tuple[int, str]] = {}
+
+
+def _template_definition(name: str) -> tuple[int, str]:
+    known = _templates.get(name)
+    if known is not None and known[1] == template_digest(name):
+        return known
+    from .services import ensure_template
+
+    definition = ensure_template(name)
+    found = (definition.pk, definition.digest)
+
+    def remember() -> None:
+        # Only after a real commit: a row of a transaction that is rolled back must not be kept.
+        if not connection.in_atomic_block:
+            _templates[name] = found
+
+    transaction.on_commit(remember)
+    return found
+
+
+def clear_cache() -> None:
+    """Forget this process's template rows (after deleting process definitions by hand)."""
+    _templates.clear()
+
+
+def resolve_process(item: ServiceItem, definition_id: int | None, digest: str | None) -> tuple[int, Process]:
+    """The definition id and parsed process from ``process_columns``' values."""
+    if definition_id is None:
+        definition_id, digest = _template_definition(template_for(item.case_kind))
+    return definition_id, process_for(definition_id, digest or "")
+
+
+def process_for(definition_id: int, digest: str) -> Process:
+    """The parsed process of a stored definition, read from the database once per process."""
+    process = _parsed.get(digest)
+    if process is None:
+        bpmn = ProcessDefinition.objects.values_list("bpmn", flat=True).get(pk=definition_id)
+        process = get_process(bpmn)
+        if hashlib.sha256(bpmn.encode()).hexdigest() == digest:
+            with _parsed_lock:
+                _parsed[digest] = process
+    return process
