@@ -10,7 +10,16 @@ import pytest
 from django.urls import reverse
 
 from tests.cases.conftest import pdf_upload
-from tests.identity.authorization import OUTSIDERS, ObjectURL, World, api_url, check_outsider, check_owner
+from tests.identity.authorization import (
+    OUTSIDERS,
+    ObjectURL,
+    World,
+    api_url,
+    check_outsider,
+    check_owner,
+    check_without_role,
+    row_named,
+)
 
 REQUEST = "申请开办餐饮店"  # the answer ``fill`` gives; shown wherever the case's data is
 
@@ -276,6 +285,28 @@ ROWS = [
 ]
 
 
+# Actions of a step, tried by a member of the department whose role is not the step's.
+WITHOUT_ROLE = [
+    ("page: claim", "reviewer"),
+    ("page: release", "reviewer"),
+    ("page: accept", "reviewer"),
+    ("page: accept", "decider"),
+    ("api: accept", "reviewer"),
+    ("api: claim", "issuer"),
+]
+
+
+# The applicant's side is theirs alone: even staff of the case's department, with every role,
+# are outsiders there. These rows are shared with the department (it processes the case).
+SHARED_WITH_DEPARTMENT = {
+    "page: material file (applicant)",
+    "page: case letter PDF (applicant)",
+    "api: case",
+    "api: the enterprise's case (agent)",
+}
+APPLICANT_SIDE = [r for r in ROWS if r.owner in ("citizen", "agent") and r.name not in SHARED_WITH_DEPARTMENT]
+
+
 @pytest.mark.parametrize("row", ROWS, ids=lambda r: r.name)
 @pytest.mark.parametrize("outsider", OUTSIDERS)
 def test_outsiders_are_refused(client, db, row, outsider):
@@ -285,3 +316,13 @@ def test_outsiders_are_refused(client, db, row, outsider):
 @pytest.mark.parametrize("row", ROWS, ids=lambda r: r.name)
 def test_the_owner_gets_through(client, db, row):
     check_owner(client, World(), row)
+
+
+@pytest.mark.parametrize(("name", "member"), WITHOUT_ROLE)
+def test_department_staff_without_the_role_change_nothing(client, db, name, member):
+    check_without_role(client, World(), row_named(ROWS, name), member)
+
+
+@pytest.mark.parametrize("row", APPLICANT_SIDE, ids=lambda r: r.name)
+def test_department_staff_are_outsiders_on_the_applicants_side(client, db, row):
+    check_outsider(client, World(), row, "staff")

@@ -13,7 +13,16 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from tests.identity.authorization import OUTSIDERS, ObjectURL, World, api_url, check_outsider, check_owner
+from tests.identity.authorization import (
+    OUTSIDERS,
+    ObjectURL,
+    World,
+    api_url,
+    check_outsider,
+    check_owner,
+    check_without_role,
+    row_named,
+)
 
 SCOPE = "申请开办餐饮店"  # the licence's 经营项目, from the case's data
 
@@ -149,6 +158,19 @@ ROWS = [
 ]
 
 
+# Revoking and replacing need the issuing department's 制证 or 决定 role.
+WITHOUT_ROLE = [
+    ("page: revoke a certificate", "intake"),
+    ("api: revoke a certificate", "intake"),
+    ("api: replace a certificate", "reviewer"),
+]
+
+
+# A wallet is its holder's alone: even staff of the issuing department, with every role, are
+# outsiders there (they have their own page for the certificate).
+APPLICANT_SIDE = [r for r in ROWS if r.owner in ("citizen", "agent")]
+
+
 @pytest.mark.parametrize("row", ROWS, ids=lambda r: r.name)
 @pytest.mark.parametrize("outsider", OUTSIDERS)
 def test_outsiders_are_refused(client, db, row, outsider):
@@ -158,3 +180,13 @@ def test_outsiders_are_refused(client, db, row, outsider):
 @pytest.mark.parametrize("row", ROWS, ids=lambda r: r.name)
 def test_the_owner_gets_through(client, db, row):
     check_owner(client, World(), row)
+
+
+@pytest.mark.parametrize(("name", "member"), WITHOUT_ROLE)
+def test_department_staff_without_the_role_change_nothing(client, db, name, member):
+    check_without_role(client, World(), row_named(ROWS, name), member)
+
+
+@pytest.mark.parametrize("row", APPLICANT_SIDE, ids=lambda r: r.name)
+def test_department_staff_are_outsiders_on_the_applicants_side(client, db, row):
+    check_outsider(client, World(), row, "staff")

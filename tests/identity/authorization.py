@@ -518,3 +518,25 @@ def key_of(row: ObjectURL, world: World) -> str:
     path = row.build(world).split("?")[0]
     route = plain_route(resolve(path).route)
     return f"{row.method.upper()} {route}" if row.api else f"PAGE {route}"
+
+
+def row_named(rows: list[ObjectURL], name: str) -> ObjectURL:
+    return next(row for row in rows if row.name == name)
+
+
+def check_without_role(client: Any, world: World, row: ObjectURL, member: str) -> None:  # noqa: ANN401
+    """A member of the object's department who lacks the role of the action changes nothing.
+
+    The API answers 403/404; a page may instead show the case again with the refusal (403) or
+    send the member back to the object's page with a message (302, never to a login page).
+    """
+    url = row.build(world)
+    data = row.data(world)
+    sign_in(client, getattr(world, member))
+    before = fingerprint()
+    response = send(client, row, url, data)
+    allowed = (403, 404) if row.api else (302, 403, 404)
+    assert response.status_code in allowed, (row.name, member, response.status_code)
+    if response.status_code == 302:
+        assert "/login/" not in response["Location"], row.name
+    assert fingerprint() == before, (row.name, member, "a refused action changed something")

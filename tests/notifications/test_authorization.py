@@ -19,6 +19,10 @@ ROWS = [
 ]
 
 
+# A person's inbox is theirs alone, whoever else is signed in.
+APPLICANT_SIDE = ROWS
+
+
 @pytest.mark.parametrize("row", ROWS, ids=lambda r: r.name)
 @pytest.mark.parametrize("outsider", OUTSIDERS)
 def test_outsiders_are_refused(client, db, row, outsider):
@@ -28,3 +32,8 @@ def test_outsiders_are_refused(client, db, row, outsider):
 @pytest.mark.parametrize("row", ROWS, ids=lambda r: r.name)
 def test_the_owner_gets_through(client, db, row):
     check_owner(client, World(), row)
+
+
+@pytest.mark.parametrize("row", APPLICANT_SIDE, ids=lambda r: r.name)
+def test_department_staff_are_outsiders_on_the_applicants_side(client, db, row):
+    check_outsider(client, World(), row, "staff")

@@ -9,7 +9,16 @@ The evaluator page behind a window's QR code needs no sign-in by design (``PUBLI
 import pytest
 from django.urls import reverse
 
-from tests.identity.authorization import OUTSIDERS, ObjectURL, World, api_url, check_outsider, check_owner
+from tests.identity.authorization import (
+    OUTSIDERS,
+    ObjectURL,
+    World,
+    api_url,
+    check_outsider,
+    check_owner,
+    check_without_role,
+    row_named,
+)
 
 COMMENT = "等了很久"  # the one-star rating's comment
 REASON = "申请人在评价中辱骂工作人员，与办件无关。"
@@ -161,6 +170,18 @@ ROWS = [
 ]
 
 
+# Deciding an appeal is for a supervisor (监察), not for the department that filed it.
+WITHOUT_ROLE = [
+    ("page: decide an appeal (send)", "intake"),
+    ("api: decide an appeal", "intake"),
+]
+
+
+# Rating is the rater's alone: even staff of the rated department, with every role, are
+# outsiders on the rater's pages.
+APPLICANT_SIDE = [r for r in ROWS if r.owner == "citizen"]
+
+
 @pytest.mark.parametrize("row", ROWS, ids=lambda r: r.name)
 @pytest.mark.parametrize("outsider", OUTSIDERS)
 def test_outsiders_are_refused(client, db, row, outsider):
@@ -170,3 +191,13 @@ def test_outsiders_are_refused(client, db, row, outsider):
 @pytest.mark.parametrize("row", ROWS, ids=lambda r: r.name)
 def test_the_owner_gets_through(client, db, row):
     check_owner(client, World(), row)
+
+
+@pytest.mark.parametrize(("name", "member"), WITHOUT_ROLE)
+def test_department_staff_without_the_role_change_nothing(client, db, name, member):
+    check_without_role(client, World(), row_named(ROWS, name), member)
+
+
+@pytest.mark.parametrize("row", APPLICANT_SIDE, ids=lambda r: r.name)
+def test_department_staff_are_outsiders_on_the_applicants_side(client, db, row):
+    check_outsider(client, World(), row, "staff")
