@@ -4,6 +4,7 @@ import re
 
 import pytest
 from django.db import transaction
+from django.template.loader import render_to_string
 from django.test import Client
 from django.urls import reverse
 
@@ -194,22 +195,25 @@ def test_lost_version_starts_a_new_one(catalogue):
 
 
 def test_new_rating_is_shown_on_a_kept_guide(catalogue):
-    """Ratings change without the catalogue: they are put into the kept page on every answer."""
+    """Ratings change without the catalogue: counted in the stamp, and rendered for every answer."""
     from tongban.ratings.models import Rating
 
     item = catalogue.guide_item
-    first = Client().get(guide_url(item)).content.decode()
-    assert "暂无评价" in first
-    Rating.objects.create(
+    assert "暂无评价" in Client().get(guide_url(item)).content.decode()
+    rating = Rating.objects.create(
         department=item.department, item=item, region_code=item.region_code, channel="online", level=5
     )
-    second = Client().get(guide_url(item))
-    html = second.content.decode()
-    assert not rendered_guide(second)  # the page itself came from the cache
-    assert "暂无评价" not in html and "满意率 100.0%" in html
-    assert "tblivemark" not in html
-    # An appeal excludes a rating with a queryset update (no signal): still shown at once.
-    Rating.objects.filter(item=item).update(excluded=True)
+    assert "满意率 100.0%" in Client().get(guide_url(item)).content.decode()
+    kept = Client().get(guide_url(item))
+    assert not rendered_guide(kept) and "满意率 100.0%" in kept.content.decode()
+    # A changed level keeps the count (and the kept page) but shows at once.
+    Rating.objects.filter(pk=rating.pk).update(level=1)
+    changed = Client().get(guide_url(item))
+    html = changed.content.decode()
+    assert not rendered_guide(changed)
+    assert "满意率 0.0%" in html and "tblivemark" not in html
+    # An appeal excludes a rating with a queryset update (no signal): shown at once too.
+    Rating.objects.filter(pk=rating.pk).update(excluded=True)
     assert "暂无评价" in Client().get(guide_url(item)).content.decode()
 
 
@@ -259,3 +263,25 @@ def test_a_stored_page_is_replaced_not_duplicated(catalogue):
     pagecache.bump_catalogue_version()
     Client().get(search_url())
     assert CachedPage.objects.filter(scope="search").count() == 1
+
+
+def test_unrated_guide_shows_the_ratings_apps_own_empty_summary(catalogue):
+    from tongban.ratings.templatetags.tongban_ratings import item_ratings
+
+    item = catalogue.guide_item
+    expected = render_to_string("ratings/_item_summary.html", item_ratings(item))
+    for _ in range(2):  # rendered for the cache, then served from it
+        assert expected in Client().get(guide_url(item)).content.decode()
+
+
+def test_rating_on_another_item_leaves_this_guide_kept(catalogue):
+    from tongban.ratings.models import Rating
+
+    item, other = catalogue.guide_item, catalogue.food_item
+    Client().get(guide_url(item))
+    Rating.objects.create(
+        department=other.department, item=other, region_code=other.region_code, channel="online", level=1
+    )
+    response = Client().get(guide_url(item))
+    assert not rendered_guide(response)
+    assert "暂无评价" in response.content.decode()

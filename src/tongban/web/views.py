@@ -15,6 +15,7 @@ from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils import translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
@@ -23,6 +24,7 @@ from tongban.catalog.models import Audience, ItemType, ServiceItem, Theme
 from tongban.core.errors import NotFound, ServiceError
 from tongban.departments import selectors as departments
 from tongban.departments.models import Department
+from tongban.ratings.models import Rating
 from tongban.regions.models import Region
 from tongban.regions.selectors import ancestors_of, children_of, region_by_code
 
@@ -214,22 +216,39 @@ def life_event_detail(request: HttpRequest, slug: str) -> HttpResponse:
 # The guide's stamp, read in the same statement as the cached page: a queryset update that
 # sends no signal (a withdrawal, a new version) still ends the kept page. Only ``code`` in the
 # WHERE clause: given ``status`` too, SQLite may prefer the status index over the unique one.
+# The last part counts the item's counted ratings, so that an unrated item (most of them) needs
+# no ratings aggregate at all.
 _ITEM_STAMP_SQL = (
-    f"SELECT status || ':' || id || ':' || version || ':' || updated_at "  # noqa: S608
-    f"FROM {ServiceItem._meta.db_table} WHERE code = %s"
+    "SELECT i.status || ':' || i.id || ':' || i.version || ':' || i.updated_at || ':' || "  # noqa: S608
+    f"(SELECT count(*) FROM {Rating._meta.db_table} r WHERE r.item_id = i.id AND NOT r.excluded) "
+    f"FROM {ServiceItem._meta.db_table} i WHERE i.code = %s"
 )
+_NO_RATINGS: dict[str, str] = {}
 
 
 def _published_stamp(stamp: str | None) -> bool:
     return stamp is not None and stamp.startswith(f"{ServiceItem.Status.PUBLISHED}:")
 
 
-def _live_ratings(stamp: str) -> str:
-    """The guide's ratings, rendered for every answer: they change without the catalogue."""
+def _ratings_html(item: ServiceItem) -> str:
     from tongban.ratings.templatetags.tongban_ratings import item_ratings
 
-    item = ServiceItem(pk=int(stamp.split(":")[1]))
     return render_to_string("ratings/_item_summary.html", item_ratings(item))
+
+
+def _live_ratings(stamp: str) -> str:
+    """The guide's ratings, rendered for every answer: they change without the catalogue.
+
+    Without counted ratings the fragment is the same for every item: rendered once per
+    language by the ratings app itself, then repeated.
+    """
+    _status, pk, *_rest, counted = stamp.split(":")
+    if counted != "0":
+        return _ratings_html(ServiceItem(pk=int(pk)))
+    language = translation.get_language() or ""
+    if language not in _NO_RATINGS:
+        _NO_RATINGS[language] = _ratings_html(ServiceItem(pk=int(pk)))
+    return _NO_RATINGS[language]
 
 
 def item_detail(request: HttpRequest, code: str) -> HttpResponse:
