@@ -267,16 +267,17 @@ def item_detail(request: HttpRequest, code: str) -> HttpResponse:
 
 
 def _guide_page(request: HttpRequest, code: str) -> tuple[str, dict, int]:
-    item: ServiceItem = _or_404(catalog.get_published_item, code)
+    guide = _or_404(catalog.get_guide, code)
+    item = guide.item
     own_url = request.build_absolute_uri(reverse("web:item", args=[item.code]))
     context = {
         "item": item,
-        "materials": list(item.materials.all()),
-        "steps": list(item.steps.all()),
-        "fees": list(item.fees.all()),
-        "faqs": list(item.faqs.all()),
-        "themes": list(item.themes.all()),
-        "life_events": list(item.life_events.all()),
+        "materials": guide.materials,
+        "steps": guide.steps,
+        "fees": guide.fees,
+        "faqs": guide.faqs,
+        "themes": guide.themes,
+        "life_events": guide.life_events,
         "own_url": own_url,
         "qr_code": qr_svg(own_url, _("本页二维码：用手机扫码查看此办事指南")),
     }
