@@ -10,6 +10,7 @@ and objects the rows address: a test pays only for what its row touches.
 import datetime as dt
 import itertools
 import re
+import secrets
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -322,6 +323,28 @@ class World:
         return client
 
     @cached_property
+    def department_system(self) -> Any:  # noqa: ANN401
+        from tongban.identity.oidc.services import create_client
+
+        return create_client(
+            name="企业开办系统", redirect_uris=["https://qy.example.cn/cb"], department_id=self.department.pk
+        ).client
+
+    def bearer_token(self, person: Any) -> str:  # noqa: ANN401
+        """An access token with the api scope that ``department_system`` holds for ``person``."""
+        from oauth2_provider.models import get_access_token_model
+
+        token = secrets.token_urlsafe(32)
+        get_access_token_model().objects.create(
+            user=person,
+            application=self.department_system,
+            token=token,
+            expires=timezone.now() + dt.timedelta(hours=1),
+            scope="openid api",
+        )
+        return token
+
+    @cached_property
     def passkey(self) -> Any:  # noqa: ANN401
         from django_otp_webauthn.models import WebAuthnCredential
 
@@ -433,13 +456,23 @@ def _contains(body: bytes, marker: str | bytes) -> bool:
     return (marker.encode() if isinstance(marker, str) else marker) in body
 
 
-def check_outsider(client: Any, world: World, row: ObjectURL, outsider: str) -> None:  # noqa: ANN401
+def sign_in_as(client: Any, world: World, person: Any, *, bearer: bool) -> None:  # noqa: ANN401
+    """A session, or (``bearer``) an OIDC access token a department system holds for ``person``."""
+    if bearer:
+        client.logout()
+        client.defaults["HTTP_AUTHORIZATION"] = f"Bearer {world.bearer_token(person)}"
+    else:
+        client.defaults.pop("HTTP_AUTHORIZATION", None)
+        sign_in(client, person)
+
+
+def check_outsider(client: Any, world: World, row: ObjectURL, outsider: str, *, bearer: bool = False) -> None:  # noqa: ANN401
     """``outsider`` is refused (403/404, or sent to log in when anonymous), sees nothing, changes nothing."""
     url = row.build(world)
     data = row.data(world)
     marker = row.shows(world) if row.shows else None
     person = None if outsider == "anonymous" else getattr(world, outsider)
-    sign_in(client, person)
+    sign_in_as(client, world, person, bearer=bearer and person is not None)
     before = fingerprint()
     response = send(client, row, url, data)
     assert refused(response, anonymous=person is None), (row.name, outsider, response.status_code)
@@ -448,12 +481,12 @@ def check_outsider(client: Any, world: World, row: ObjectURL, outsider: str) -> 
     assert fingerprint() == before, (row.name, outsider, "a refused request changed something")
 
 
-def check_owner(client: Any, world: World, row: ObjectURL) -> None:  # noqa: ANN401
+def check_owner(client: Any, world: World, row: ObjectURL, *, bearer: bool = False) -> None:  # noqa: ANN401
     """The owner gets through: reads show the object, actions change something."""
     url = row.build(world)
     data = row.data(world)
     marker = row.shows(world) if row.shows else None
-    sign_in(client, getattr(world, row.owner))
+    sign_in_as(client, world, getattr(world, row.owner), bearer=bearer)
     before = fingerprint()
     response = send(client, row, url, data)
     assert response.status_code in (200, 201, 302), (row.name, response.status_code, response.content[:400])

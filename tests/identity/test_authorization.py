@@ -5,13 +5,16 @@ object URL (page or API), how to build it in a ``World``, and who owns it. The o
 through (so the row really reaches the object) and every outsider — another citizen, staff of
 another department, an anonymous visitor — must get 403/404 (an anonymous visitor may instead be
 sent to log in: 302 to a login page or API 401), never the object, and a refused action must
-change nothing. This module holds the identity rows and the completeness test: a URL pattern
-with a path parameter that is in no app's table and not in ``PUBLIC_URLS`` fails it.
+change nothing. This module holds the identity rows and what runs over every app's rows: the
+same refusals through OIDC access tokens, agents whose authorisation ended, the Django admin,
+and the completeness test — a URL pattern with a path parameter that is in no app's table and
+not in ``PUBLIC_URLS`` fails it.
 """
 
 import pytest
 from django.contrib import admin
 from django.urls import reverse
+from django.utils import timezone
 
 from tests.cases.test_authorization import ROWS as CASE_ROWS
 from tests.certificates.test_authorization import ROWS as CERTIFICATE_ROWS
@@ -32,7 +35,7 @@ from tests.identity.authorization import (
 )
 from tests.notifications.test_authorization import ROWS as NOTIFICATION_ROWS
 from tests.ratings.test_authorization import ROWS as RATING_ROWS
-from tongban.identity.models import User
+from tongban.identity.models import AgentAuthorization, User
 
 ROWS = [
     ObjectURL(
@@ -160,6 +163,35 @@ def test_outsiders_are_refused(client, db, row, outsider):
 @pytest.mark.parametrize("row", ROWS, ids=lambda r: r.name)
 def test_the_owner_gets_through(client, db, row):
     check_owner(client, World(), row)
+
+
+API_ROWS = [row for row in ALL_ROWS if row.api]
+
+
+@pytest.mark.parametrize("row", API_ROWS, ids=lambda r: r.name)
+@pytest.mark.parametrize("outsider", ["other_citizen", "other_staff"])
+def test_access_tokens_carry_the_same_refusals(client, db, row, outsider):
+    """A department system's token for an outsider is refused exactly as the outsider's session."""
+    check_outsider(client, World(), row, outsider, bearer=True)
+
+
+@pytest.mark.parametrize("row", API_ROWS, ids=lambda r: r.name)
+def test_the_owner_gets_through_with_an_access_token(client, db, row):
+    check_owner(client, World(), row, bearer=True)
+
+
+AGENT_ROWS = [row for row in ALL_ROWS if row.owner == "agent"]
+
+
+@pytest.mark.parametrize("row", AGENT_ROWS, ids=lambda r: r.name)
+@pytest.mark.parametrize("ended", ["revoked", "expired"])
+def test_an_agent_whose_authorisation_ended_is_an_outsider(client, db, row, ended):
+    """The enterprise's objects close to its agent the moment the authorisation is revoked or ends."""
+    world = World()
+    row.build(world)  # the objects exist while the agent is still authorised
+    change = {"revoked_at": timezone.now()} if ended == "revoked" else {"valid_until": timezone.now()}
+    AgentAuthorization.objects.filter(pk=world.grant.pk).update(**change)
+    check_outsider(client, world, row, "agent")
 
 
 def test_a_staff_member_of_the_department_is_an_outsider_to_citizens(client, db):
