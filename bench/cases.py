@@ -7,7 +7,10 @@ measures it from separate client processes:
   and an OIDC bearer token, each request a different complete draft prepared beforehand;
   rounds alternate with the bare ``/healthz`` view so the machine's noise shows in both;
 - the staff queue page ``/staff/queue/`` (and ``GET /api/v1/staff/queue``) as a staff user with
-  a verified second factor, over its filters, with the case table topped up to 1,000,000.
+  a verified second factor, over its filters, with the case table topped up to 1,000,000;
+- the CPU of the background tasks the submissions queued (the notification fan-out and the
+  SMS deliveries it makes), run afterwards by ``tongban db_worker`` as ``tongban serve``'s
+  worker does — the server measured above runs no worker, so this cost is reported beside it.
 
 Run by ``bench/run.py`` on its throwaway PostgreSQL (after the catalogue benchmark, which
 loads the province-scale catalogue); also usable alone against a database holding a
@@ -20,6 +23,7 @@ import json
 import os
 import random
 import re
+import resource
 import shutil
 import statistics
 import subprocess
@@ -220,6 +224,25 @@ def cpu_ms(used: dict[str, float], requests: int) -> dict[str, float]:
     return {"web": round(web, 2), "db": round(db, 2), "total": round(web + db, 2)}
 
 
+def worker_cost(meter: "CpuMeter", tasks: int) -> dict[str, float]:
+    """CPU per background task of the notification fan-out the submissions queued (the worker of
+    ``tongban serve``: ``db_worker``), from two batch runs whose difference is ``tasks`` tasks, so
+    the interpreter's start-up does not count."""
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "tongban.settings", "TONGBAN_LOG_LEVEL": "WARNING"}
+    used = []
+    for count in (1, tasks + 1):
+        cmd = [sys.executable, "-m", "tongban", "db_worker", "--batch", "--no-startup-delay"]
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)
+        meter.start()
+        subprocess.run([*cmd, "--interval", "0", "--max-tasks", str(count)], env=env, check=True)
+        db = meter.stop()["db"]
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        used.append((after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime, db))
+    worker = (used[1][0] - used[0][0]) * 1000 / tasks
+    db = (used[1][1] - used[0][1]) * 1000 / tasks
+    return {"worker": round(worker, 2), "db": round(db, 2), "total": round(worker + db, 2)}
+
+
 def latency_client(spec_file: Path, out: Path) -> None:
     """Entry point of the separate client process: one keep-alive connection, one request at a time."""
     spec = json.loads(spec_file.read_text())
@@ -367,6 +390,8 @@ def run(args: argparse.Namespace) -> dict:
             meter.start()
             queue_rps = wrk_queue(port, queue_paths, prep["cookie"], args.seconds, args.connections, workdir)
             queue_cpu = cpu_ms(meter.stop(), max(1, round(queue_rps * args.seconds)))
+            log("background tasks the submissions queued")
+            task_cpu = worker_cost(meter, args.worker_tasks)
         except Exception:
             server.stop()
             print((workdir / "granian.log").read_text()[-6000:], file=sys.stderr)
@@ -410,6 +435,7 @@ def run(args: argparse.Namespace) -> dict:
             "bare": _median_cpu(bare_cpu),
             "queue_page": queue_cpu,
         },
+        "cpu_ms_per_background_task": task_cpu,
         "queue_paths": queue_paths,
         "rounds": {"bare_rps": bare_rps, "submit": submit_rounds},
         "generation": prep["generation"],
@@ -472,6 +498,12 @@ def table(result: dict) -> str:
         "| | | | |",
         f"| bare `/healthz`, same server and run | | | {r['bare_rps']:,.0f} req/s | 100 % | {cost('bare')} |",
     ]
+    task = r.get("cpu_ms_per_background_task")
+    if task:
+        rows.append(
+            "| background task of the fan-out (`db_worker`, per task) | | | | "
+            f"| {task['total']:.1f} ms ({task['worker']:.1f} worker + {task['db']:.1f} db) | |"
+        )
     machine = r["machine"]
     load = (
         f"; load average at the start: {r['load_average']:.1f}" if r.get("load_average") is not None else ""
@@ -522,6 +554,7 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--citizens", type=int, default=300, help="applicants with tokens for the submit load")
     p.add_argument("--items", type=int, default=40, help="items (each of another department) to apply for")
     p.add_argument("--queue-passes", type=int, default=15, help="passes over the queue URLs")
+    p.add_argument("--worker-tasks", type=int, default=300, help="background tasks run to measure their CPU")
     p.add_argument("--workers", type=int, default=2)
     p.add_argument("--threads", type=int, default=1)
     p.add_argument("--seed", type=int, default=20261122)

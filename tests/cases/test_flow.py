@@ -1,4 +1,5 @@
 import datetime as dt
+import uuid
 
 import pytest
 from django.utils import timezone
@@ -287,3 +288,33 @@ def test_events_record_who_acted(world):
     services.accept_case(actor=world["intake"], case=case)
     event = CaseEvent.objects.filter(case=case, action="accept").get()
     assert event.actor == world["intake"] and event.actor_label.startswith("受理员")
+
+
+def test_case_numbers_count_per_region_and_day_and_a_rollback_leaves_no_gap(db):
+    from django.db import transaction
+
+    from tongban.cases.numbering import next_case_number
+
+    day = dt.date(2026, 11, 23)
+    assert next_case_number("511602", day) == "511602-20261123-000001"
+    assert next_case_number("511602", day) == "511602-20261123-000002"
+    assert next_case_number("511603", day) == "511603-20261123-000001"
+    assert next_case_number("511602", day + dt.timedelta(days=1)) == "511602-20261124-000001"
+    with pytest.raises(RuntimeError), transaction.atomic():
+        assert next_case_number("511602", day) == "511602-20261123-000003"
+        raise RuntimeError
+    assert next_case_number("511602", day) == "511602-20261123-000003"
+
+
+def test_submit_by_public_id_checks_the_owner(world):
+    application = services.start_application(user=world["applicant"], item=world["item"])
+    with pytest.raises(NotFound):
+        services.submit_application(user=world["other"], public_id=application.public_id)
+    with pytest.raises(NotFound):
+        services.submit_application(user=world["applicant"], public_id=uuid.uuid4())
+    services.save_draft(user=world["applicant"], application=application, data=fill(application))
+    services.attach_file(
+        user=world["applicant"], application=application, requirement=world["material"], upload=pdf_upload()
+    )
+    case = services.submit_application(user=world["applicant"], public_id=application.public_id)
+    assert case.application_id == application.pk and case.applicant == world["applicant"]

@@ -651,6 +651,21 @@ def test_queue_filters(client, world):
     )
 
 
+def test_queue_item_filter_lists_items_with_tasks_and_the_chosen_one(client, world):
+    quiet = PublishedItemFactory(name="无人申请的事项", department=world["department"])
+    elsewhere = PublishedItemFactory(name="别的部门的事项", department=DepartmentFactory())
+    case = submitted_case(world)
+    login_verified(client, world["intake"])
+    url = reverse("cases:staff_queue")
+    body = client.get(url).content.decode()
+    assert f'<option value="{world["item"].pk}">{world["item"].name}</option>' in body
+    assert quiet.name not in body and elsewhere.name not in body
+    chosen = client.get(url, {"item": quiet.pk}).content.decode()
+    assert f'<option value="{quiet.pk}" selected>{quiet.name}</option>' in chosen
+    assert case.number not in text(client.get(url, {"item": quiet.pk}))
+    assert elsewhere.name not in client.get(url, {"item": elsewhere.pk}).content.decode()
+
+
 def test_queue_paginates(client, world):
     for _ in range(21):
         submitted_case(world)

@@ -187,3 +187,43 @@ def test_inbox_page_lists_only_my_messages(client, world):
     assert response.status_code == 302 and response["Location"] == f"/my/cases/{case.number}/"
     note.refresh_from_db()
     assert note.read_at is not None
+
+
+def test_the_fan_out_is_one_task_row_that_commits_or_rolls_back_with_the_step(world, monkeypatch):
+    from django_tasks_db.models import DBTaskResult
+
+    case = submitted_case(world)
+    queued = DBTaskResult.objects.get()
+    assert queued.task_path == "tongban.notifications.tasks.notify_case"
+    assert queued.args_kwargs["args"][:2] == [case.pk, "submitted"]
+    # A step that fails after its event leaves neither the step nor a task behind.
+
+    def failing(*args, **kwargs):
+        raise RuntimeError("audit down")
+
+    monkeypatch.setattr(case_services.audit, "append", failing)
+    with pytest.raises(RuntimeError):
+        case_services.accept_case(actor=world["intake"], case=case)
+    assert DBTaskResult.objects.count() == 1
+    case.refresh_from_db()
+    assert case.status == "pending_intake"
+
+
+def test_messages_describe_the_case_as_it_was_at_the_step(world, receiver, admin_user):
+    """The worker may run after later steps; each message keeps its own step's state."""
+    handler, url = receiver
+    services.subscribe_webhook(
+        actor=admin_user, department=world["department"], name="x", url=url, secret="0123456789abcdef"
+    )
+    case = submitted_case(world)
+    case_services.accept_case(actor=world["intake"], case=case)
+    run_tasks()
+    statuses = {json.loads(body)["event"]: json.loads(body)["case"]["status"] for _, body in handler.received}
+    assert statuses == {"submitted": "pending_intake", "accepted": "in_review"}
+    submitted = Notification.objects.get(user=world["applicant"], event="submitted")
+    assert submitted.case_number == case.number
+
+
+def test_a_task_for_a_case_that_is_gone_does_nothing(world):
+    assert services.notify_case_event(999_999_999, "submitted") == 0
+    assert not Notification.objects.exists()

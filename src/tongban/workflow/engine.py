@@ -14,6 +14,7 @@ the step so a crash never loses or repeats a step.
 """
 
 import hashlib
+import json
 import re
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -30,6 +31,7 @@ BPMN_NS = "http://www.omg.org/spec/BPMN/20100524/MODEL"
 STAFF_ROLES = {"intake", "review", "decide", "issue"}
 LANE_ROLES = STAFF_ROLES | {"applicant"}
 END_KINDS = ("end_concluded", "end_denied", "end_refused", "end_forwarded")
+MAX_CACHED_STARTS = 2048  # start states kept per process definition (one per item code)
 _DECISION = re.compile(r"""^\s*decision\s*==\s*["']([a-z_]+)["']\s*$""")
 
 
@@ -141,12 +143,23 @@ class Process:
         self.data = xml.encode() if isinstance(xml, str) else xml
         self.shape = inspect_bpmn(self.data)
         self.spec = _spec_for(hashlib.sha256(self.data).hexdigest(), self.data, self.shape.process_id)
+        self._starts: dict[str, tuple[str, tuple[TaskInfo, ...]]] = {}
 
     def start(self, data: dict | None = None) -> tuple[str, list[TaskInfo]]:
-        workflow = BpmnWorkflow(self.spec)
-        workflow.data.update(data or {})
-        workflow.do_engine_steps()
-        return _serializer.serialize_json(workflow), self._ready(workflow)
+        """A new workflow run to its first user task. Every start with the same data ends in the
+        same state (up to fresh task ids), so it is made once per data and process: the state is
+        a value stored per case, never shared between cases once saved."""
+        key = json.dumps(data or {}, sort_keys=True, default=str)
+        started = self._starts.get(key)
+        if started is None:
+            workflow = BpmnWorkflow(self.spec)
+            workflow.data.update(data or {})
+            workflow.do_engine_steps()
+            started = (_serializer.serialize_json(workflow), tuple(self._ready(workflow)))
+            if len(self._starts) >= MAX_CACHED_STARTS:
+                self._starts.clear()
+            self._starts[key] = started
+        return started[0], list(started[1])
 
     def ready(self, state: str) -> list[TaskInfo]:
         return self._ready(_serializer.deserialize_json(state))
