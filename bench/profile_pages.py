@@ -4,7 +4,8 @@
 
 For each URL: the time per request (after one warm-up request), the number of SQL queries and
 their total time, the slowest queries, and the functions with the most cumulative time
-(cProfile). ``{item}`` in a URL is replaced by a random published item's code. Run it with the
+(cProfile). ``{item}`` in a URL is replaced by a random published item's code; ``--cold``
+empties the page cache first, so that guide pages are rendered as in the benchmark. Run it with the
 same ``DATABASE_URL`` / ``TONGBAN_VAR_DIR`` as the benchmark (``bench/var/sqlite`` after
 ``make bench BENCH_ARGS=--reuse``).
 """
@@ -26,6 +27,9 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=20)
     parser.add_argument("--top", type=int, default=25)
     parser.add_argument("--sort", default="cumulative", help="pstats sort key (cumulative, tottime)")
+    parser.add_argument(
+        "--cold", action="store_true", help="empty the page cache first (as bench/catalog.py does)"
+    )
     args = parser.parse_args()
 
     import django
@@ -36,7 +40,10 @@ def main() -> None:
     from django.test.utils import CaptureQueriesContext
 
     from tongban.catalog.models import ServiceItem
+    from tongban.web import pagecache
 
+    if args.cold:
+        pagecache.clear()
     codes = list(ServiceItem.objects.published().values_list("code", flat=True)[:5000])
     rng = random.Random(1)
     client = Client(HTTP_HOST="127.0.0.1")

@@ -97,18 +97,21 @@ def fetch_candidates(node, limit: int, *, by_popularity: bool = False, offset: i
 
 
 def fetch_popular_with_total(node, limit: int) -> tuple[list[Candidate], int]:  # noqa: ANN001
-    """The ``limit`` most popular matches and the number of all matches, from one statement.
+    """The ``limit`` most popular matches and the number of all matches.
 
-    The match expression is evaluated once: the window count is taken over every matching row
-    before the limit applies (three statements did that work three times).
+    PostgreSQL: one statement, the match evaluated once (a window count over every matching
+    row before the limit applies). SQLite: the ordered fetch keeps only the top ``limit`` rows
+    while it sorts, and the FTS table alone counts the rest, only when there is a rest; a
+    window count there would carry every matching row's columns through the sort.
     """
-    postgres = connection.vendor == "postgresql"
-    base = _PG_SELECT if postgres else _SQLITE_SELECT
-    sql = base.replace("e.popularity FROM", "e.popularity, count(*) OVER () FROM", 1)
+    if connection.vendor != "postgresql":
+        candidates = fetch_candidates(node, limit, by_popularity=True)
+        total = len(candidates) if len(candidates) < limit else count_matches(node)
+        return candidates, total
+    sql = _PG_SELECT.replace("e.popularity FROM", "e.popularity, count(*) OVER () FROM", 1)
     sql += "ORDER BY e.popularity DESC, e.item_id LIMIT %s"
-    expr = render_tsquery(node) if postgres else render_fts(node)
     with connection.cursor() as cursor:
-        cursor.execute(sql, [expr, limit])
+        cursor.execute(sql, [render_tsquery(node), limit])
         rows = cursor.fetchall()
     if not rows:
         return [], 0
