@@ -149,7 +149,8 @@ CACHES = {
     "default": {
         "BACKEND": "django.core.cache.backends.db.DatabaseCache",
         "LOCATION": "tongban_cache",
-        # Rendered public pages live here too (tongban.web.pagecache): room for the popular ones.
+        # Aggregates and small shared values; rendered public pages have their own table
+        # (tongban.web.pagecache).
         "OPTIONS": {"MAX_ENTRIES": 5000},
     },
     "local": {
