@@ -214,7 +214,8 @@ def candidates_for(plan: Plan, filters: list):  # noqa: ANN201
     well-typed query is answered by a cheap, precise match, and only a query that finds nothing
     pays for tolerance.
     ``overflow`` counts matches beyond ``MAX_CANDIDATES`` (then the candidates are the most
-    popular matches).
+    popular matches). A tier costs one statement (on SQLite a second one counts, only when
+    more than ``MAX_CANDIDATES`` match).
     """
     tiers = (
         strict_node(plan, fuzzy=False),
