@@ -361,12 +361,22 @@ def _draft_to_submit(
     user: Any, application: Application | None, public_id: Any, key: str | None
 ) -> Application:  # noqa: ANN401
     """The draft, locked, with everything a submission reads, in one query: item, department,
-    form, applicant, enterprise, the process a case of the item starts with, and the application
-    an idempotency key was already used for."""
+    form, the process a case of the item starts with, whether a required material has no file
+    (only then are names and the wallet asked for), and the application an idempotency key was
+    already used for."""
+    unattached = MaterialRequirement.objects.filter(
+        item_id=OuterRef("item_id"), necessity=MaterialRequirement.Necessity.REQUIRED
+    ).exclude(
+        Exists(
+            Attachment.objects.filter(
+                application_id=OuterRef(OuterRef("pk")), requirement=OuterRef("pk"), replaced=False
+            )
+        )
+    )
     rows = (
         Application.objects.select_for_update(of=("self",))
         .select_related("item", "item__department", "form")
-        .annotate(**process_columns("item"))
+        .annotate(**process_columns("item"), materials_unattached=Exists(unattached))
     )
     if key:
         used = (
@@ -412,7 +422,7 @@ def submit_application(
     errors = validate_data(locked.form.schema, locked.form.layout, locked.data)
     if errors:
         raise FormInvalid(errors.fields)
-    missing = missing_materials(locked)
+    missing = missing_materials(locked) if locked.materials_unattached else []
     if missing:
         raise InvalidInput(
             "还缺少必要材料：" + "、".join(m.name for m in missing),
