@@ -234,7 +234,11 @@ def worker_cost(meter: "CpuMeter", tasks: int) -> dict[str, float]:
         cmd = [sys.executable, "-m", "tongban", "db_worker", "--batch", "--no-startup-delay"]
         before = resource.getrusage(resource.RUSAGE_CHILDREN)
         meter.start()
-        subprocess.run([*cmd, "--interval", "0", "--max-tasks", str(count)], env=env, check=True)
+        done = subprocess.run(
+            [*cmd, "--interval", "0", "--max-tasks", str(count)], env=env, capture_output=True, text=True
+        )
+        if done.returncode:
+            raise RuntimeError(f"db_worker failed: {done.stderr[-2000:]}")
         db = meter.stop()["db"]
         after = resource.getrusage(resource.RUSAGE_CHILDREN)
         used.append((after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime, db))

@@ -134,14 +134,15 @@ def queue_items(user: Any, selected: int | None = None) -> list[tuple[int, str]]
         .values("item_id")
         .distinct()
     )
-    wanted = Q(pk__in=waiting)
-    if selected:
+    items = list(ServiceItem.objects.filter(pk__in=waiting).order_by().values_list("pk", "name"))
+    if selected and all(pk != selected for pk, _ in items):
+        # Its own query: OR-ing it into the one above makes PostgreSQL scan every item.
         departments = {m.department_id for m in permissions.memberships(user) if m.role in PROCESSING_ROLES}
-        wanted |= Q(pk=selected, department_id__in=departments)
+        items += ServiceItem.objects.filter(pk=selected, department_id__in=departments).values_list(
+            "pk", "name"
+        )
     # Sorted here: the database's collation sort of a few hundred names costs more than the scan.
-    return sorted(
-        ServiceItem.objects.filter(wanted).order_by().values_list("pk", "name"), key=lambda r: (r[1], r[0])
-    )
+    return sorted(items, key=lambda r: (r[1], r[0]))
 
 
 def my_cases(user: Any) -> QuerySet[Case]:  # noqa: ANN401
