@@ -10,6 +10,8 @@ os.environ.setdefault("TONGBAN_TESTING", "1")
 @pytest.fixture(autouse=True)
 def _media_root(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
+    # Pages remembered by the process would outlive a test's rolled-back catalogue.
+    settings.TONGBAN_PAGECACHE_LOCAL_SECONDS = 0
 
 
 def _pg_admin(cfg):

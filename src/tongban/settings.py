@@ -158,6 +158,11 @@ CACHES = {
         "LOCATION": "tongban-local",
     },
 }
+# Seconds a web process serves a public page it remembers before asking the database whether the
+# catalogue changed (tongban.web.pagecache); 0 turns this off, as the tests do.
+TONGBAN_PAGECACHE_LOCAL_SECONDS = float(
+    os.environ.get("TONGBAN_PAGECACHE_LOCAL_SECONDS", "0" if TESTING else "1")
+)
 
 TASKS = {
     "default": {

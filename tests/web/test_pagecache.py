@@ -285,3 +285,57 @@ def test_rating_on_another_item_leaves_this_guide_kept(catalogue):
     response = Client().get(guide_url(item))
     assert not rendered_guide(response)
     assert "暂无评价" in response.content.decode()
+
+
+@pytest.fixture
+def local_layer(settings):
+    """The per-process layer switched on (the test settings keep it off)."""
+    settings.TONGBAN_PAGECACHE_LOCAL_SECONDS = 60
+    pagecache.forget_local()
+    yield
+    pagecache.forget_local()
+
+
+def test_a_remembered_search_page_costs_no_query(catalogue, local_layer, django_assert_num_queries):
+    first = Client().get(search_url())
+    assert first.context is not None
+    with django_assert_num_queries(0):
+        second = Client().get(search_url())
+    assert second.context is None
+    assert second.content.decode().count("补领") == first.content.decode().count("补领") > 0
+    tokens = set(CSRF_INPUT.findall(second.content.decode()))
+    assert len(tokens) == 1 and pagecache.CSRF_MARK not in second.content.decode()
+
+
+def test_a_change_in_this_process_is_shown_at_once(catalogue, local_layer):
+    Client().get(search_url())
+    item = catalogue.food_item
+    item.summary = "本进程刚改的简介"
+    item.save()
+    response = Client().get(search_url())
+    assert response.context is not None  # the remembered page was forgotten with the change
+
+
+def test_another_process_change_is_seen_when_the_window_ends(catalogue, local_layer, settings):
+    from tongban.web.models import CatalogueVersion
+
+    Client().get(search_url())
+    # Another process replaced the version: not visible here until the window ends…
+    CatalogueVersion.objects.update(token="changed-elsewhere")
+    assert Client().get(search_url()).context is None
+    # …after which the database is asked again and the page rendered anew.
+    settings.TONGBAN_PAGECACHE_LOCAL_SECONDS = 0.000001
+    assert Client().get(search_url()).context is not None
+
+
+def test_guides_are_never_remembered_in_the_process(catalogue, local_layer, django_assert_num_queries):
+    item = catalogue.guide_item
+    Client().get(guide_url(item))
+    response = Client().get(guide_url(item))
+    assert not rendered_guide(response)
+    from tongban.ratings.models import Rating
+
+    Rating.objects.create(
+        department=item.department, item=item, region_code=item.region_code, channel="online", level=5
+    )
+    assert "满意率 100.0%" in Client().get(guide_url(item)).content.decode()

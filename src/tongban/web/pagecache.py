@@ -24,16 +24,24 @@ Entries expire after ``PAGE_TTL`` (popularity drifts without saves).
 
 Storage: the ``web_cachedpage`` table (see ``models``), one statement to read an entry and
 one upsert to store it; expired and surplus entries are culled now and then by a store.
+
+Pages without a stamp (search results) are also remembered by each web process for
+``TONGBAN_PAGECACHE_LOCAL_SECONDS`` (default 1 s) after it last read the catalogue version:
+within that window a repeated page costs no database round trip at all. A change made by this
+process forgets them at once; a change made by another process is seen here at most that many
+seconds later. ``0`` turns the layer off (the test settings do, so tests see every change).
 """
 
 import hashlib
 import random
+import threading
 import time
 import uuid
 import zlib
 from collections.abc import Callable
 from typing import Any
 
+from django.conf import settings
 from django.db import connection, transaction
 from django.db.models.signals import m2m_changed, post_delete, post_save
 from django.http import HttpRequest, HttpResponse
@@ -56,6 +64,57 @@ LiveFragments = dict[str, Callable[[str], str]]
 
 _PAGES = CachedPage._meta.db_table
 _VERSION = CatalogueVersion._meta.db_table
+
+
+LOCAL_MAX_ENTRIES = 256  # per process; a rendered search page is tens of kilobytes
+
+
+class _LocalPages:
+    """Pages this process served lately, with the catalogue version it last read and when."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.version: str | None = None
+        self.checked = 0.0
+        self.pages: dict[str, tuple[str, float, str]] = {}  # key → (version, expires, html)
+
+    def get(self, key: str) -> str | None:
+        seconds = settings.TONGBAN_PAGECACHE_LOCAL_SECONDS
+        with self.lock:
+            if self.version is None or time.monotonic() - self.checked >= seconds:
+                return None
+            entry = self.pages.get(key)
+        if entry is None or entry[0] != self.version or entry[1] <= time.time():
+            return None
+        return entry[2]
+
+    def saw_version(self, version: str) -> None:
+        with self.lock:
+            if version != self.version:
+                self.pages.clear()
+                self.version = version
+            self.checked = time.monotonic()
+
+    def keep(self, key: str, version: str, expires: float, html: str) -> None:
+        with self.lock:
+            if version != self.version:
+                return
+            if len(self.pages) >= LOCAL_MAX_ENTRIES:
+                self.pages.clear()
+            self.pages[key] = (version, expires, html)
+
+    def forget(self) -> None:
+        with self.lock:
+            self.version = None
+            self.pages.clear()
+
+
+_local = _LocalPages()
+
+
+def forget_local() -> None:
+    """Drop what this process remembers (the next answer asks the database again)."""
+    _local.forget()
 
 
 def live_mark(name: str) -> str:
@@ -82,15 +141,21 @@ def catalogue_version() -> str:
     return row[0] if row else _new_version()
 
 
+def _replace_version() -> None:
+    _new_version()
+    forget_local()
+
+
 def bump_catalogue_version() -> None:
     """Forget every cached page: now (inside the writer's transaction) and after its commit."""
-    _new_version()
+    _replace_version()
     if transaction.get_connection().in_atomic_block:
-        transaction.on_commit(_new_version)
+        transaction.on_commit(_replace_version)
 
 
 def clear() -> None:
     """Drop every kept page (the benchmark measures cold pages with this)."""
+    forget_local()
     with connection.cursor() as cursor:
         cursor.execute(f"DELETE FROM {_PAGES}")  # noqa: S608
 
@@ -144,19 +209,22 @@ def _lookup(key: str, stamp_sql: str | None, stamp_params: list) -> tuple | None
         return cursor.fetchone()
 
 
-def _store(key: str, scope: str, stamp: str, version: str, html: str) -> None:
+def _store(key: str, scope: str, stamp: str, version: str, html: str) -> int:
+    """Keep the page; returns when it expires."""
     # Compressed: a page shrinks several-fold, and the table with it.
     body = zlib.compress(html.encode(), 1)
+    expires = int(time.time()) + PAGE_TTL
     with connection.cursor() as cursor:
         cursor.execute(
             f'INSERT INTO {_PAGES} ("key", scope, stamp, version, expires, body) '  # noqa: S608
             "VALUES (%s, %s, %s, %s, %s, %s) "
             'ON CONFLICT ("key") DO UPDATE SET scope = excluded.scope, stamp = excluded.stamp, '
             "version = excluded.version, expires = excluded.expires, body = excluded.body",
-            [key, scope, stamp, version, int(time.time()) + PAGE_TTL, body],
+            [key, scope, stamp, version, expires, body],
         )
     if random.random() < CULL_CHANCE:  # noqa: S311 - not a secret
         cull()
+    return expires
 
 
 def _fill(html: str, request: HttpRequest, stamp: str, live: LiveFragments) -> str:
@@ -197,19 +265,30 @@ def render_page(
         template, context, status = build()
         return HttpResponse(render_to_string(template, context, request), status=status)
     key = page_key(request, scope)
+    # Pages with a stamp depend on their row at every answer; the others may be remembered here.
+    local = stamp_sql is None and settings.TONGBAN_PAGECACHE_LOCAL_SECONDS > 0
+    if local and (html := _local.get(key)) is not None:
+        return HttpResponse(_fill(html, request, "", live))
     row = _lookup(key, stamp_sql, stamp_params or [])
     stamp = "" if row[0] is None else str(row[0])
     if stamp_ok is not None and not stamp_ok(row[0]):
         raise Gone(stamp)
     version = row[1] or _new_version()
+    if local:
+        _local.saw_version(version)
     if row[2] == version and row[3] == stamp and row[4] > time.time():
-        return HttpResponse(_fill(zlib.decompress(row[5]).decode(), request, stamp, live))
+        html = zlib.decompress(row[5]).decode()
+        if local:
+            _local.keep(key, version, row[4], html)
+        return HttpResponse(_fill(html, request, stamp, live))
     template, context, status = build()
     marked = {**context, "csrf_token": CSRF_MARK, "csp_nonce": NONCE_MARK}
     marked.update({f"live_{name}": live_mark(name) for name in live})
     html = render_to_string(template, marked, request)
     if status == 200:
-        _store(key, scope, stamp, version, html)
+        expires = _store(key, scope, stamp, version, html)
+        if local:
+            _local.keep(key, version, expires, html)
     return HttpResponse(_fill(html, request, stamp, live), status=status)
 
 
