@@ -14,6 +14,20 @@ def _media_root(settings, tmp_path):
     settings.TONGBAN_PAGECACHE_LOCAL_SECONDS = 0
 
 
+@pytest.fixture(autouse=True)
+def _process_caches():
+    """Rows a process remembers (shipped process templates, the holiday table) are deleted by
+    the flush that ends a transactional test; every test starts with nothing remembered."""
+    from tongban.workdays import calendar
+    from tongban.workflow import selectors
+
+    selectors.clear_cache()
+    calendar.clear_cache()
+    yield
+    selectors.clear_cache()
+    calendar.clear_cache()
+
+
 def _pg_admin(cfg):
     import psycopg
 
