@@ -84,12 +84,7 @@ def cached[T](key: str, compute: Callable[[], T]) -> T:
     Counting over the whole catalogue costs hundreds of milliseconds at province scale; the
     shared cache (the database by default) keeps that off every page view.
     """
-    cache = caches["default"]
-    value = cache.get(key)
-    if value is None:
-        value = compute()
-        cache.set(key, value, AGGREGATE_TTL)
-    return value
+    return caches["default"].get_or_set(key, compute, AGGREGATE_TTL)
 
 
 def _themes_with_counts(region: Region | None, audience: str | None = None) -> list[Theme]:
