@@ -4,6 +4,7 @@ Every function returns rows with the relations its callers show already joined o
 so a list or a guide page costs a fixed number of queries whatever its length.
 """
 
+import functools
 import json
 from dataclasses import dataclass
 
@@ -224,12 +225,20 @@ def _json_list_sql(source: str, columns: tuple[str, ...], order: str, postgres: 
     return f"SELECT json_group_array(json_object({pairs})) FROM (SELECT x.* {source} ORDER BY {order}) x"  # noqa: S608 - constants of this module only
 
 
+@functools.cache
+def _guide_list_sql(postgres: bool) -> dict[str, str]:
+    """Each list's subquery, built once per database kind (it depends on nothing else)."""
+    return {
+        name: _json_list_sql(source, columns, order, postgres)
+        for name, (_model, source, columns, order) in _GUIDE_LISTS.items()
+    }
+
+
 def get_guide(code: str) -> Guide:
     """A published item and every list of its guide, from one statement."""
-    postgres = connection.vendor == "postgresql"
     lists = {
-        name: RawSQL(_json_list_sql(source, columns, order, postgres), [])  # noqa: S611 - constants only
-        for name, (_model, source, columns, order) in _GUIDE_LISTS.items()
+        name: RawSQL(sql, [])  # noqa: S611 - constants only
+        for name, sql in _guide_list_sql(connection.vendor == "postgresql").items()
     }
     item = (
         published_items()
