@@ -611,7 +611,8 @@ def search_items(
     if overflow and not dropped and start + page_size > len(ranked):
         offset = MAX_CANDIDATES + max(0, start - len(ranked))
         for candidate in fetch_candidates(node, page_size - len(window), by_popularity=True, offset=offset):
-            window.append((score(plan, Doc(candidate))[0], Doc(candidate)))
+            doc = Doc(candidate)
+            window.append((score(plan, doc)[0], doc))
     items = _shown_items([d.candidate.item_id for _, d in window])
     hits = [
         SearchHit(
