@@ -140,16 +140,21 @@ def overdue_rectifications(user: Any, on: dt.date | None = None) -> QuerySet[Rec
     )
 
 
+def in_regions(codes: list[str], field: str) -> Q:
+    """``field`` (a region code) lies in one of ``codes`` or below; nothing when there are none."""
+    query = Q(pk__in=[])
+    for code in codes:
+        query |= Q(**{f"{field}__startswith": code})
+    return query
+
+
 def ratings_for_export(
     user: Any, *, start: dt.date | None = None, end: dt.date | None = None
 ) -> QuerySet[Rating]:  # noqa: ANN401
     """Supervisors export the ratings of their region."""
     codes = permissions.supervised_region_codes(user)
-    query = Q(pk__in=[])
-    for code in codes:
-        query |= Q(region_code__startswith=code)
     return (
-        _period(Rating.objects.filter(query), start, end)
+        _period(Rating.objects.filter(in_regions(codes, "region_code")), start, end)
         .select_related("department", "item", "case")
         .order_by("created_at", "id")
     )

@@ -245,11 +245,9 @@ def apply_default_ratings(now: dt.datetime | None = None) -> int:
     return len(ratings)
 
 
-def _department_staff(user: Any, department: Any, role: str | None = None) -> None:  # noqa: ANN401
-    if not permissions.memberships(user) or not any(
-        m.department_id == department.pk and (role is None or m.role == role)
-        for m in permissions.memberships(user)
-    ):
+def _department_staff(user: Any, department: Any) -> None:  # noqa: ANN401
+    """Any role in the department itself (a supervisor above it is not its staff)."""
+    if not permissions.roles(user, department):
         raise NotFound()
 
 
