@@ -9,10 +9,8 @@ appeals, export and rank. Outsiders get 404 (they learn nothing). No JavaScript 
 import datetime as dt
 import uuid
 from dataclasses import dataclass
-from functools import wraps
 from typing import Any
 
-import segno
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
@@ -21,8 +19,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.html import escape
-from django.utils.safestring import SafeString, mark_safe
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 
 from tongban.cases.models import Case
@@ -32,29 +29,18 @@ from tongban.core.masking import mask_mobile, mask_name
 from tongban.departments.models import Department
 from tongban.identity import permissions
 from tongban.identity.models import StaffRole
+from tongban.identity.views import staff_required
 from tongban.regions.codes import RegionCodeError, ancestor_codes, normalize_region_code
 from tongban.regions.models import Region
+from tongban.web.qr import qr_svg
 from tongban.workdays import calendar
 
 from . import selectors, services
 from .export import to_csv, to_xlsx
 from .models import ONLINE_INDICATORS, WINDOW_INDICATORS, Appeal, Level, Rating, Rectification, WindowVisit
+from .templatetags.tongban_ratings import stars
 
 # ---------------------------------------------------------------- helpers
-
-
-def staff_only(view):  # noqa: ANN001, ANN201
-    """Signed-in staff (the identity middleware already demands the second factor); others 404."""
-
-    @wraps(view)
-    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:  # noqa: ANN401
-        if not request.user.is_authenticated:
-            return redirect(f"{reverse('identity:staff_login')}?next={request.path}")
-        if getattr(request.user, "kind", None) != "staff":
-            raise Http404()
-        return view(request, *args, **kwargs)
-
-    return wrapper
 
 
 def _not_found(exc: NotFound) -> Http404:
@@ -63,7 +49,7 @@ def _not_found(exc: NotFound) -> Http404:
 
 def _level_choices() -> list[tuple[int, str, str]]:
     """(value, label, stars) from 非常满意 down to 非常不满意; the stars are decoration only."""
-    return [(level.value, level.label, "★" * level.value + "☆" * (5 - level.value)) for level in Level]
+    return [(level.value, level.label, stars(level.value)) for level in Level]
 
 
 @dataclass
@@ -148,13 +134,6 @@ def _task_row(rect: Rectification, today: dt.date) -> dict:
         pending = [d.colour for d in (callback, rectify) if not d.finished]
         colour = next((c for c in ("red", "yellow") if c in pending), "green")
     return {"rect": rect, "callback": callback, "rectify": rectify, "colour": colour}
-
-
-def _qr_svg(url: str, label: str) -> SafeString:
-    """The visit's address as an inline SVG QR code (no image request, so the CSP allows it)."""
-    code = segno.make_qr(url, error="m")
-    svg = code.svg_inline(scale=5, border=2, svgclass="qr-code", lineclass="qr-line", omitsize=False)
-    return mark_safe(svg.replace("<svg ", f'<svg role="img" aria-label="{escape(label)}" ', 1))  # noqa: S308 - segno's markup, label escaped
 
 
 def _member_departments(user: Any, role: str | None = None) -> dict[int, Department]:  # noqa: ANN401
@@ -278,7 +257,7 @@ def re_rate(request: HttpRequest, pk: int) -> HttpResponse:
 # ---------------------------------------------------------------- window: QR code and evaluator
 
 
-@staff_only
+@staff_required
 def window_open(request: HttpRequest) -> HttpResponse:
     """Window staff open a visit (optionally for a case) and show its QR code to the person."""
     departments = _member_departments(request.user, StaffRole.INTAKE)
@@ -317,7 +296,7 @@ def window_open(request: HttpRequest) -> HttpResponse:
     return render(request, "ratings/window_open.html", context, status=status)
 
 
-@staff_only
+@staff_required
 def window_visit(request: HttpRequest, token: uuid.UUID) -> HttpResponse:
     visit = (
         WindowVisit.objects.select_related("department", "case", "item")
@@ -330,7 +309,7 @@ def window_visit(request: HttpRequest, token: uuid.UUID) -> HttpResponse:
     context = {
         "visit": visit,
         "url": url,
-        "qr": _qr_svg(url, _("评价二维码：请用手机扫码评价本次服务")),
+        "qr": mark_safe(qr_svg(url, _("评价二维码：请用手机扫码评价本次服务"))),  # noqa: S308 - segno's markup, label escaped
         "rated": Rating.objects.filter(visit=visit).exists(),
         "expired": visit.expires_at < timezone.now(),
     }
@@ -384,7 +363,7 @@ TASK_FILTERS = {
 }
 
 
-@staff_only
+@staff_required
 def staff_tasks(request: HttpRequest) -> HttpResponse:
     """差评 follow-up tasks of the user's departments (a supervisor's: the region's), soonest first."""
     show = request.GET.get("status", "pending")
@@ -419,7 +398,7 @@ def _contact(rating: Rating) -> dict:
     return {"name": rating.rater_name or (case.applicant_name if case else ""), "mobile": mobile}
 
 
-@staff_only
+@staff_required
 def staff_task(request: HttpRequest, pk: int) -> HttpResponse:
     """One task: the rating, the call-back, then the outcome (which invites a new rating)."""
     rect = (
@@ -471,7 +450,7 @@ def staff_task(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "ratings/staff_task.html", context, status=status)
 
 
-@staff_only
+@staff_required
 def staff_received(request: HttpRequest) -> HttpResponse:
     """Every rating of the user's own departments, newest first, with a way to appeal."""
     departments = _member_departments(request.user)
@@ -490,7 +469,7 @@ def staff_received(request: HttpRequest) -> HttpResponse:
     return render(request, "ratings/staff_received.html", context)
 
 
-@staff_only
+@staff_required
 def staff_appeal(request: HttpRequest, pk: int) -> HttpResponse:
     """A department appeals a rating it considers malicious or mistaken; a supervisor decides."""
     departments = _member_departments(request.user)
@@ -539,14 +518,7 @@ def _supervised(request: HttpRequest) -> list[str]:
     return codes
 
 
-def _region_q(codes: list[str], field: str) -> Q:
-    query = Q(pk__in=[])
-    for code in codes:
-        query |= Q(**{f"{field}__startswith": code})
-    return query
-
-
-@staff_only
+@staff_required
 def supervision(request: HttpRequest) -> HttpResponse:
     """Overdue follow-ups, recently closed ones, appeals to decide, exports and the region's ranking."""
     codes = _supervised(request)
@@ -560,7 +532,7 @@ def supervision(request: HttpRequest) -> HttpResponse:
     )
     appeals = (
         Appeal.objects.filter(status=Appeal.Status.PENDING)
-        .filter(_region_q(codes, "department__region__code"))
+        .filter(selectors.in_regions(codes, "department__region__code"))
         .select_related("rating", "department")
         .order_by("submitted_at")[:100]
     )
@@ -582,14 +554,14 @@ def supervision(request: HttpRequest) -> HttpResponse:
     return render(request, "ratings/supervision.html", context)
 
 
-@staff_only
+@staff_required
 def appeal_decide(request: HttpRequest, pk: int) -> HttpResponse:
     codes = _supervised(request)
     appeal = (
         Appeal.objects.select_related(
             "rating__item", "rating__case", "department", "submitted_by", "decided_by"
         )
-        .filter(_region_q(codes, "department__region__code"), pk=pk)
+        .filter(selectors.in_regions(codes, "department__region__code"), pk=pk)
         .first()
     )
     if appeal is None:
@@ -634,7 +606,7 @@ def _date(value: str | None) -> dt.date | None:
         return None
 
 
-@staff_only
+@staff_required
 def export(request: HttpRequest) -> HttpResponse:
     """CSV or XLSX of the region's ratings (names masked, formulas neutralised)."""
     _supervised(request)
