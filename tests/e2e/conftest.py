@@ -62,6 +62,10 @@ def screenshot():
     SCREENSHOTS.mkdir(exist_ok=True)
 
     def take(page, name: str) -> Path:
+        # Every photographed page reflows at its width (WCAG 1.4.10): nothing scrolls sideways.
+        width = page.viewport_size["width"]
+        scroll = page.evaluate("() => document.documentElement.scrollWidth")
+        assert scroll <= width, f"{name} scrolls sideways at {width} px ({scroll})"
         path = SCREENSHOTS / f"{name}.png"
         page.screenshot(path=str(path), full_page=True)
         return path
