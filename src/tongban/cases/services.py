@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db import IntegrityError, transaction
-from django.db.models import Exists, OuterRef, Subquery
+from django.db.models import Exists, OuterRef, QuerySet, Subquery
 from django.utils import timezone
 
 from tongban.catalog.models import Channel, MaterialRequirement, ServiceItem
@@ -338,17 +338,21 @@ def remove_attachment(*, user: Any, attachment: Attachment) -> None:  # noqa: AN
 MATERIAL_PROVIDERS: list[Callable[[Application], set[int]]] = []
 
 
+def _unattached_required(item_id: Any, application_id: Any) -> QuerySet[MaterialRequirement]:  # noqa: ANN401
+    """The item's required materials without a current file on the application (values or
+    ``OuterRef``s, so the submission's locked read can use it as a subquery)."""
+    attached = Attachment.objects.filter(
+        application_id=application_id, requirement=OuterRef("pk"), replaced=False
+    )
+    return MaterialRequirement.objects.filter(
+        item_id=item_id, necessity=MaterialRequirement.Necessity.REQUIRED
+    ).exclude(Exists(attached))
+
+
 def missing_materials(application: Application) -> list[MaterialRequirement]:
     """Required materials without a current file, in one query; the providers (wallet
     certificates) are asked only about what is still missing."""
-    attached = Attachment.objects.filter(
-        application_id=application.pk, requirement=OuterRef("pk"), replaced=False
-    )
-    missing = list(
-        MaterialRequirement.objects.filter(
-            item_id=application.item_id, necessity=MaterialRequirement.Necessity.REQUIRED
-        ).exclude(Exists(attached))
-    )
+    missing = list(_unattached_required(application.item_id, application.pk))
     if missing and MATERIAL_PROVIDERS:
         present: set[int] = set()
         for provider in MATERIAL_PROVIDERS:
@@ -364,15 +368,7 @@ def _draft_to_submit(
     form, the process a case of the item starts with, whether a required material has no file
     (only then are names and the wallet asked for), and the application an idempotency key was
     already used for."""
-    unattached = MaterialRequirement.objects.filter(
-        item_id=OuterRef("item_id"), necessity=MaterialRequirement.Necessity.REQUIRED
-    ).exclude(
-        Exists(
-            Attachment.objects.filter(
-                application_id=OuterRef(OuterRef("pk")), requirement=OuterRef("pk"), replaced=False
-            )
-        )
-    )
+    unattached = _unattached_required(OuterRef("item_id"), OuterRef(OuterRef("pk")))
     rows = (
         Application.objects.select_for_update(of=("self",))
         .select_related("item", "item__department", "form")
