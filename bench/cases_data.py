@@ -58,9 +58,10 @@ def log(message: str) -> None:
 class CachedCalendar:
     """The working-day calendar with every answer memoised and its window loaded once.
 
-    Each ``WorkCalendar`` costs two queries and a million cases ask about a few thousand
-    distinct dates, so while generating, ``WorkCalendar`` windows are cut from one calendar
-    that covers all the years involved; the arithmetic stays the library's own.
+    A million cases ask about a few thousand distinct dates, so while generating, every
+    ``WorkCalendar`` shares one calendar that covers all the years involved (no snapshot or
+    version check per window) and each answer is computed once; the arithmetic stays the
+    library's own.
     """
 
     def __init__(self, start: dt.date, end: dt.date) -> None:
