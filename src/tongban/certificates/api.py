@@ -8,7 +8,6 @@ Public (no sign-in): verification by identifier or of a downloaded document, the
 import datetime as dt
 import json
 from typing import Any, Literal
-from urllib.parse import quote
 
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from ninja import Router, Schema
@@ -22,6 +21,7 @@ from tongban.identity.oidc.auth import api_auth
 from . import selectors, services
 from .documents import document_bytes
 from .models import Certificate
+from .views import file_response
 
 router = Router(tags=["电子证照"])
 
@@ -167,14 +167,6 @@ def _actor(request: HttpRequest, enterprise_id: int | None) -> Actor:
     return Actor(request.user, enterprise)
 
 
-def _download(body: bytes, filename: str, content_type: str) -> HttpResponse:
-    response = HttpResponse(body, content_type=content_type)
-    response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(filename)}"
-    response["Cache-Control"] = "private, no-store"
-    response["X-Content-Type-Options"] = "nosniff"
-    return response
-
-
 # ---------------------------------------------------------------- public
 
 
@@ -249,7 +241,7 @@ def wallet_one(request: HttpRequest, identifier: str, enterprise_id: int | None 
 @router.get("/wallet/certificates/{identifier}/document", auth=api_auth, summary="下载签名 JSON")
 def wallet_document(request: HttpRequest, identifier: str, enterprise_id: int | None = None) -> HttpResponse:
     certificate = selectors.wallet_certificate(_actor(request, enterprise_id), identifier)
-    return _download(document_bytes(certificate), f"{identifier}.json", "application/json; charset=utf-8")
+    return file_response(document_bytes(certificate), f"{identifier}.json", "application/json; charset=utf-8")
 
 
 @router.get("/wallet/certificates/{identifier}/pdf", auth=api_auth, summary="下载 PDF")
@@ -257,7 +249,9 @@ def wallet_pdf(request: HttpRequest, identifier: str, enterprise_id: int | None 
     from .rendering import render_pdf
 
     certificate = selectors.wallet_certificate(_actor(request, enterprise_id), identifier)
-    return _download(render_pdf(certificate), f"{certificate.type.name}-{identifier}.pdf", "application/pdf")
+    return file_response(
+        render_pdf(certificate), f"{certificate.type.name}-{identifier}.pdf", "application/pdf"
+    )
 
 
 @router.get(

@@ -289,4 +289,10 @@ def proof_items() -> QuerySet[ServiceItem]:
 
 
 def proof_type(item: ServiceItem) -> CertificateType | None:
-    return item.issued_certificate_types.filter(is_active=True).exclude(registry_source="").first()
+    """The active type ``item`` issues from registry data, with its department."""
+    return (
+        item.issued_certificate_types.filter(is_active=True)
+        .exclude(registry_source="")
+        .select_related("department")
+        .first()
+    )

@@ -37,6 +37,7 @@ from .models import (
     SerialCounter,
     Share,
 )
+from .selectors import proof_type
 
 logger = logging.getLogger(__name__)
 GENESIS = "0" * 64
@@ -360,12 +361,7 @@ def _registry_fields(ctype: CertificateType, record: Any) -> dict:  # noqa: ANN4
 
 
 def proof_type_for(item: ServiceItem) -> CertificateType:
-    ctype = (
-        CertificateType.objects.filter(issued_by_items=item, is_active=True)
-        .exclude(registry_source="")
-        .select_related("department")
-        .first()
-    )
+    ctype = proof_type(item)
     if (
         ctype is None
         or item.status != ServiceItem.Status.PUBLISHED

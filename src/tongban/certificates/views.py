@@ -25,7 +25,8 @@ from .rendering import field_rows
 SHARE_PERIODS = [(1, _("1 天")), (7, _("7 天")), (30, _("30 天")), (90, _("90 天"))]
 
 
-def _download(body: bytes, filename: str, content_type: str) -> HttpResponse:
+def file_response(body: bytes, filename: str, content_type: str) -> HttpResponse:
+    """A file to save (pages and API alike): UTF-8 name, never cached or sniffed."""
     response = HttpResponse(body, content_type=content_type)
     response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(filename)}"
     response["Cache-Control"] = "private, no-store"
@@ -152,13 +153,15 @@ def download_pdf(request: HttpRequest, identifier: str) -> HttpResponse:
     from .rendering import render_pdf
 
     certificate = _own(request, identifier)
-    return _download(render_pdf(certificate), f"{certificate.type.name}-{identifier}.pdf", "application/pdf")
+    return file_response(
+        render_pdf(certificate), f"{certificate.type.name}-{identifier}.pdf", "application/pdf"
+    )
 
 
 @login_required
 def download_json(request: HttpRequest, identifier: str) -> HttpResponse:
     certificate = _own(request, identifier)
-    return _download(document_bytes(certificate), f"{identifier}.json", "application/json; charset=utf-8")
+    return file_response(document_bytes(certificate), f"{identifier}.json", "application/json; charset=utf-8")
 
 
 # ---------------------------------------------------------------- public
@@ -218,13 +221,13 @@ def shared(request: HttpRequest, token: str) -> HttpResponse:
     if download == "pdf":
         from .rendering import render_pdf
 
-        return _download(
+        return file_response(
             render_pdf(certificate),
             f"{certificate.type.name}-{certificate.identifier}.pdf",
             "application/pdf",
         )
     if download == "json":
-        return _download(
+        return file_response(
             document_bytes(certificate), f"{certificate.identifier}.json", "application/json; charset=utf-8"
         )
     return render(
