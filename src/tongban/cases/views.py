@@ -9,7 +9,6 @@ get 404. Everything works without JavaScript; htmx only refreshes the region cha
 
 import html
 import uuid
-from functools import wraps
 from typing import Any
 
 from django.contrib import messages
@@ -31,6 +30,7 @@ from tongban.forms.schema import validate_data
 from tongban.identity import permissions
 from tongban.identity.actors import current_actor
 from tongban.identity.models import StaffRole
+from tongban.identity.views import staff_required
 
 from . import clock, selectors, services
 from .access import get_application_for, get_case_for
@@ -55,20 +55,6 @@ PUBLIC_OPINIONS = {
     "forwarded",
     "withdraw",
 }
-
-
-def staff_only(view):  # noqa: ANN001, ANN201
-    """Signed-in staff (the identity middleware already demands the second factor); others 404."""
-
-    @wraps(view)
-    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:  # noqa: ANN401
-        if not request.user.is_authenticated:
-            return redirect(f"{reverse('identity:staff_login')}?next={request.path}")
-        if getattr(request.user, "kind", None) != "staff":
-            raise Http404()
-        return view(request, *args, **kwargs)
-
-    return wrapper
 
 
 def _refused(request: HttpRequest, exc: ServiceError) -> HttpResponse:
@@ -611,7 +597,7 @@ def _item_options(items: list[tuple[int, str]], selected: int | None) -> str:
     )
 
 
-@staff_only
+@staff_required
 def staff_queue(request: HttpRequest) -> HttpResponse:
     params = request.GET
     item_id = int(params["item"]) if params.get("item", "").isdigit() else None
@@ -722,7 +708,7 @@ def _staff_case_page(
     return render(request, "cases/staff_case.html", context, status=status)
 
 
-@staff_only
+@staff_required
 def staff_case(request: HttpRequest, number: str) -> HttpResponse:
     return _staff_case_page(request, _staff_case(request, number))
 
@@ -732,7 +718,7 @@ def _version(request: HttpRequest) -> int | None:
     return int(raw) if raw.isdigit() else None
 
 
-@staff_only
+@staff_required
 @require_POST
 def staff_claim(request: HttpRequest, number: str) -> HttpResponse:
     case = _staff_case(request, number)
@@ -746,7 +732,7 @@ def staff_claim(request: HttpRequest, number: str) -> HttpResponse:
     return redirect(_next_url(request, reverse("cases:staff_case", args=[case.number])))
 
 
-@staff_only
+@staff_required
 @require_POST
 def staff_release(request: HttpRequest, number: str) -> HttpResponse:
     case = _staff_case(request, number)
@@ -773,7 +759,7 @@ DONE_MESSAGES = {
 }
 
 
-@staff_only
+@staff_required
 @require_POST
 def staff_act(request: HttpRequest, number: str) -> HttpResponse:
     """One action of the current step; stale pages are refused by expected step and version."""
@@ -828,7 +814,7 @@ def staff_act(request: HttpRequest, number: str) -> HttpResponse:
     return redirect("cases:staff_case", case.number)
 
 
-@staff_only
+@staff_required
 def window(request: HttpRequest) -> HttpResponse:
     """一窗受理: choose the item, identify the person by ID number, then the applying pages."""
     memberships = [m for m in permissions.memberships(request.user) if m.role == StaffRole.INTAKE]

@@ -2,6 +2,7 @@
 enterprises and agents, staff login and the staff pages. Thin: parse, call a service, render."""
 
 import io
+from functools import wraps
 from typing import Any
 
 import segno
@@ -395,6 +396,7 @@ def staff_login(request: HttpRequest) -> HttpResponse:
 def staff_required(view):  # noqa: ANN001, ANN201
     """Signed-in staff (the middleware has already made sure the second factor was verified)."""
 
+    @wraps(view)
     def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:  # noqa: ANN002, ANN003
         if not request.user.is_authenticated:
             return redirect(f"{reverse('identity:staff_login')}?next={request.path}")
@@ -402,8 +404,6 @@ def staff_required(view):  # noqa: ANN001, ANN201
             raise Http404()
         return view(request, *args, **kwargs)
 
-    wrapper.__name__ = view.__name__
-    wrapper.__doc__ = view.__doc__
     return wrapper
 
 
