@@ -13,6 +13,7 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from ninja import Router, Schema
 
 from tongban.catalog.models import ServiceItem
+from tongban.core.downloads import file_response
 from tongban.core.errors import NotFound
 from tongban.identity.actors import Actor, may_act_for
 from tongban.identity.models import EnterpriseAccount
@@ -21,7 +22,6 @@ from tongban.identity.oidc.auth import api_auth
 from . import selectors, services
 from .documents import document_bytes
 from .models import Certificate
-from .views import file_response
 
 router = Router(tags=["电子证照"])
 

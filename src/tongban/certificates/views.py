@@ -1,7 +1,6 @@
 """Pages: the wallet (卡包), 亮证, 用证, public verification, online proofs and the staff page."""
 
 import datetime as dt
-from urllib.parse import quote
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -12,6 +11,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from tongban.catalog.models import ServiceItem
+from tongban.core.downloads import file_response
 from tongban.core.errors import NotFound, ServiceError
 from tongban.identity import permissions
 from tongban.identity.actors import current_actor
@@ -23,15 +23,6 @@ from .models import Certificate
 from .rendering import field_rows
 
 SHARE_PERIODS = [(1, _("1 天")), (7, _("7 天")), (30, _("30 天")), (90, _("90 天"))]
-
-
-def file_response(body: bytes, filename: str, content_type: str) -> HttpResponse:
-    """A file to save (pages and API alike): UTF-8 name, never cached or sniffed."""
-    response = HttpResponse(body, content_type=content_type)
-    response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(filename)}"
-    response["Cache-Control"] = "private, no-store"
-    response["X-Content-Type-Options"] = "nosniff"
-    return response
 
 
 def _own(request: HttpRequest, identifier: str) -> Certificate:
