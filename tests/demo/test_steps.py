@@ -42,6 +42,6 @@ def test_only_and_skip_choose_steps(fake_steps):
     assert [name for name, _kwargs in CALLS] == ["other", "record"]
 
 
-def test_the_catalogue_steps_are_registered_with_search_last():
+def test_the_catalogue_steps_are_registered_with_search_then_statistics_last():
     assert demo_steps.step_names()[:2] == ["regions", "catalog"]
-    assert demo_steps.step_names()[-1] == "search"
+    assert demo_steps.step_names()[-2:] == ["search", "statistics"]

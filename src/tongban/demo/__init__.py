@@ -1,7 +1,8 @@
 """Demo data for `tongban demo`: a real city's catalogue with complete, plausible guides.
 
 ``STEPS`` is the ordered list of loaders the command runs. Another app adds its own demo
-data by appending a step here (before "search", which indexes whatever the others loaded):
+data by inserting a step here (before "search", which indexes whatever the others loaded, and
+"statistics", which refreshes PostgreSQL's planner statistics):
 a name and the dotted path of a callable taking keyword arguments ``scale`` ("city" or
 "province"), ``min_items``, ``province`` and ``out`` (a progress printer or None; accept
 ``**_`` for any added later) and returning a one-line summary. Every step must be
@@ -17,6 +18,7 @@ STEPS: list[tuple[str, str]] = [
     ("catalog", "tongban.demo.steps.catalog"),
     ("identity", "tongban.demo.identity.load"),
     ("search", "tongban.demo.steps.search"),
+    ("statistics", "tongban.demo.refresh_statistics"),
 ]
 
 
@@ -46,3 +48,16 @@ def run_steps(
         if out:
             out(f"[{name}] {summary}（{timings[name]:.1f} 秒）")
     return timings
+
+
+def refresh_statistics(**_: object) -> str:
+    """Last step: tell PostgreSQL's planner what was just loaded. Before autovacuum gets to it
+    (and never, inside a transaction not committed yet) it plans joins over tens of thousands of
+    regions and items as if the tables were empty, and a query can run for minutes."""
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        return "无需更新（SQLite）"
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")
+    return "已更新 PostgreSQL 统计信息"
