@@ -16,16 +16,18 @@ def _media_root(settings, tmp_path):
 
 @pytest.fixture(autouse=True)
 def _process_caches():
-    """Rows a process remembers (shipped process templates, the holiday table) are deleted by
-    the flush that ends a transactional test; every test starts with nothing remembered."""
+    """Rows a process remembers (shipped process templates, the holiday table, region codes seen)
+    are deleted by the flush that ends a transactional test; every test starts with nothing
+    remembered."""
+    from tongban.regions import selectors as regions
     from tongban.workdays import calendar
     from tongban.workflow import selectors
 
-    selectors.clear_cache()
-    calendar.clear_cache()
+    for clear in (selectors.clear_cache, calendar.clear_cache, regions.clear_cache):
+        clear()
     yield
-    selectors.clear_cache()
-    calendar.clear_cache()
+    for clear in (selectors.clear_cache, calendar.clear_cache, regions.clear_cache):
+        clear()
 
 
 def _pg_admin(cfg):

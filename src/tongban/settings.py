@@ -127,6 +127,18 @@ DATABASES = {
         conn_health_checks=True,
     )
 }
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # Parameters bound by the server, and a statement run five times on a connection kept
+    # prepared there: planning was about half of PostgreSQL's work per submission. Behind a
+    # pooler in transaction mode without prepared-statement support, set
+    # TONGBAN_DB_PREPARE_THRESHOLD=off (docs/operations.md).
+    _threshold = os.environ.get("TONGBAN_DB_PREPARE_THRESHOLD", "5")
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        {
+            "server_side_binding": True,
+            "prepare_threshold": None if _threshold.lower() in {"off", "none", ""} else int(_threshold),
+        }
+    )
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["CONN_MAX_AGE"] = 0 if TESTING else DATABASES["default"]["CONN_MAX_AGE"]
     DATABASES["default"].setdefault("OPTIONS", {}).update(
@@ -259,10 +271,14 @@ OAUTH2_PROVIDER = {
     "REQUEST_APPROVAL_PROMPT": "force",  # our own consent records decide when to skip the screen
     "ACCESS_TOKEN_EXPIRE_SECONDS": int(os.environ.get("TONGBAN_OIDC_ACCESS_TOKEN_SECONDS", "3600")),
     "ID_TOKEN_EXPIRE_SECONDS": 3600,
-    "REFRESH_TOKEN_EXPIRE_SECONDS": int(os.environ.get("TONGBAN_OIDC_REFRESH_TOKEN_SECONDS", str(30 * 86400))),
+    "REFRESH_TOKEN_EXPIRE_SECONDS": int(
+        os.environ.get("TONGBAN_OIDC_REFRESH_TOKEN_SECONDS", str(30 * 86400))
+    ),
     "ROTATE_REFRESH_TOKEN": True,
     "REFRESH_TOKEN_REUSE_PROTECTION": True,
-    "ALLOWED_REDIRECT_URI_SCHEMES": ["https", "http"] if env_bool("TONGBAN_OIDC_ALLOW_HTTP", DEBUG or TESTING) else ["https"],
+    "ALLOWED_REDIRECT_URI_SCHEMES": ["https", "http"]
+    if env_bool("TONGBAN_OIDC_ALLOW_HTTP", DEBUG or TESTING)
+    else ["https"],
     "COMPLIANT_BCP_RFC9700_IMPLICIT_GRANT": True,
     "COMPLIANT_BCP_RFC9700_PASSWORD_GRANT": True,
     "COMPLIANT_BCP_RFC9700_PKCE_METHOD": True,
@@ -305,7 +321,9 @@ AXES_FAILURE_LIMIT = int(os.environ.get("TONGBAN_LOGIN_FAILURE_LIMIT", "5"))
 AXES_COOLOFF_TIME = float(os.environ.get("TONGBAN_LOGIN_LOCKOUT_HOURS", "0.25"))
 # Per account: five wrong passwords lock that account wherever they come from. Locking whole IP
 # addresses would lock out a service hall or a campus behind one address, so it is opt-in.
-AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"] if env_bool("TONGBAN_LOGIN_LOCKOUT_BY_IP") else ["username"]
+AXES_LOCKOUT_PARAMETERS = (
+    ["username", "ip_address"] if env_bool("TONGBAN_LOGIN_LOCKOUT_BY_IP") else ["username"]
+)
 SILENCED_SYSTEM_CHECKS = [] if env_bool("TONGBAN_LOGIN_LOCKOUT_BY_IP") else ["axes.W006"]
 AXES_RESET_ON_SUCCESS = True
 AXES_USERNAME_CALLABLE = "tongban.identity.backends.lockout_username"

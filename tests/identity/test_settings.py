@@ -1,35 +1,21 @@
 """Protection settings as a production process sees them (a fresh interpreter, real environment)."""
 
-import json
-import os
-import subprocess
-import sys
-
 import pytest
 from django.urls import reverse
 
+from tests.fresh_settings import fresh_settings
 from tests.identity.factories import CitizenFactory
 
 
 def production_settings(**env: str) -> dict:
-    code = (
-        "import json, django; from django.conf import settings; django.setup(); "
-        "print(json.dumps({k: str(getattr(settings, k)) for k in ("
+    return fresh_settings(
+        "{k: str(getattr(settings, k)) for k in ("
         "'SESSION_COOKIE_SECURE', 'CSRF_COOKIE_SECURE', 'SESSION_COOKIE_HTTPONLY', 'SESSION_COOKIE_AGE', "
         "'AXES_FAILURE_LIMIT', 'AXES_HANDLER', 'AXES_LOCKOUT_PARAMETERS', 'TONGBAN_SMS_BACKEND')} "
         "| {'hasher': settings.PASSWORD_HASHERS[0], 'csp': 'django.middleware.csp.ContentSecurityPolicyMiddleware' "
-        "in settings.MIDDLEWARE, 'csrf': 'django.middleware.csrf.CsrfViewMiddleware' in settings.MIDDLEWARE}))"
+        "in settings.MIDDLEWARE, 'csrf': 'django.middleware.csrf.CsrfViewMiddleware' in settings.MIDDLEWARE}",
+        **env,
     )
-    clean = {k: v for k, v in os.environ.items() if not k.startswith("TONGBAN_")}
-    result = subprocess.run(
-        [sys.executable, "-c", code],
-        env={**clean, "DJANGO_SETTINGS_MODULE": "tongban.settings", **env},
-        capture_output=True,
-        text=True,
-        check=True,
-        timeout=120,
-    )
-    return json.loads(result.stdout.strip().splitlines()[-1])
 
 
 def test_production_defaults(tmp_path):

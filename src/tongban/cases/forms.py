@@ -22,7 +22,7 @@ from tongban.core.masking import mask_id_number, mask_mobile
 from tongban.forms.schema import visible_fields
 from tongban.regions.codes import RegionCodeError, ancestor_codes, normalize_region_code
 from tongban.regions.models import Region
-from tongban.regions.selectors import children_of, region_by_code
+from tongban.regions.selectors import children_of, region_by_code, region_code_exists
 
 SIMPLE_WIDGETS = {
     "text",
@@ -490,7 +490,7 @@ class SectionForm(forms.Form):
         values = self.to_json().get(name) if self.is_bound else self.saved.get(name)
         values = values if isinstance(values, dict) else {}
         keys = []
-        if not region_by_code(values.get("region")):
+        if not region_code_exists(values.get("region")):
             keys.append(f"{name}{SEP}province")
         if not str(values.get("detail", "")).strip():
             keys.append(f"{name}{SEP}detail")

@@ -14,8 +14,10 @@ import uuid
 from typing import Any
 
 from django.core.files.base import ContentFile
+from django.db import connection
 from django.utils import timezone
 
+from tongban.core import rawsql
 from tongban.core.errors import InvalidInput
 
 from .models import Certificate, CertificateEvent, CertificateType
@@ -23,14 +25,24 @@ from .selectors import valid_for_holder
 
 
 def _accepting(application: Any) -> dict[int, set[int]]:  # noqa: ANN401
-    """Material requirement → certificate types accepted for it, for the application's item."""
+    """Material requirement → certificate types accepted for it, for the application's item.
+
+    Hand-written (``core.rawsql``): every submission asks, and building it with the ORM cost
+    more than the rest of the certificates hook."""
     through = CertificateType.accepted_for.through
-    rows = through.objects.filter(
-        materialrequirement__item_id=application.item_id, certificatetype__is_active=True
-    ).values_list("materialrequirement_id", "certificatetype_id")
+    requirement = through._meta.get_field("materialrequirement")
+    certificate_type = through._meta.get_field("certificatetype")
+    sql = (
+        f"SELECT x.{requirement.column}, x.{certificate_type.column} FROM {rawsql.table(through)} x "  # noqa: S608 (names from the models, values bound)
+        f"JOIN {rawsql.table(CertificateType)} ct ON ct.id = x.{certificate_type.column} "
+        f"JOIN {rawsql.table(requirement.related_model)} r ON r.id = x.{requirement.column} "
+        "WHERE r.item_id = %s AND ct.is_active = %s"
+    )
     accepting: dict[int, set[int]] = {}
-    for requirement_id, type_id in rows:
-        accepting.setdefault(requirement_id, set()).add(type_id)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [application.item_id, True])
+        for requirement_id, type_id in cursor.fetchall():
+            accepting.setdefault(requirement_id, set()).add(type_id)
     return accepting
 
 
@@ -117,7 +129,9 @@ def on_case_saved(sender: Any, instance: Any, created: bool, raw: bool = False, 
     application = instance.application
     today = timezone.localdate()
     stale = []
-    for attachment in application.attachments.filter(replaced=False).exclude(certificate_identifier=""):
+    # The submission's locked read says whether the draft has wallet attachments at all.
+    held = application.attachments.filter(replaced=False).exclude(certificate_identifier="")
+    for attachment in held if getattr(application, "wallet_attachments", True) else ():
         certificate = Certificate.objects.filter(identifier=attachment.certificate_identifier).first()
         if certificate is None or certificate.state_on(today) != Certificate.Status.VALID:
             attachment.replaced = True

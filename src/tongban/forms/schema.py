@@ -217,10 +217,9 @@ def _check_widget(prop: dict, value: Any, path: str, errors: FormErrors) -> None
         except ValueError:
             errors.add(path, f"“{title}”应为日期，例如 2026-11-22。")
     elif widget == "address" and isinstance(value, dict):
-        from tongban.regions.selectors import region_by_code
+        from tongban.regions.selectors import region_code_exists
 
-        region = region_by_code(value.get("region"))
-        if region is None:
+        if not region_code_exists(value.get("region")):
             errors.add(path, f"“{title}”请选择有效的行政区划。")
         if not str(value.get("detail", "")).strip():
             errors.add(path, f"“{title}”请填写详细地址。")

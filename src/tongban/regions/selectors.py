@@ -21,6 +21,32 @@ def region_by_code(code: str | None) -> Region | None:
     return Region.objects.select_related("parent").filter(code=canonical).first()
 
 
+# Codes seen to exist, per process: the platform adds and renames regions (the import) but never
+# deletes one (its rows are protected by every address and item), so a code once found stays valid.
+_existing_codes: set[str] = set()
+
+
+def region_code_exists(code: str | None) -> bool:
+    """Whether ``code`` (any accepted form) names a region; what form validation asks of every
+    address, answered from memory after the first time."""
+    if not code:
+        return False
+    try:
+        canonical = normalize_region_code(code)
+    except RegionCodeError:
+        return False
+    if canonical in _existing_codes:
+        return True
+    if Region.objects.filter(code=canonical).exists():
+        _existing_codes.add(canonical)
+        return True
+    return False
+
+
+def clear_cache() -> None:
+    _existing_codes.clear()
+
+
 def children_of(region: Region | None) -> QuerySet[Region]:
     if region is None:
         return Region.objects.filter(level=Region.Level.PROVINCE)

@@ -4,7 +4,7 @@ Parsing BPMN and building SpiffWorkflow's spec costs far more than a step, so ea
 the parsed ``Process`` per definition digest (a definition's document never changes while cases
 use it; the admin form recomputes the digest when an unused one is edited). The item's choice
 itself is read from the database every time — as columns of the caller's own query
-(``process_columns``) — so a new choice or upload takes effect at once in every process. The
+(``process_join``) — so a new choice or upload takes effect at once in every process. The
 shipped templates' rows are remembered per process once committed (a changed template file
 comes with a release, i.e. a restart, and ``ensure_template`` then adds a new row).
 """
@@ -14,9 +14,9 @@ import threading
 from functools import cache
 
 from django.db import connection, transaction
-from django.db.models import BigIntegerField, CharField, OuterRef, Subquery
 
 from tongban.catalog.models import CaseKind, ServiceItem
+from tongban.core.rawsql import table
 
 from .engine import Process, get_process, template_xml
 from .models import ItemProcess, ProcessDefinition
@@ -44,14 +44,16 @@ def template_digest(name: str) -> str:
     return hashlib.sha256(template_xml(name).encode()).hexdigest()
 
 
-def process_columns(item: str = "item") -> dict[str, object]:
-    """Annotations for a query whose rows have a service item at ``item``: the id and digest of
-    the definition the item chose (NULL when it uses the template for its case kind)."""
-    choice = ItemProcess.objects.filter(item_id=OuterRef(f"{item}_id")).order_by()
-    return {
-        "wf_definition_id": Subquery(choice.values("definition_id")[:1], output_field=BigIntegerField()),
-        "wf_definition_digest": Subquery(choice.values("definition__digest")[:1], output_field=CharField()),
-    }
+def process_join(item_id: str, alias: str = "wf") -> tuple[str, str]:
+    """For the caller's own hand-written statement (``core.rawsql``): the select list (the id and
+    digest of the definition the item chose, NULL when it uses the template for its case kind)
+    and the joins, for rows whose item id is the SQL expression ``item_id``."""
+    choice, definition = f"{alias}_choice", f"{alias}_definition"
+    joins = (
+        f"LEFT JOIN {table(ItemProcess)} {choice} ON {choice}.item_id = {item_id} "
+        f"LEFT JOIN {table(ProcessDefinition)} {definition} ON {definition}.id = {choice}.definition_id"
+    )
+    return f"{choice}.definition_id, {definition}.digest", joins
 
 
 # Template name -> (definition id, digest) of rows known to be committed.
@@ -82,7 +84,7 @@ def clear_cache() -> None:
 
 
 def resolve_process(item: ServiceItem, definition_id: int | None, digest: str | None) -> tuple[int, Process]:
-    """The definition id and parsed process from ``process_columns``' values."""
+    """The definition id and parsed process from ``process_join``'s columns."""
     if definition_id is None:
         definition_id, digest = _template_definition(template_for(item.case_kind))
     return definition_id, process_for(definition_id, digest or "")
