@@ -11,7 +11,7 @@ import uuid
 from typing import Any, Literal
 
 from django.http import HttpRequest
-from ninja import File, Form, Router, Schema
+from ninja import File, Form, Router, Schema, Status
 from ninja.files import UploadedFile
 
 from tongban.catalog.models import MaterialRequirement, ServiceItem
@@ -190,7 +190,7 @@ def create_application(request: HttpRequest, payload: ApplicationIn) -> tuple[in
         if enterprise is None:
             raise NotFound("找不到该企业。", field="enterprise_id")
     application = services.start_application(user=request.user, item=item, enterprise=enterprise)
-    return 201, _application_out(application)
+    return Status(201, _application_out(application))
 
 
 @router.get("/applications/{application_id}", response=ApplicationOut, summary="申请草稿")
@@ -223,12 +223,15 @@ def upload_material(
     attachment = services.attach_file(
         user=request.user, application=application, requirement=requirement, upload=file
     )
-    return 201, {
-        "requirement_id": requirement.pk,
-        "name": requirement.name,
-        "necessity": requirement.necessity,
-        "uploaded": attachment.display_name,
-    }
+    return Status(
+        201,
+        {
+            "requirement_id": requirement.pk,
+            "name": requirement.name,
+            "necessity": requirement.necessity,
+            "uploaded": attachment.display_name,
+        },
+    )
 
 
 @router.post(
@@ -241,7 +244,7 @@ def submit_application(request: HttpRequest, application_id: uuid.UUID) -> tuple
     if key is not None and len(key) > 100:
         raise InvalidInput("Idempotency-Key 不能超过 100 个字符。", field="Idempotency-Key")
     case = services.submit_application(user=request.user, public_id=application_id, idempotency_key=key)
-    return 201, _case_out(case, staff_view=False)
+    return Status(201, _case_out(case, staff_view=False))
 
 
 @router.get("/cases", response=CasePage, summary="我的办件")

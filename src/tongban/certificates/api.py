@@ -10,7 +10,7 @@ import json
 from typing import Any, Literal
 
 from django.http import HttpRequest, HttpResponse, JsonResponse
-from ninja import Router, Schema
+from ninja import Router, Schema, Status
 
 from tongban.catalog.models import ServiceItem
 from tongban.core.downloads import file_response
@@ -25,7 +25,7 @@ from .models import Certificate
 
 router = Router(tags=["电子证照"])
 
-Status = Literal["valid", "revoked", "expired", "tampered", "unknown"]
+VerificationStatus = Literal["valid", "revoked", "expired", "tampered", "unknown"]
 
 
 class TypeOut(Schema):
@@ -45,7 +45,7 @@ class HolderOut(Schema):
 
 
 class VerifyOut(Schema):
-    status: Status
+    status: VerificationStatus
     identifier: str
     message: str
     type: TypeOut | None
@@ -307,7 +307,7 @@ def share_create(
         purpose=body.purpose,
         valid_until=body.valid_until,
     )
-    return 201, share_out(request, share)
+    return Status(201, share_out(request, share))
 
 
 @router.delete("/wallet/shares/{share_id}", auth=api_auth, response=ShareOut, summary="撤销用证授权")
@@ -326,7 +326,7 @@ def proof(request: HttpRequest, item_code: str, enterprise_id: int | None = None
     if item is None:
         raise NotFound()
     certificate = services.issue_online_proof(actor=_actor(request, enterprise_id), item=item)
-    return 201, certificate_out(certificate)
+    return Status(201, certificate_out(certificate))
 
 
 @router.post("/certificates/{identifier}/revoke", auth=api_auth, response=CertificateOut, summary="吊销/注销")
@@ -346,4 +346,4 @@ def replace(request: HttpRequest, identifier: str, body: ReplaceIn) -> tuple[int
     new = services.replace_certificate(
         actor=request.user, certificate=certificate, reason=body.reason, fields=body.fields, renew=body.renew
     )
-    return 201, certificate_out(new)
+    return Status(201, certificate_out(new))

@@ -6,7 +6,7 @@ import uuid
 from typing import Literal
 
 from django.http import HttpRequest, HttpResponse
-from ninja import Router, Schema
+from ninja import Router, Schema, Status
 
 from tongban.cases.access import get_case_for
 from tongban.core.errors import NotFound
@@ -108,7 +108,7 @@ def rate_case(request: HttpRequest, number: str, payload: RateIn) -> tuple[int, 
         comment=payload.comment,
         tags=payload.tags,
     )
-    return 201, _rating_out(rating)
+    return Status(201, _rating_out(rating))
 
 
 @router.post("/ratings/visits/{token}", response={201: RatingOut}, summary="评价窗口服务（扫码）")
@@ -122,7 +122,7 @@ def rate_visit(request: HttpRequest, token: uuid.UUID, payload: RateIn) -> tuple
         user=request.user,
         client_key=request.META.get("REMOTE_ADDR", ""),
     )
-    return 201, _rating_out(rating)
+    return Status(201, _rating_out(rating))
 
 
 @router.post("/ratings/{rating_id}/follow-up", response=RatingOut, auth=api_auth, summary="追评")
