@@ -70,3 +70,15 @@ def test_param_is_the_stored_form():
     value = uuid.UUID("5d02a17c-64eb-47b3-8338-9b555878ae09")
     stored = rawsql.param(Application, "public_id", value)
     assert stored == (value if connection.features.has_native_uuid_field else value.hex)
+
+
+def test_a_statement_is_written_once_per_arguments():
+    calls = []
+
+    @rawsql.statement
+    def sql(locked: bool) -> str:
+        calls.append(locked)
+        return f"SELECT 1 {'FOR UPDATE' if locked else ''}"
+
+    assert sql(True) == sql(True) != sql(False)
+    assert calls == [True, False]

@@ -357,40 +357,33 @@ def missing_materials(application: Application) -> list[MaterialRequirement]:
     return missing
 
 
-def _draft_to_submit(
-    user: Any, application: Application | None, public_id: Any, key: str | None
-) -> Application:  # noqa: ANN401
-    """The draft, locked, with everything a submission reads, in one hand-written statement
-    (``core.rawsql``: the ORM took twenty times longer to build it than the database to run it):
-    item, department, form, the process a case of the item starts with, whether a required
-    material has no file (only then are names and the wallet asked for), whether a file came
-    from the wallet (only then does the certificates hook check them) and the application an
-    idempotency key was already used for (``key_used_by``)."""
-    app, item, department, form = (
+def _draft_columns() -> tuple[rawsql.Columns, ...]:
+    return (
         rawsql.columns(Application, "a"),
         rawsql.columns(ServiceItem, "i"),
         rawsql.columns(Department, "d"),
         rawsql.columns(FormDefinition, "f"),
     )
+
+
+@rawsql.statement
+def _draft_sql(with_key: bool, by_public_id: bool) -> str:
+    """The submission's locked read (see ``_draft_to_submit``); parameters: the material
+    flags' three, then the key's two (``with_key``), then the draft's id or public id."""
+    app, item, department, form = _draft_columns()
     process_select, process_joins = process_join("a.item_id")
-    params: list[Any] = [MaterialRequirement.Necessity.REQUIRED, False, False]
     used = "NULL"
-    if key:
+    if with_key:
         used = (
             f"(SELECT c.application_id FROM {rawsql.table(Case)} c "  # noqa: S608 (names from the models, values bound)
             "WHERE c.submitted_by_id = %s AND c.idempotency_key = %s)"
         )
-        params += [user.pk, key]
-    if application is not None:
-        where, value = "a.id = %s", application.pk
-    else:
-        where, value = "a.public_id = %s", rawsql.param(Application, "public_id", public_id)
     lock = ""
     if connection.features.has_select_for_update:  # SQLite: the IMMEDIATE transaction holds the lock
         lock = connection.ops.for_update_sql(
             of=("a",) if connection.features.has_select_for_update_of else ()
         )
-    sql = (
+    return (
         f"SELECT {app.sql}, {item.sql}, {department.sql}, {form.sql}, {process_select}, "  # noqa: S608 (as above)
         f"EXISTS (SELECT 1 FROM {rawsql.table(MaterialRequirement)} r WHERE r.item_id = a.item_id "
         "AND r.necessity = %s AND NOT EXISTS (SELECT 1 FROM "
@@ -401,13 +394,32 @@ def _draft_to_submit(
         f"FROM {rawsql.table(Application)} a JOIN {rawsql.table(ServiceItem)} i ON i.id = a.item_id "
         f"JOIN {rawsql.table(Department)} d ON d.id = i.department_id "
         f"LEFT JOIN {rawsql.table(FormDefinition)} f ON f.id = a.form_id {process_joins} "
-        f"WHERE {where} {lock}"
+        f"WHERE a.{'public_id' if by_public_id else 'id'} = %s {lock}"
     )
+
+
+def _draft_to_submit(
+    user: Any, application: Application | None, public_id: Any, key: str | None
+) -> Application:  # noqa: ANN401
+    """The draft, locked, with everything a submission reads, in one hand-written statement
+    (``core.rawsql``: the ORM took twenty times longer to build it than the database to run it):
+    item, department, form, the process a case of the item starts with, whether a required
+    material has no file (only then are names and the wallet asked for), whether a file came
+    from the wallet (only then does the certificates hook check them) and the application an
+    idempotency key was already used for (``key_used_by``)."""
+    params: list[Any] = [MaterialRequirement.Necessity.REQUIRED, False, False]
+    if key:
+        params += [user.pk, key]
+    if application is not None:
+        params.append(application.pk)
+    else:
+        params.append(rawsql.param(Application, "public_id", public_id))
     with connection.cursor() as cursor:
-        cursor.execute(sql, [*params, value])
+        cursor.execute(_draft_sql(bool(key), application is None), params)
         row = cursor.fetchone()
     if row is None:
         raise NotFound()
+    app, item, department, form = _draft_columns()
     locked = app.load(row)
     if locked.created_by_id != getattr(user, "pk", None):
         raise NotFound()

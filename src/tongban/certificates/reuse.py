@@ -24,23 +24,27 @@ from .models import Certificate, CertificateEvent, CertificateType
 from .selectors import valid_for_holder
 
 
-def _accepting(application: Any) -> dict[int, set[int]]:  # noqa: ANN401
-    """Material requirement → certificate types accepted for it, for the application's item.
-
-    Hand-written (``core.rawsql``): every submission asks, and building it with the ORM cost
-    more than the rest of the certificates hook."""
+@rawsql.statement
+def _accepting_sql() -> str:
     through = CertificateType.accepted_for.through
     requirement = through._meta.get_field("materialrequirement")
     certificate_type = through._meta.get_field("certificatetype")
-    sql = (
+    return (
         f"SELECT x.{requirement.column}, x.{certificate_type.column} FROM {rawsql.table(through)} x "  # noqa: S608 (names from the models, values bound)
         f"JOIN {rawsql.table(CertificateType)} ct ON ct.id = x.{certificate_type.column} "
         f"JOIN {rawsql.table(requirement.related_model)} r ON r.id = x.{requirement.column} "
         "WHERE r.item_id = %s AND ct.is_active = %s"
     )
+
+
+def _accepting(application: Any) -> dict[int, set[int]]:  # noqa: ANN401
+    """Material requirement → certificate types accepted for it, for the application's item.
+
+    Hand-written (``core.rawsql``): every submission asks, and building it with the ORM cost
+    more than the rest of the certificates hook."""
     accepting: dict[int, set[int]] = {}
     with connection.cursor() as cursor:
-        cursor.execute(sql, [application.item_id, True])
+        cursor.execute(_accepting_sql(), [application.item_id, True])
         for requirement_id, type_id in cursor.fetchall():
             accepting.setdefault(requirement_id, set()).add(type_id)
     return accepting

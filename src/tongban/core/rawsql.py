@@ -7,8 +7,9 @@ through ``Columns`` and get ordinary, complete instances back (converters applie
 dates and booleans read the same on SQLite and PostgreSQL).
 """
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, wraps
 from typing import Any
 
 from django.db import connection
@@ -64,6 +65,18 @@ def _columns(model: type[Model], alias: str, vendor: str) -> Columns:
 def columns(model: type[Model], alias: str) -> Columns:
     """The select list for ``model`` under ``alias`` (kept per process and database kind)."""
     return _columns(model, alias, connection.vendor)
+
+
+def statement(build: Callable[..., str]) -> Callable[..., str]:
+    """A function writing a statement from hashable arguments, run once per arguments and
+    database kind (quoting and locking clauses differ), so a hot path does not rebuild its SQL."""
+    built = cache(lambda vendor, *args: build(*args))
+
+    @wraps(build)
+    def sql(*args: Any) -> str:  # noqa: ANN401
+        return built(connection.vendor, *args)
+
+    return sql
 
 
 def table(model: type[Model]) -> str:

@@ -12,6 +12,27 @@ from tongban.core import rawsql
 from .claims import CLAIM_SCOPE, user_claims
 
 
+def _token_columns() -> tuple[rawsql.Columns, ...]:
+    return (
+        rawsql.columns(get_access_token_model(), "t"),
+        rawsql.columns(get_application_model(), "c"),
+        rawsql.columns(get_user_model(), "u"),
+    )
+
+
+@rawsql.statement
+def _token_sql() -> str:
+    model, client_model, user_model = get_access_token_model(), get_application_model(), get_user_model()
+    access, client, user = _token_columns()
+    column = {name: model._meta.get_field(name).column for name in ("application", "user", "token_checksum")}
+    return (
+        f"SELECT {access.sql}, {client.sql}, {user.sql} FROM {rawsql.table(model)} t "  # noqa: S608 (names from the models, value bound)
+        f"LEFT JOIN {rawsql.table(client_model)} c ON c.{client_model._meta.pk.column} = t.{column['application']} "
+        f"LEFT JOIN {rawsql.table(user_model)} u ON u.{user_model._meta.pk.column} = t.{column['user']} "
+        f"WHERE t.{column['token_checksum']} = %s"
+    )
+
+
 class TongbanOAuth2Validator(OAuth2Validator):
     oidc_claim_scope = CLAIM_SCOPE
 
@@ -32,23 +53,9 @@ class TongbanOAuth2Validator(OAuth2Validator):
     def _load_access_token(self, token: str):  # noqa: ANN202
         """Every API call starts here: the token with its client and person in one hand-written
         statement (``core.rawsql``) instead of an ORM query built per request."""
-        model, client_model, user_model = get_access_token_model(), get_application_model(), get_user_model()
-        access, client, user = (
-            rawsql.columns(model, "t"),
-            rawsql.columns(client_model, "c"),
-            rawsql.columns(user_model, "u"),
-        )
-        column = {
-            name: model._meta.get_field(name).column for name in ("application", "user", "token_checksum")
-        }
-        sql = (
-            f"SELECT {access.sql}, {client.sql}, {user.sql} FROM {rawsql.table(model)} t "  # noqa: S608 (names from the models, value bound)
-            f"LEFT JOIN {rawsql.table(client_model)} c ON c.{client_model._meta.pk.column} = t.{column['application']} "
-            f"LEFT JOIN {rawsql.table(user_model)} u ON u.{user_model._meta.pk.column} = t.{column['user']} "
-            f"WHERE t.{column['token_checksum']} = %s"
-        )
+        access, client, user = _token_columns()
         with connection.cursor() as cursor:
-            cursor.execute(sql, [hashlib.sha256(token.encode()).hexdigest()])
+            cursor.execute(_token_sql(), [hashlib.sha256(token.encode()).hexdigest()])
             row = cursor.fetchone()
         if row is None:
             return None
