@@ -10,6 +10,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
 
 
 def env_bool(name: str, default: bool = False) -> bool:
@@ -132,11 +133,13 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # prepared there: planning was about half of PostgreSQL's work per submission. Behind a
     # pooler in transaction mode without prepared-statement support, set
     # TONGBAN_DB_PREPARE_THRESHOLD=off (docs/operations.md).
-    _threshold = os.environ.get("TONGBAN_DB_PREPARE_THRESHOLD", "5")
+    _threshold = os.environ.get("TONGBAN_DB_PREPARE_THRESHOLD", "5").strip().lower()
+    if _threshold not in {"off", "none", ""} and not _threshold.isdigit():
+        raise ImproperlyConfigured("TONGBAN_DB_PREPARE_THRESHOLD 应为非负整数或 off。")
     DATABASES["default"].setdefault("OPTIONS", {}).update(
         {
             "server_side_binding": True,
-            "prepare_threshold": None if _threshold.lower() in {"off", "none", ""} else int(_threshold),
+            "prepare_threshold": int(_threshold) if _threshold.isdigit() else None,
         }
     )
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":

@@ -35,3 +35,15 @@ def test_a_statement_run_five_times_is_prepared_on_the_server():
         cursor.execute("SELECT statement FROM pg_prepared_statements")
         prepared = [row[0] for row in cursor.fetchall()]
     assert any('FROM "departments_department"' in sql and "$1" in sql for sql in prepared), prepared
+
+
+def test_a_threshold_that_is_not_a_number_is_refused_in_chinese(tmp_path):
+    import subprocess
+
+    with pytest.raises(subprocess.CalledProcessError) as failed:
+        database_options(
+            DATABASE_URL="postgres://tongban@127.0.0.1:5432/tongban",
+            TONGBAN_VAR_DIR=str(tmp_path),
+            TONGBAN_DB_PREPARE_THRESHOLD="five",
+        )
+    assert "TONGBAN_DB_PREPARE_THRESHOLD 应为非负整数或 off" in failed.value.stderr
