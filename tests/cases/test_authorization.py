@@ -6,19 +6,17 @@ staff of the case's department with the role of the step, and the supervisor abo
 ``tests/identity/test_authorization.py`` for the outsiders and what "refused" means.
 """
 
-import pytest
 from django.urls import reverse
 
 from tests.cases.conftest import pdf_upload
 from tests.identity.authorization import (
-    OUTSIDERS,
     ObjectURL,
     World,
     api_url,
-    check_outsider,
-    check_owner,
-    check_without_role,
-    row_named,
+    applicant_side_test,
+    outsiders_test,
+    owner_test,
+    without_role_test,
 )
 
 REQUEST = "申请开办餐饮店"  # the answer ``fill`` gives; shown wherever the case's data is
@@ -307,22 +305,7 @@ SHARED_WITH_DEPARTMENT = {
 APPLICANT_SIDE = [r for r in ROWS if r.owner in ("citizen", "agent") and r.name not in SHARED_WITH_DEPARTMENT]
 
 
-@pytest.mark.parametrize("row", ROWS, ids=lambda r: r.name)
-@pytest.mark.parametrize("outsider", OUTSIDERS)
-def test_outsiders_are_refused(client, db, row, outsider):
-    check_outsider(client, World(), row, outsider)
-
-
-@pytest.mark.parametrize("row", ROWS, ids=lambda r: r.name)
-def test_the_owner_gets_through(client, db, row):
-    check_owner(client, World(), row)
-
-
-@pytest.mark.parametrize(("name", "member"), WITHOUT_ROLE)
-def test_department_staff_without_the_role_change_nothing(client, db, name, member):
-    check_without_role(client, World(), row_named(ROWS, name), member)
-
-
-@pytest.mark.parametrize("row", APPLICANT_SIDE, ids=lambda r: r.name)
-def test_department_staff_are_outsiders_on_the_applicants_side(client, db, row):
-    check_outsider(client, World(), row, "staff")
+test_outsiders_are_refused = outsiders_test(ROWS)
+test_the_owner_gets_through = owner_test(ROWS)
+test_department_staff_without_the_role_change_nothing = without_role_test(ROWS, WITHOUT_ROLE)
+test_department_staff_are_outsiders_on_the_applicants_side = applicant_side_test(APPLICANT_SIDE)

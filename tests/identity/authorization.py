@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
 
+import pytest
 from django.apps import apps
 from django.urls import URLPattern, URLResolver, get_resolver, resolve
 from django.utils import timezone
@@ -573,3 +574,44 @@ def check_without_role(client: Any, world: World, row: ObjectURL, member: str) -
     if response.status_code == 302:
         assert "/login/" not in response["Location"], row.name
     assert fingerprint() == before, (row.name, member, "a refused action changed something")
+
+
+# The tests every app's table runs; a module assigns them to its own ``test_…`` names, e.g.
+# ``test_the_owner_gets_through = owner_test(ROWS)``, so pytest collects them there.
+
+
+def outsiders_test(rows: list[ObjectURL]) -> Callable:
+    @pytest.mark.parametrize("row", rows, ids=lambda r: r.name)
+    @pytest.mark.parametrize("outsider", OUTSIDERS)
+    def test(client, db, row, outsider) -> None:  # noqa: ANN001
+        check_outsider(client, World(), row, outsider)
+
+    return test
+
+
+def owner_test(rows: list[ObjectURL]) -> Callable:
+    @pytest.mark.parametrize("row", rows, ids=lambda r: r.name)
+    def test(client, db, row) -> None:  # noqa: ANN001
+        check_owner(client, World(), row)
+
+    return test
+
+
+def without_role_test(rows: list[ObjectURL], cases: list[tuple[str, str]]) -> Callable:
+    """``cases``: (row name, a department member lacking the role of that row's action)."""
+
+    @pytest.mark.parametrize(("name", "member"), cases)
+    def test(client, db, name, member) -> None:  # noqa: ANN001
+        check_without_role(client, World(), row_named(rows, name), member)
+
+    return test
+
+
+def applicant_side_test(rows: list[ObjectURL]) -> Callable:
+    """Rows of the applicant's side, where even staff of the department are outsiders."""
+
+    @pytest.mark.parametrize("row", rows, ids=lambda r: r.name)
+    def test(client, db, row) -> None:  # noqa: ANN001
+        check_outsider(client, World(), row, "staff")
+
+    return test

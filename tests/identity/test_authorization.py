@@ -28,6 +28,8 @@ from tests.identity.authorization import (
     has_parameter,
     key_of,
     object_url_patterns,
+    outsiders_test,
+    owner_test,
     refused,
     send,
     sign_in,
@@ -154,17 +156,8 @@ def _admin_key(key: str) -> bool:
     return key.startswith("PAGE admin/")
 
 
-@pytest.mark.parametrize("row", ROWS, ids=lambda r: r.name)
-@pytest.mark.parametrize("outsider", OUTSIDERS)
-def test_outsiders_are_refused(client, db, row, outsider):
-    check_outsider(client, World(), row, outsider)
-
-
-@pytest.mark.parametrize("row", ROWS, ids=lambda r: r.name)
-def test_the_owner_gets_through(client, db, row):
-    check_owner(client, World(), row)
-
-
+test_outsiders_are_refused = outsiders_test(ROWS)
+test_the_owner_gets_through = owner_test(ROWS)
 API_ROWS = [row for row in ALL_ROWS if row.api]
 
 

@@ -6,18 +6,15 @@ Owners: the person who rated (or may rate) their own case, staff of the rated de
 The evaluator page behind a window's QR code needs no sign-in by design (``PUBLIC_URLS``).
 """
 
-import pytest
 from django.urls import reverse
 
 from tests.identity.authorization import (
-    OUTSIDERS,
     ObjectURL,
-    World,
     api_url,
-    check_outsider,
-    check_owner,
-    check_without_role,
-    row_named,
+    applicant_side_test,
+    outsiders_test,
+    owner_test,
+    without_role_test,
 )
 
 COMMENT = "等了很久"  # the one-star rating's comment
@@ -182,22 +179,7 @@ WITHOUT_ROLE = [
 APPLICANT_SIDE = [r for r in ROWS if r.owner == "citizen"]
 
 
-@pytest.mark.parametrize("row", ROWS, ids=lambda r: r.name)
-@pytest.mark.parametrize("outsider", OUTSIDERS)
-def test_outsiders_are_refused(client, db, row, outsider):
-    check_outsider(client, World(), row, outsider)
-
-
-@pytest.mark.parametrize("row", ROWS, ids=lambda r: r.name)
-def test_the_owner_gets_through(client, db, row):
-    check_owner(client, World(), row)
-
-
-@pytest.mark.parametrize(("name", "member"), WITHOUT_ROLE)
-def test_department_staff_without_the_role_change_nothing(client, db, name, member):
-    check_without_role(client, World(), row_named(ROWS, name), member)
-
-
-@pytest.mark.parametrize("row", APPLICANT_SIDE, ids=lambda r: r.name)
-def test_department_staff_are_outsiders_on_the_applicants_side(client, db, row):
-    check_outsider(client, World(), row, "staff")
+test_outsiders_are_refused = outsiders_test(ROWS)
+test_the_owner_gets_through = owner_test(ROWS)
+test_department_staff_without_the_role_change_nothing = without_role_test(ROWS, WITHOUT_ROLE)
+test_department_staff_are_outsiders_on_the_applicants_side = applicant_side_test(APPLICANT_SIDE)
