@@ -26,7 +26,11 @@ APT_BENCH := wrk:wrk
 .PHONY: run test venv install system-packages bench-packages lint check-port migrate demo \
 	collectstatic bench ci clean
 
-$(STAMP): pyproject.toml requirements/dev.txt
+# Browser libraries come from npm at install time (package-lock.json pins them) and are copied,
+# with their licences, into git-ignored static directories; pages never load them from a CDN.
+BPMN_VENDOR := src/tongban/workflow/static/workflow/vendor/bpmn-js
+
+$(STAMP): pyproject.toml requirements/dev.txt package.json package-lock.json
 	@test -n "$(PYTHON_FOUND)" || { echo "需要 Python >= 3.12（未找到 python3.12 / python3.13）"; exit 1; }
 	@if [ -x $(PY) ] && ! $(PY) -c 'import sys; sys.exit(sys.version_info < (3, 12))' 2>/dev/null; then \
 		echo "$(VENV) 的 Python 版本过旧，重新创建"; rm -rf $(VENV); fi
@@ -34,6 +38,11 @@ $(STAMP): pyproject.toml requirements/dev.txt
 	$(PY) -m pip install --quiet --disable-pip-version-check --upgrade pip uv
 	$(VENV)/bin/uv pip install --python $(PY) --quiet --require-hashes -r requirements/dev.txt
 	$(VENV)/bin/uv pip install --python $(PY) --quiet --no-deps -e .
+	@command -v npm >/dev/null 2>&1 || { echo "需要 Node.js 与 npm（用于安装流程建模器等浏览器组件）"; exit 1; }
+	npm ci --ignore-scripts --no-audit --no-fund --loglevel=error
+	rm -rf $(BPMN_VENDOR) && mkdir -p $(BPMN_VENDOR)
+	cp node_modules/bpmn-js/dist/bpmn-modeler.production.min.js node_modules/bpmn-js/LICENSE $(BPMN_VENDOR)/
+	cp -r node_modules/bpmn-js/dist/assets/. $(BPMN_VENDOR)/
 	touch $(STAMP)
 
 venv install: $(STAMP)
