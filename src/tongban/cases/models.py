@@ -11,7 +11,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from tongban.catalog.models import Channel, MaterialRequirement, ServiceItem
+from tongban.catalog.models import Channel, ItemType, MaterialRequirement, ServiceItem
 from tongban.departments.models import Department
 from tongban.forms.models import FormDefinition
 from tongban.workflow.models import ProcessDefinition
@@ -260,3 +260,51 @@ class CaseNumberCounter(models.Model):
 
     def __str__(self) -> str:
         return f"{self.region_code}-{self.day}: {self.value}"
+
+
+class DocumentTemplate(models.Model):
+    """An edited wording (title and body) of one letter for one item type.
+
+    Every save is a new version; the newest version of a department wins over the platform's,
+    which wins over the defaults in code (``cases.document_templates.DEFAULTS``). The body is
+    plain text with ``{{ 占位符 }}`` placeholders, never a Django template.
+    """
+
+    class Kind(models.TextChoices):
+        RECEIPT = "receipt", _("受理回执")
+        ACCEPTANCE = "acceptance", _("受理通知")
+        CORRECTION = "correction", _("补正通知")
+        REFUSAL = "refusal", _("不予受理")
+        GRANT = "grant", _("准予决定")
+        DENY = "deny", _("不予决定")
+
+    department = models.ForeignKey(
+        Department, null=True, blank=True, on_delete=models.PROTECT, related_name="+", verbose_name=_("部门")
+    )
+    item_type = models.CharField(_("事项类型"), max_length=2, choices=ItemType.choices)
+    kind = models.CharField(_("文书"), max_length=12, choices=Kind.choices)
+    version = models.PositiveIntegerField(_("版本"))
+    title = models.CharField(_("标题"), max_length=40)
+    body = models.TextField(_("正文"))
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["department_id", "item_type", "kind", "-version"]
+        verbose_name = _("文书模板")
+        verbose_name_plural = _("文书模板")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["department", "item_type", "kind", "version"],
+                name="doc_template_version",
+                condition=models.Q(department__isnull=False),
+            ),
+            models.UniqueConstraint(
+                fields=["item_type", "kind", "version"],
+                name="doc_template_platform_version",
+                condition=models.Q(department__isnull=True),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_item_type_display()} {self.get_kind_display()} v{self.version}"
