@@ -13,6 +13,7 @@ urlpatterns = [
     path("", include("tongban.identity.urls")),
     path("documents/cases/", include("tongban.cases.document_urls")),
     path("", include("tongban.notifications.urls")),
+    path("", include("tongban.workflow.urls")),
     path("", include("tongban.certificates.urls")),
     path("", include("tongban.ratings.urls")),
     path("", include("tongban.cases.urls")),

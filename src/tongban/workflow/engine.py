@@ -3,7 +3,7 @@
 Conventions a process must follow (checked on upload by ``inspect_bpmn``):
 - exactly one executable process; every user task sits in a lane named after the role
   that performs it (``intake`` 受理, ``review`` 审核, ``decide`` 决定, ``issue`` 制证, or
-  ``applicant`` for the applicant's own step such as 补正);
+  ``applicant`` for the applicant's own step such as 补正; the Chinese names work too);
 - a user task is followed by an exclusive gateway whose flows test ``decision == "…"``;
   those values are the outcomes offered to the person doing the task;
 - end events are named by id: ``end_concluded``, ``end_denied``, ``end_refused``,
@@ -30,6 +30,15 @@ from SpiffWorkflow.util.task import TaskState
 BPMN_NS = "http://www.omg.org/spec/BPMN/20100524/MODEL"
 STAFF_ROLES = {"intake", "review", "decide", "issue"}
 LANE_ROLES = STAFF_ROLES | {"applicant"}
+# Lanes may also carry the role's Chinese name, as catalogue admins label them in the modeller.
+LANE_NAMES = {
+    "受理": "intake",
+    "审核": "review",
+    "审查": "review",
+    "决定": "decide",
+    "制证": "issue",
+    "申请人": "applicant",
+}
 END_KINDS = ("end_concluded", "end_denied", "end_refused", "end_forwarded")
 MAX_CACHED_STARTS = 2048  # start states kept per process definition (one per item code)
 _DECISION = re.compile(r"""^\s*decision\s*==\s*["']([a-z_]+)["']\s*$""")
@@ -70,7 +79,7 @@ def inspect_bpmn(xml: str | bytes) -> ProcessShape:
     proc = executable[0]
     problems: list[str] = []
     lanes = {
-        ref.text.strip(): lane.get("name", "")
+        ref.text.strip(): LANE_NAMES.get(lane.get("name", "").strip(), lane.get("name", "").strip())
         for lane in proc.iter(f"{{{BPMN_NS}}}lane")
         for ref in lane.findall("bpmn:flowNodeRef", ns)
         if ref.text
@@ -86,7 +95,8 @@ def inspect_bpmn(xml: str | bytes) -> ProcessShape:
         role = lanes.get(tid)
         if role not in LANE_ROLES:
             problems.append(
-                f"人工任务“{title}”必须放在以角色命名的泳道中（{'、'.join(sorted(LANE_ROLES))}）。"
+                f"人工任务“{title}”必须放在以角色命名的泳道中（受理、审核、决定、制证、申请人，"
+                f"或 {'、'.join(sorted(LANE_ROLES))}）。"
             )
             continue
         outcomes: list[str] = []

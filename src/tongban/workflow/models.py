@@ -19,6 +19,15 @@ class ProcessDefinition(models.Model):
     department = models.ForeignKey(
         "departments.Department", null=True, blank=True, on_delete=models.PROTECT, related_name="processes"
     )
+    item = models.ForeignKey(
+        ServiceItem,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="process_versions",
+        help_text=_("为哪个事项编写（模板与早期上传为空）"),
+    )
+    version = models.PositiveIntegerField(_("版本"), default=1)
     uploaded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
     )

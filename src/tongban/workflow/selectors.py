@@ -100,3 +100,43 @@ def process_for(definition_id: int, digest: str) -> Process:
             with _parsed_lock:
                 _parsed[digest] = process
     return process
+
+
+def catalogue_department_ids(user) -> set[int]:  # noqa: ANN001
+    """Departments whose processes ``user`` maintains (事项管理 role)."""
+    from tongban.identity import permissions
+    from tongban.identity.models import StaffRole
+
+    return {m.department_id for m in permissions.memberships(user) if m.role == StaffRole.CATALOGUE}
+
+
+def managed_items(user, query: str = "", limit: int = 200) -> list[ServiceItem]:  # noqa: ANN001
+    """The user's departments' items with the process each runs (``current`` set on each)."""
+    items = ServiceItem.objects.filter(department_id__in=catalogue_department_ids(user)).select_related(
+        "department", "process_choice__definition"
+    )
+    if query:
+        items = items.filter(name__icontains=query) | items.filter(code__icontains=query)
+    found = list(items.order_by("department__name", "name")[:limit])
+    for item in found:
+        choice = getattr(item, "process_choice", None)
+        item.current = choice.definition if choice is not None else None
+    return found
+
+
+def managed_item(user, item_id: int) -> ServiceItem | None:  # noqa: ANN001
+    """One item the user maintains, or None (the page answers 404: outsiders learn nothing)."""
+    return (
+        ServiceItem.objects.filter(pk=item_id, department_id__in=catalogue_department_ids(user))
+        .select_related("department")
+        .first()
+    )
+
+
+def versions(item: ServiceItem) -> list[ProcessDefinition]:
+    """The item's own versions (newest first), then the shipped templates it may fall back to."""
+    own = list(ProcessDefinition.objects.filter(item=item).order_by("-version").defer("bpmn"))
+    from .services import ensure_template
+
+    names = ["instant", "promised"] if item.case_kind == CaseKind.INSTANT else ["promised"]
+    return own + [ensure_template(name) for name in names]
