@@ -5,6 +5,7 @@ from stdnum.cn import ric
 
 from tongban.core.errors import InvalidInput
 from tongban.registries.validators import (
+    area_code_ever_existed,
     check_uscc,
     id_number_error,
     is_valid_id_number,
@@ -29,6 +30,9 @@ INVALID_IDS = [
     (with_check("11010519491331002"), "出生日期"),  # month 13, correct check character
     (with_check("51160221000101123"), "出生日期"),  # born in the future
     (with_check("99160219900101123"), "地区码"),  # no province 99
+    (with_check("51169919900101123"), "地区码"),  # 四川 has no county 1699, in any year
+    (with_check("51160219900230123"), "出生日期"),  # 30 February
+    (with_check("51160219000229123"), "出生日期"),  # 1900 was not a leap year
     ("51160219900101123A", "格式"),  # letter other than X
     ("", "请填写"),
 ]
@@ -41,6 +45,39 @@ INVALID_USCC = [
     ("9111000060003734IL", "格式"),  # I is not in the alphabet
     ("", "请填写"),
 ]
+
+
+# Real-world style numbers whose area code postdates (or outlived) the birth year: people keep
+# the number first issued to them, so these are valid although python-stdnum's ric rejects them.
+AREA_CODE_OUTSIDE_BIRTH_YEAR = [
+    with_check("51160219650412003"),  # 广安区 511602 exists since 1998; born 1965
+    with_check("51160319880314001"),  # 前锋区 511603 exists since 2013; born 1988
+    with_check("51162119720908003"),  # 岳池县 511621 exists since 1998; born 1972
+    with_check("51168119500101002"),  # 华蓥市 511681 exists since 1998; born 1950
+    with_check("44052419950101001"),  # 潮阳县 440524 existed 1983–1993; issued before, born 1995
+]
+
+
+@pytest.mark.parametrize("number", AREA_CODE_OUTSIDE_BIRTH_YEAR)
+def test_area_codes_outside_the_birth_year_are_accepted(number):
+    assert not ric.is_valid(number)  # the birth-year check these numbers would fail
+    assert id_number_error(number) is None
+    assert parse_id_number(number).region_code == number[:6]
+
+
+@pytest.mark.parametrize(
+    ("code", "existed"),
+    [
+        ("511602", True),
+        ("110103", True),
+        ("510000", True),
+        ("511699", False),
+        ("999999", False),
+        ("5116", False),
+    ],
+)
+def test_area_code_ever_existed(code, existed):
+    assert area_code_ever_existed(code) is existed
 
 
 @pytest.mark.parametrize("number", VALID_IDS)

@@ -14,7 +14,8 @@ from typing import Any
 
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import SchemaError
-from stdnum.cn import ric, uscc
+
+from tongban.registries.validators import id_number_error, uscc_error
 
 WIDGETS = {
     "text": "单行文字",
@@ -205,10 +206,10 @@ def _message(err: Any, title: str) -> str:  # noqa: ANN401
 def _check_widget(prop: dict, value: Any, path: str, errors: FormErrors) -> None:  # noqa: ANN401
     widget = prop.get("x-widget")
     title = prop.get("title", path)
-    if widget == "id_number" and isinstance(value, str) and not ric.is_valid(value):
-        errors.add(path, f"“{title}”不是有效的身份证号码（请核对出生日期和最后一位校验码）。")
-    elif widget == "uscc" and isinstance(value, str) and not uscc.is_valid(value):
-        errors.add(path, f"“{title}”不是有效的统一社会信用代码（请核对最后一位校验码）。")
+    if widget == "id_number" and isinstance(value, str) and (reason := id_number_error(value)):
+        errors.add(path, f"“{title}”不是有效的身份证号码：{reason}")
+    elif widget == "uscc" and isinstance(value, str) and (reason := uscc_error(value)):
+        errors.add(path, f"“{title}”不是有效的统一社会信用代码：{reason}")
     elif widget == "mobile" and isinstance(value, str) and not MOBILE_RE.match(value):
         errors.add(path, f"“{title}”应为 11 位手机号码。")
     elif widget == "date" and isinstance(value, str):

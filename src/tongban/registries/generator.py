@@ -9,7 +9,7 @@ import datetime
 import random
 from dataclasses import dataclass
 
-from .validators import make_id_number, make_uscc
+from .validators import id_number_error, make_id_number, make_uscc
 
 # 广安市 counties (GB/T 2260): 广安区, 前锋区, 岳池县, 武胜县, 邻水县, 华蓥市.
 GUANGAN_COUNTIES = {
@@ -132,6 +132,8 @@ class RegistryGenerator:
         while True:
             sequence = rng.randrange(0, 500) * 2 + (1 if sex == "M" else 0)
             number = make_id_number(region_code, birth_date, sequence)
+            if error := id_number_error(number):  # the demo must only hold numbers the forms accept
+                raise ValueError(f"{number}: {error}")
             if number not in self._used_ids:
                 break
         self._used_ids.add(number)

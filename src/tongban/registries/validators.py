@@ -5,6 +5,7 @@ and read the birth date, sex and household region code that an ID number encodes
 """
 
 import datetime
+import functools
 from dataclasses import dataclass
 
 from stdnum.cn import ric
@@ -31,9 +32,10 @@ def id_number_error(value: str | None) -> str | None:
     """The Chinese reason why ``value`` is not a valid ID number, or None when it is valid.
 
     Checks length, digits, the GB 11643 check character, a real birth date (not in the future)
-    and a known province. It does not ask whether the county code already existed in the birth
-    year (python-stdnum's ``validate`` does): people keep the number first issued to them, and
-    numbers issued after a county was created carry its new code whatever the birth year.
+    and an area code that exists or once existed in GB/T 2260. It does not ask whether the code
+    was in force in the birth year (python-stdnum's ``validate`` does): people keep the number
+    first issued to them, and numbers issued after a county was created carry its new code
+    whatever the birth year, so that check locks real people out.
     """
     number = normalize_id_number(value)
     if not number:
@@ -50,15 +52,24 @@ def id_number_error(value: str | None) -> str | None:
         birth = None
     if birth is None or birth < datetime.date(1880, 1, 1) or birth > datetime.date.today():
         return "身份证号码中的出生日期不正确。"
-    if not _known_province(number[:2]):
-        return "身份证号码中的地区码不正确。"
+    if not area_code_ever_existed(number[:6]):
+        return "身份证号码中的地区码不正确（前 6 位不是任何时期的行政区划代码）。"
     return None
 
 
-def _known_province(code: str) -> bool:
+@functools.cache
+def area_code_ever_existed(code: str) -> bool:
+    """True when ``code`` is a GB/T 2260 area code in force at any time, whatever the years.
+
+    python-stdnum's ``cn/loc`` database keeps the history: a county created or abolished carries
+    its years (``[1998-]广安区``, ``[-2010]崇文区``); any county entry at all means it existed.
+    """
     from stdnum import numdb
 
-    return any("province" in props for _part, props in numdb.get("cn/loc").info(code + "0000"))
+    if len(code) != 6 or not code.isdigit():
+        return False
+    parts = numdb.get("cn/loc").info(code)
+    return len(parts) == 2 and "province" in parts[0][1] and bool(parts[1][1].get("county"))
 
 
 def is_valid_id_number(value: str | None) -> bool:
