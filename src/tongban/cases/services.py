@@ -678,6 +678,31 @@ def accept_case(
     return locked
 
 
+@transaction.atomic
+def submit_at_window(
+    *,
+    staff: Any,  # noqa: ANN401
+    application: Application,
+    idempotency_key: str | None = None,
+    opinion: str = "",
+) -> Case:
+    """一窗受理当场受理: the intake clerk submits at the counter and, the form being valid and the
+    materials complete (``submit_application`` refuses otherwise), accepts at once.
+
+    The acceptance is the ordinary ``accept_case`` by the clerk (same clock, events, audit and
+    notification as an accept from the queue). A repeated request returns the accepted case.
+    """
+    if application.channel != Channel.WINDOW:
+        raise InvalidInput("只有窗口收件的申请可以当场受理。", code="not_window")
+    permissions.require_role(staff, StaffRole.INTAKE, application.item.department)
+    case = submit_application(user=staff, application=application, idempotency_key=idempotency_key)
+    if case.status == Case.Status.PENDING_INTAKE and case.current_role == StaffRole.INTAKE:
+        case = accept_case(
+            actor=staff, case=case, opinion=opinion.strip() or "窗口收件，材料齐全，当场受理。"
+        )
+    return case
+
+
 def _outcomes(case: Case) -> tuple[str, ...]:
     shape = process_for(case.process_id, case.process.digest).shape
     task = shape.tasks.get(case.current_step)

@@ -26,6 +26,7 @@ from django.views.decorators.http import require_POST
 from tongban.catalog.models import Channel, MaterialRequirement
 from tongban.catalog.selectors import published_items
 from tongban.core.errors import InvalidInput, NotFound, PermissionDenied, ServiceError
+from tongban.core.masking import mask_id_number
 from tongban.forms.schema import validate_data
 from tongban.identity import permissions
 from tongban.identity.actors import current_actor
@@ -389,7 +390,10 @@ def apply_check(request: HttpRequest, pid: uuid.UUID) -> HttpResponse:
     if request.method == "POST":
         key = (request.POST.get("idempotency_key") or "")[:100] or None
         try:
-            services.submit_application(user=request.user, application=application, idempotency_key=key)
+            if request.POST.get("action") == "accept_now" and application.channel == Channel.WINDOW:
+                services.submit_at_window(staff=request.user, application=application, idempotency_key=key)
+            else:
+                services.submit_application(user=request.user, application=application, idempotency_key=key)
         except NotFound as exc:
             raise Http404(exc.message) from exc
         except ServiceError as exc:
@@ -417,7 +421,32 @@ def apply_done(request: HttpRequest, pid: uuid.UUID) -> HttpResponse:
         "case_url": case_url,
         "window": application.channel == Channel.WINDOW,
     }
+    if context["window"] and request.user.pk != application.applicant_id:
+        context["receipt"] = _window_receipt(request, case, application)
     return render(request, "cases/apply_done.html", context)
+
+
+def _window_receipt(request: HttpRequest, case: Case, application: Application) -> dict:
+    """受理回执 printed at the counter: case number, what was received, the promised date."""
+    received = [
+        {"name": a.requirement.name if a.requirement_id else a.display_name, "file": a.display_name}
+        for a in selectors.current_attachments(application)
+    ]
+    pdf = next(
+        (
+            reverse("case_documents:download", args=[case.number, kind.slug])
+            for kind in available_documents(case)
+            if kind.slug == "receipt"
+        ),
+        None,
+    )
+    return {
+        "accepted": case.accepted_at is not None,
+        "received": received,
+        "clerk": request.user.display_name,
+        "pdf_url": pdf,
+        "applicant_id": mask_id_number(application.applicant.id_number or ""),
+    }
 
 
 # ---------------------------------------------------------------- files
