@@ -22,6 +22,19 @@ LAUNCH_ARGS = [
 ]
 
 
+def assert_accessible(page, label: str) -> None:
+    """No serious or critical axe-core violations on the page as it is now."""
+    from axe_playwright_python.sync_playwright import Axe
+
+    results = Axe().run(page)
+    bad = [
+        f"{v['id']} ({v['impact']}): {v['help']} → {[n['target'] for n in v['nodes']][:3]}"
+        for v in results.response["violations"]
+        if v["impact"] in ("serious", "critical")
+    ]
+    assert bad == [], f"{label}: {bad}"
+
+
 @pytest.fixture
 def browser():
     """One Playwright per test, stopped afterwards: a Playwright left running between tests keeps

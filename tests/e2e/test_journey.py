@@ -7,24 +7,12 @@ Each page is checked with axe (zero serious or critical violations) and photogra
 import re
 
 import pytest
-from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import expect
 
+from tests.e2e.conftest import assert_accessible
 from tests.web.catalogue import build_catalogue
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
-
-axe = Axe()
-
-
-def assert_accessible(page, label: str) -> None:
-    results = axe.run(page)
-    bad = [
-        f"{v['id']} ({v['impact']}): {v['help']} → {[n['target'] for n in v['nodes']][:3]}"
-        for v in results.response["violations"]
-        if v["impact"] in ("serious", "critical")
-    ]
-    assert bad == [], f"{label}: {bad}"
 
 
 def assert_no_console_errors(page) -> None:

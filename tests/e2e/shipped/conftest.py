@@ -1,0 +1,317 @@
+"""The shipped demo in a real browser: `tongban demo` + `tongban serve` exactly as `make run` does.
+
+One server per test session (session-scoped ``shipped``): a fresh var directory, ``migrate``,
+``createcachetable``, ``demo`` and ``serve`` (web, worker and tick) run as subprocesses with the
+environment ``make run`` would see — without the test runner's ``TONGBAN_TESTING`` and other
+test-only settings — on SQLite, or on a fresh database of the same PostgreSQL cluster when
+``DATABASE_URL`` names one. Tests sign in with the README's accounts through the login pages; no
+factory or fixture adds data.
+
+Every test here is in one xdist group, so one worker runs them all against one server. A journey
+is a class whose test methods are its steps, run in order; once a step fails, the later steps
+of that class are skipped with the name of the failed step (they depend on what it did).
+"""
+
+import base64
+import os
+import re
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.e2e.conftest import SCREENSHOTS, assert_accessible
+
+HERE = Path(__file__).parent
+SHOTS = SCREENSHOTS / "shipped"
+GROUP = "shipped"
+PASSWORD = "Tongban-Demo-2026"
+TOTP_SECRET = "TONGBANDEMOTOTPKEYFORSTAFF234567"
+TOTP_STEP = 30
+# Environment variables the test runner sets for the in-process tests that `make run` never sets.
+TEST_ONLY_ENV = (
+    "TONGBAN_TESTING",
+    "TONGBAN_TEST_SQLITE",
+    "TONGBAN_TASKS_IMMEDIATE",
+    "DJANGO_ALLOW_ASYNC_UNSAFE",
+)
+SETUP_TIMEOUT = 900
+READY_TIMEOUT = 180
+
+
+def pytest_configure(config):
+    # Known also when xdist is not loaded (`-p no:xdist`), under --strict-markers.
+    config.addinivalue_line("markers", "xdist_group(name): run in one xdist worker with its group")
+
+
+def pytest_collection_modifyitems(config, items):
+    """Every test under this directory is a browser test of the one shipped server: one xdist group.
+    (Modules also say so in ``pytestmark``; this catches one that forgets.)"""
+    for item in items:
+        if HERE in Path(str(item.path)).parents and not any(item.iter_markers("xdist_group")):
+            item.add_marker(pytest.mark.xdist_group(GROUP))
+            item.add_marker(pytest.mark.e2e)
+
+
+pytest_collection_modifyitems = pytest.hookimpl(tryfirst=True)(pytest_collection_modifyitems)
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item, call):
+    report = yield
+    if item.cls is not None and report.failed and HERE in Path(str(item.path)).parents:
+        item.cls._failed_step = getattr(item.cls, "_failed_step", None) or item.name
+    return report
+
+
+def pytest_runtest_setup(item):
+    failed = getattr(item.cls, "_failed_step", None) if item.cls is not None else None
+    if failed and HERE in Path(str(item.path)).parents:
+        pytest.skip(f"depends on the earlier step {failed}, which failed")
+
+
+# ---------------------------------------------------------------------------------------------
+# The server
+
+
+@dataclass
+class Shipped:
+    """The running demo: its address, var directory, logs and what `tongban demo` printed."""
+
+    url: str
+    var_dir: Path
+    log: Path
+    demo_output: str
+    totp_used: dict[str, int] = field(default_factory=dict)
+    sessions: dict[str, dict] = field(default_factory=dict)
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _tail(path: Path, lines: int = 60) -> str:
+    try:
+        return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
+    except OSError:
+        return ""
+
+
+def _pg_connect(url: str):
+    import dj_database_url
+    import psycopg
+
+    cfg = dj_database_url.parse(url)
+    return cfg, psycopg.connect(
+        host=cfg["HOST"],
+        port=cfg["PORT"] or 5432,
+        user=cfg["USER"],
+        password=cfg["PASSWORD"] or None,
+        dbname=cfg["NAME"],
+        autocommit=True,
+    )
+
+
+@pytest.fixture(scope="session")
+def shipped(tmp_path_factory):
+    """Load the demo and serve it; yields a ``Shipped``; stops the server and removes its data."""
+    root = tmp_path_factory.mktemp("shipped")
+    var_dir = root / "var"
+    port = _free_port()
+    url = f"http://127.0.0.1:{port}"
+    env = {k: v for k, v in os.environ.items() if k not in TEST_ONLY_ENV and not k.startswith("PYTEST_")}
+    env.update(
+        {
+            "DJANGO_SETTINGS_MODULE": "tongban.settings",
+            "TONGBAN_VAR_DIR": str(var_dir),
+            "TONGBAN_PUBLIC_URL": url,
+            "PYTHONUNBUFFERED": "1",
+        }
+    )
+    database = None
+    base_url = os.environ.get("DATABASE_URL", "")
+    if base_url.startswith(("postgres://", "postgresql://")):
+        cfg, admin = _pg_connect(base_url)
+        database = f"{cfg['NAME']}_shipped_{os.getpid()}"
+        with admin:
+            admin.execute(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
+            admin.execute(f'CREATE DATABASE "{database}"')
+        env["DATABASE_URL"] = base_url.rsplit("/", 1)[0] + "/" + database
+    else:
+        env.pop("DATABASE_URL", None)  # the default: SQLite under the var directory
+
+    tongban = [sys.executable, "-m", "tongban"]
+    log = root / "setup.log"
+    server_log = root / "serve.log"
+    server = None
+    try:
+        demo_output = ""
+        for command in (["migrate", "--noinput"], ["createcachetable"], ["demo"]):
+            done = subprocess.run(
+                [*tongban, *command],
+                env=env,
+                capture_output=True,
+                text=True,
+                timeout=SETUP_TIMEOUT,
+                check=False,
+            )
+            with log.open("a") as out:
+                out.write(f"$ tongban {' '.join(command)}\n{done.stdout}\n{done.stderr}\n")
+            if done.returncode != 0:
+                pytest.fail(f"tongban {' '.join(command)} failed ({done.returncode}):\n{_tail(log)}")
+            if command == ["demo"]:
+                demo_output = done.stdout
+        with server_log.open("w") as out:
+            server = subprocess.Popen(
+                [*tongban, "serve", "--host", "127.0.0.1", "--port", str(port)],
+                env=env,
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
+        _wait_until_healthy(url, server, server_log)
+        yield Shipped(url=url, var_dir=var_dir, log=server_log, demo_output=demo_output)
+    finally:
+        if server is not None:
+            _stop(server)
+        if database:
+            _, admin = _pg_connect(base_url)
+            with admin:
+                admin.execute(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
+
+
+def _wait_until_healthy(url: str, server: subprocess.Popen, log: Path) -> None:
+    deadline = time.monotonic() + READY_TIMEOUT
+    while time.monotonic() < deadline:
+        if server.poll() is not None:
+            pytest.fail(f"tongban serve exited ({server.returncode}):\n{_tail(log)}")
+        try:
+            with urllib.request.urlopen(url + "/healthz", timeout=5) as answer:  # noqa: S310
+                if answer.status == 200:
+                    return
+        except OSError:
+            pass
+        time.sleep(0.5)
+    pytest.fail(f"tongban serve did not answer /healthz within {READY_TIMEOUT} s:\n{_tail(log)}")
+
+
+def _stop(server: subprocess.Popen) -> None:
+    """Ask `tongban serve` to stop (it stops its web, worker and tick children), as Ctrl+C would."""
+    if server.poll() is None:
+        server.send_signal(signal.SIGINT)
+    try:
+        server.wait(timeout=60)
+    except subprocess.TimeoutExpired:
+        os.killpg(server.pid, signal.SIGKILL)
+        server.wait(timeout=10)
+
+
+# ---------------------------------------------------------------------------------------------
+# Signing in
+
+
+def totp_code(shipped: Shipped, username: str) -> str:
+    """The demo TOTP code for ``username``. A code is accepted once per 30 s step and the device
+    accepts one step ahead: a second sign-in in the same step uses the next step's code, and
+    waits for the clock when even that one is used."""
+    from django_otp.oath import hotp
+
+    key = base64.b32decode(TOTP_SECRET)
+    step = int(time.time()) // TOTP_STEP
+    wanted = max(step, shipped.totp_used.get(username, -1) + 1)
+    while wanted > int(time.time()) // TOTP_STEP + 1:
+        time.sleep(1)
+    shipped.totp_used[username] = wanted
+    return f"{hotp(key, wanted):06d}"
+
+
+def login_citizen(page, shipped: Shipped, mobile: str) -> None:
+    """Sign in on /account/login/ with a README citizen account (mobile + demo password)."""
+    page.goto(shipped.url + "/account/login/")
+    form = page.locator("form:has(input[type=password])")
+    form.get_by_label("手机号码或用户名").fill(mobile)
+    form.get_by_label("密码", exact=True).fill(PASSWORD)
+    form.get_by_role("button", name="登录").click()
+    expect(page).not_to_have_url(re.compile(r"/login/"))
+
+
+def login_staff(page, shipped: Shipped, username: str) -> None:
+    """Sign in on /staff/login/ with password, then the demo TOTP code."""
+    page.goto(shipped.url + "/staff/login/")
+    form = page.locator("form:has(input[type=password])")
+    form.get_by_label("用户名").fill(username)
+    form.get_by_label("密码", exact=True).fill(PASSWORD)
+    form.get_by_role("button", name="下一步").click()
+    expect(page).to_have_url(re.compile(r"/login/two-factor/"))
+    page.get_by_label("动态口令").fill(totp_code(shipped, username))
+    page.get_by_role("button", name="验证并登录").click()
+    expect(page).to_have_url(re.compile(r"/staff/"))
+
+
+@pytest.fixture
+def open_as(shipped, browser):
+    """``open_as(account)`` → a page signed in as that README account (a mobile number for a
+    citizen, a username for staff; None for a visitor) on a new browser context at 1280 px.
+    The signed-in state is remembered for the session, so each account signs in once."""
+    contexts = []
+
+    def open_page(account: str | None):
+        state = shipped.sessions.get(account) if account else None
+        context = browser.new_context(
+            locale="zh-CN", viewport={"width": 1280, "height": 900}, storage_state=state
+        )
+        contexts.append(context)
+        page = context.new_page()
+        page.set_default_timeout(20_000)
+        page.console_problems = []
+        page.on("pageerror", lambda error: page.console_problems.append(str(error)))
+        if account and state is None:
+            if account.isdigit():
+                login_citizen(page, shipped, account)
+            else:
+                login_staff(page, shipped, account)
+            shipped.sessions[account] = context.storage_state()
+        return page
+
+    yield open_page
+    for context in contexts:
+        context.close()
+
+
+# ---------------------------------------------------------------------------------------------
+# Looking at pages
+
+
+def shot(page, name: str) -> None:
+    """Photograph the page at 1280 px and at 390 px (full page) into screenshots/shipped/; at
+    390 px nothing may scroll sideways (WCAG 1.4.10)."""
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    size = page.viewport_size
+    page.screenshot(path=str(SHOTS / f"{name}-1280.png"), full_page=True)
+    try:
+        page.set_viewport_size({"width": 390, "height": 844})
+        scroll = page.evaluate("() => document.documentElement.scrollWidth")
+        page.screenshot(path=str(SHOTS / f"{name}-390.png"), full_page=True)
+        assert scroll <= 390, f"{name} scrolls sideways at 390 px ({scroll} px wide)"
+    finally:
+        page.set_viewport_size(size)
+
+
+def axe(page, label: str) -> None:
+    """No serious or critical axe violations (the same check as every other browser test)."""
+    assert_accessible(page, label)
+
+
+def look(page, name: str) -> None:
+    """What every page of a journey gets: axe, then screenshots at both widths."""
+    axe(page, name)
+    shot(page, name)
