@@ -11,7 +11,7 @@
   }
   canvas.hidden = false;
   form.hidden = false;
-  var modeler = new window.BpmnJS({ container: canvas, keyboard: { bindTo: document } });
+  var modeler = new window.BpmnJS({ container: canvas });
   window.tongbanModeler = modeler;
   modeler.importXML(source.value).then(function () {
     modeler.get("canvas").zoom("fit-viewport");
