@@ -17,5 +17,7 @@ urlpatterns = [
     path("", include("tongban.certificates.urls")),
     path("", include("tongban.ratings.urls")),
     path("", include("tongban.cases.urls")),
+    path("", include("tongban.catalog.urls")),
+    path("", include("tongban.forms.urls")),
     path("", include("tongban.web.urls")),
 ]

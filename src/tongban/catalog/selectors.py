@@ -258,3 +258,69 @@ def get_guide(code: str) -> Guide:
     for fee in found["fees"]:
         fee.may_reduce = bool(fee.may_reduce)
     return Guide(item=item, **found)
+
+
+# ---------------------------------------------------------------------------------------------
+# Catalogue workspace (事项管理)
+
+CATALOGUE_ROLE = "catalogue"
+
+
+def managed_departments(user) -> QuerySet[Department]:  # noqa: ANN001
+    """Departments whose items ``user`` maintains: those where they hold the 事项管理 role.
+
+    Read through the departments' reverse relation to the staff roles (the catalogue sits below
+    identity and does not import it); writes are checked again by the services' permission.
+    """
+    if not getattr(user, "is_authenticated", False) or getattr(user, "kind", None) != "staff":
+        return Department.objects.none()
+    return (
+        Department.objects.filter(staff_memberships__user=user, staff_memberships__role=CATALOGUE_ROLE)
+        .select_related("region")
+        .distinct()
+        .order_by("region__code", "name")
+    )
+
+
+def workspace_items(
+    user,  # noqa: ANN001
+    *,
+    query: str = "",
+    status: str = "",
+    item_type: str = "",
+    department: int | None = None,
+) -> QuerySet[ServiceItem]:
+    """Every item (draft, published, withdrawn) of the departments ``user`` maintains."""
+    departments = managed_departments(user)
+    if department:
+        departments = departments.filter(pk=department)
+    items = ServiceItem.objects.filter(department__in=departments.values("pk")).select_related(
+        "department", "region"
+    )
+    query = (query or "").strip()
+    if query:
+        items = items.filter(
+            Q(name__icontains=query) | Q(code__icontains=query) | Q(keywords__icontains=query)
+        )
+    if status in ServiceItem.Status.values:
+        items = items.filter(status=status)
+    if item_type:
+        items = items.filter(item_type=item_type)
+    return items.order_by("name", "id")
+
+
+def workspace_item(user, pk: int) -> ServiceItem:  # noqa: ANN001
+    """One item ``user`` maintains, with its child rows; ``NotFound`` for anything else."""
+    item = (
+        ServiceItem.objects.select_related("department", "region")
+        .prefetch_related(
+            Prefetch("materials", queryset=MaterialRequirement.objects.order_by("order", "id")),
+            Prefetch("fees", queryset=FeeItem.objects.order_by("id")),
+            Prefetch("faqs", queryset=FAQ.objects.order_by("order", "id")),
+        )
+        .filter(pk=pk)
+        .first()
+    )
+    if item is None or not user.has_perm("catalog.change_serviceitem", item.department):
+        raise NotFound()
+    return item

@@ -17,7 +17,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from tongban.core import audit
-from tongban.core.errors import InvalidInput, PermissionDenied
+from tongban.core.errors import InvalidInput, NotFound, PermissionDenied
 from tongban.departments.models import Department
 from tongban.regions.models import Region
 
@@ -487,3 +487,135 @@ def record_change(*, actor: Any, item: ServiceItem, before: dict[str, Any] | Non
             _audit(actor, change)
     reindex([item.pk])
     return change
+
+
+# ---------------------------------------------------------------------------------------------
+# Catalogue workspace: child rows edited one at a time, in place
+#
+# ``update_item`` replaces child rows as a whole, which gives every material a new id; the
+# workspace edits one row where it stands, so uploaded files, case attachments and the
+# certificate types that stand in for a material keep pointing at it.
+
+EDITABLE_CHILDREN: dict[str, type] = {"materials": MaterialRequirement, "fees": FeeItem, "faqs": FAQ}
+
+
+def _child_model(kind: str) -> type:
+    model = EDITABLE_CHILDREN.get(kind)
+    if model is None:
+        raise InvalidInput("未知的事项要素类型。", field="kind")
+    return model
+
+
+def _edit_children(actor: Any, item: ServiceItem, edit: Any) -> ServiceItem:  # noqa: ANN401
+    """Run ``edit(locked_item)``; a real change bumps the version and is recorded with its diff."""
+    _check_can_manage(actor, item.department)
+    written: list[int] = []
+    with indexing(written), transaction.atomic():
+        item = ServiceItem.objects.select_for_update().select_related("department", "region").get(pk=item.pk)
+        before = snapshot(item)
+        edit(item)
+        after = snapshot(item)
+        diff = {k: {"from": before.get(k), "to": v} for k, v in after.items() if before.get(k) != v}
+        if not diff:
+            return item
+        item.version += 1
+        ServiceItem.objects.filter(pk=item.pk).update(version=item.version, updated_at=timezone.now())
+        written.append(item.pk)
+        change = ItemChange.objects.create(
+            item=item,
+            actor=actor_label(actor),
+            action="update",
+            from_status=item.status,
+            to_status=item.status,
+            changes=diff,
+            version=item.version,
+        )
+        _audit(actor, change)
+    return item
+
+
+def _own_row(model: type, item: ServiceItem, row_id: int) -> Any:  # noqa: ANN401
+    row = model.objects.filter(pk=row_id, item_id=item.pk).first()
+    if row is None:
+        raise NotFound()
+    return row
+
+
+def _renumber(model: type, item: ServiceItem, rows: list[Any] | None = None) -> None:
+    rows = rows if rows is not None else list(model.objects.filter(item=item).order_by("order", "id"))
+    for position, row in enumerate(rows, start=1):
+        if row.order != position:
+            row.order = position
+            row.save(update_fields=["order"])
+
+
+def save_child(
+    *,
+    actor: Any,  # noqa: ANN401
+    item: ServiceItem,
+    kind: str,
+    data: dict[str, Any],
+    row_id: int | None = None,
+) -> ServiceItem:
+    """Add (``row_id`` None) or change one material, fee or FAQ of ``item``, validated first."""
+    model = _child_model(kind)
+    fields = CHILDREN[kind][1]
+    unknown = set(data) - set(fields)
+    if unknown:
+        raise InvalidInput(f"未知字段：{'、'.join(sorted(unknown))}。", field=sorted(unknown)[0])
+
+    def edit(locked: ServiceItem) -> None:
+        if kind == "fees" and not locked.is_charged:
+            raise InvalidInput(
+                "该事项的“是否收费”为否：请先在基本要素中设为收费并填写收费依据，再添加收费项目。",
+                field="is_charged",
+            )
+        if row_id is None:
+            row = model(item=locked)
+            if hasattr(row, "order"):
+                row.order = model.objects.filter(item=locked).count() + 1
+        else:
+            row = _own_row(model, locked, row_id)
+        for name in fields:
+            if name in data:
+                setattr(row, name, data[name])
+        try:
+            row.full_clean(exclude=["item", "blank_form", "sample", "order"])
+        except ValidationError as exc:
+            raise invalid_from(exc) from exc
+        row.save()
+
+    return _edit_children(actor, item, edit)
+
+
+def remove_child(*, actor: Any, item: ServiceItem, kind: str, row_id: int) -> ServiceItem:  # noqa: ANN401
+    """Delete one material, fee or FAQ; the others keep their order."""
+    model = _child_model(kind)
+
+    def edit(locked: ServiceItem) -> None:
+        _own_row(model, locked, row_id).delete()
+        if kind != "fees":
+            _renumber(model, locked)
+
+    return _edit_children(actor, item, edit)
+
+
+def move_child(*, actor: Any, item: ServiceItem, kind: str, row_id: int, direction: str) -> ServiceItem:  # noqa: ANN401
+    """Move a material or FAQ one place up or down (materials are listed in this order)."""
+    model = _child_model(kind)
+    if kind == "fees":
+        raise InvalidInput("收费项目没有顺序。", field="kind")
+    if direction not in {"up", "down"}:
+        raise InvalidInput("移动方向只能是上移或下移。", field="direction")
+
+    def edit(locked: ServiceItem) -> None:
+        rows = list(model.objects.filter(item=locked).order_by("order", "id"))
+        index = next((i for i, r in enumerate(rows) if r.pk == row_id), None)
+        if index is None:
+            _own_row(model, locked, row_id)
+        target = index - 1 if direction == "up" else index + 1
+        if 0 <= target < len(rows):
+            rows[index], rows[target] = rows[target], rows[index]
+        _renumber(model, locked, rows)
+
+    return _edit_children(actor, item, edit)

@@ -1,12 +1,16 @@
 """Catalogue admins edit forms; every saved version is checked and kept."""
 
+from collections.abc import Callable
+
 from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
 
 from tongban.catalog.models import ServiceItem
+from tongban.core import audit
 from tongban.core.errors import InvalidInput, PermissionDenied
 
+from . import editing
 from .models import FormDefinition
 from .schema import FormSchemaError, check_definition
 
@@ -115,3 +119,113 @@ def default_schema_for(item: ServiceItem) -> tuple[dict, dict]:
         required += ["enterprise_name", "enterprise_uscc"]
         sections.insert(0, {"title": "申请单位", "fields": ["enterprise_name", "enterprise_uscc"]})
     return {"type": "object", "properties": props, "required": required}, {"sections": sections}
+
+
+# ---------------------------------------------------------------------------------------------
+# The form editor: one working draft per item, published as a new version
+#
+# A draft is a version that no application can use (applications take the active version), so
+# the editor may change it step by step; publishing makes it active and retires the previous
+# one, which is never changed again.
+
+
+def current_draft(item: ServiceItem) -> FormDefinition | None:
+    return (
+        FormDefinition.objects.filter(item=item, status=FormDefinition.Status.DRAFT)
+        .order_by("-version")
+        .first()
+    )
+
+
+@transaction.atomic
+def start_draft(*, actor, item: ServiceItem) -> FormDefinition:  # noqa: ANN001
+    """The item's working draft, made from the active version (or the default form) if none."""
+    _check_can_edit(actor, item)
+    ServiceItem.objects.select_for_update().filter(pk=item.pk).first()
+    draft = current_draft(item)
+    if draft is not None:
+        return draft
+    active = FormDefinition.objects.filter(item=item, status=FormDefinition.Status.ACTIVE).first()
+    if active is not None:
+        title, schema, layout = active.title, active.schema, active.layout
+    else:
+        schema, layout = default_schema_for(item)
+        title = f"{item.name}申请表"
+    schema, layout = editing.normalized(schema, layout)
+    latest = FormDefinition.objects.filter(item=item).aggregate(v=Max("version"))["v"] or 0
+    return FormDefinition.objects.create(
+        item=item,
+        version=latest + 1,
+        title=title,
+        schema=schema,
+        layout=layout,
+        created_by=actor if actor is not None and actor.pk else None,
+    )
+
+
+@transaction.atomic
+def change_draft(
+    *, actor, item: ServiceItem, change: Callable[[dict, dict], tuple[dict, dict]]
+) -> FormDefinition:  # noqa: ANN001
+    """Apply one editor change (a function of ``editing``) to the item's draft, checked first."""
+    draft = start_draft(actor=actor, item=item)
+    draft = FormDefinition.objects.select_for_update().get(pk=draft.pk)
+    if draft.status != FormDefinition.Status.DRAFT:
+        raise InvalidInput("已发布的表单版本不能修改。", field="status")
+    schema, layout = change(draft.schema, draft.layout)
+    try:
+        check_definition(schema, layout)
+    except FormSchemaError as exc:
+        raise InvalidInput("；".join(exc.errors), field="schema") from exc
+    draft.schema, draft.layout = schema, layout
+    draft.save(update_fields=["schema", "layout"])
+    return draft
+
+
+@transaction.atomic
+def rename_draft(*, actor, item: ServiceItem, title: str) -> FormDefinition:  # noqa: ANN001
+    if not (title or "").strip():
+        raise InvalidInput("请填写表单名称。", field="title")
+    draft = start_draft(actor=actor, item=item)
+    draft.title = title.strip()[:200]
+    draft.save(update_fields=["title"])
+    return draft
+
+
+@transaction.atomic
+def publish_draft(*, actor, item: ServiceItem) -> FormDefinition:  # noqa: ANN001
+    """The draft becomes the active version; the next application uses it."""
+    _check_can_edit(actor, item)
+    ServiceItem.objects.select_for_update().filter(pk=item.pk).first()
+    draft = current_draft(item)
+    if draft is None:
+        raise InvalidInput("没有待发布的修改。", field="status")
+    try:
+        check_definition(draft.schema, draft.layout)
+    except FormSchemaError as exc:
+        raise InvalidInput("；".join(exc.errors), field="schema") from exc
+    errors = editing.problems(draft.schema, draft.layout)
+    if errors:
+        raise InvalidInput("；".join(errors), field="condition")
+    form = activate_form(actor=actor, form=draft)
+    audit.append(
+        "forms.publish",
+        actor=actor,
+        obj=item,
+        summary={
+            "form": form.pk,
+            "version": form.version,
+            "fields": sorted(form.schema.get("properties") or {}),
+        },
+    )
+    return form
+
+
+@transaction.atomic
+def discard_draft(*, actor, item: ServiceItem) -> None:  # noqa: ANN001
+    """Throw the working draft away; the active version stays as it is."""
+    _check_can_edit(actor, item)
+    draft = current_draft(item)
+    if draft is None:
+        raise InvalidInput("没有待发布的修改。", field="status")
+    draft.delete()

@@ -1,0 +1,22 @@
+from django.urls import path
+
+from . import views
+
+app_name = "catalog"
+
+urlpatterns = [
+    path("staff/catalog/", views.workspace, name="workspace"),
+    path("staff/catalog/items/<int:pk>/", views.item_detail, name="item"),
+    path("staff/catalog/items/<int:pk>/edit/", views.item_edit, name="item_edit"),
+    path("staff/catalog/items/<int:pk>/status/", views.item_status, name="item_status"),
+]
+# One set of routes per kind of child row, spelled out so they never shadow other item pages.
+for _kind in ("materials", "fees", "faqs"):
+    _base = f"staff/catalog/items/<int:pk>/{_kind}/"
+    _extra = {"kind": _kind}
+    urlpatterns += [
+        path(f"{_base}new/", views.child_edit, _extra, name=f"{_kind}_new"),
+        path(f"{_base}<int:row>/", views.child_edit, _extra, name=f"{_kind}_edit"),
+        path(f"{_base}<int:row>/remove/", views.child_remove, _extra, name=f"{_kind}_remove"),
+        path(f"{_base}<int:row>/move/", views.child_move, _extra, name=f"{_kind}_move"),
+    ]
