@@ -462,7 +462,9 @@ class SectionForm(forms.Form):
     def add_schema_errors(self, errors: dict[str, list[str]]) -> list[tuple[str, str]]:
         """Attach ``validate_data`` errors (keyed by path) to entries and widgets.
 
-        Returns (anchor id, message) pairs for the error summary at the top of the page.
+        Returns (anchor id, message) pairs for the error summary at the top of the page. An error
+        about a field this page does not show (another step's field, or a value the platform
+        filled in) is listed with an empty anchor: a refusal never comes without its reason.
         """
         summary: list[tuple[str, str]] = []
         by_name = {e.name: e for e in self.entries}
@@ -470,6 +472,14 @@ class SectionForm(forms.Form):
             parts = path.split(".")
             entry = by_name.get(parts[0])
             if entry is None:
+                summary.extend(("", m) for m in messages)
+                continue
+            if entry.kind == "prefilled":
+                note = _(
+                    "此项来自您的实名信息或政府部门共享的信息，不能在此修改；如有错误请联系登记部门更正。"
+                )
+                entry.errors.extend(m for m in messages if m not in entry.errors)
+                summary.extend((f"entry-{entry.name}", f"{m}{note}") for m in messages)
                 continue
             if entry.kind == "rows" and len(parts) >= 3 and parts[1].isdigit():
                 keys = [f"{entry.name}{SEP}{parts[1]}{SEP}{parts[2]}"]

@@ -232,7 +232,7 @@ def apply_step(request: HttpRequest, pid: uuid.UUID, n: int) -> HttpResponse:
             form = SectionForm(
                 **{**kwargs, "saved": application.data}, post=request.POST, files=request.FILES
             )
-            summary = form.add_schema_errors(errors)
+            summary = form.add_schema_errors(_name_other_steps(errors, flow, n))
             status = 400
     else:
         form = SectionForm(**kwargs)
@@ -245,6 +245,17 @@ def apply_step(request: HttpRequest, pid: uuid.UUID, n: int) -> HttpResponse:
         "has_prefilled": any(e.kind == "prefilled" for e in form.entries),
     }
     return render(request, "cases/apply_step.html", context, status=status)
+
+
+def _name_other_steps(errors: dict[str, list[str]], flow: "Flow", n: int) -> dict[str, list[str]]:
+    """Say on which step a field of another page is, so its message is not a dead end."""
+    named = {}
+    for path, msgs in errors.items():
+        where = next((s for s in flow.steps if path.split(".")[0] in s.fields), None)
+        if where is not None and where.index != n:
+            msgs = [_("%(message)s（在“%(step)s”一步）") % {"message": m, "step": where.title} for m in msgs]
+        named[path] = msgs
+    return named
 
 
 def _save_step(
