@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import document_admin_views, views
 
 app_name = "cases"
 urlpatterns = [
@@ -16,6 +16,17 @@ urlpatterns = [
     path("my/cases/<str:number>/withdraw/", views.my_case_withdraw, name="my_case_withdraw"),
     path("staff/queue/", views.staff_queue, name="staff_queue"),
     path("staff/window/", views.window, name="window"),
+    path("staff/documents/", document_admin_views.index, name="document_templates"),
+    path(
+        "staff/documents/<str:scope>/<str:item_type>/<slug:kind>/",
+        document_admin_views.edit,
+        name="document_template",
+    ),
+    path(
+        "staff/documents/<str:scope>/<str:item_type>/<slug:kind>/preview/",
+        document_admin_views.preview,
+        name="document_template_preview",
+    ),
     path("staff/cases/<str:number>/", views.staff_case, name="staff_case"),
     path("staff/cases/<str:number>/claim/", views.staff_claim, name="staff_claim"),
     path("staff/cases/<str:number>/release/", views.staff_release, name="staff_release"),
