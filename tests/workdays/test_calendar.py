@@ -62,7 +62,10 @@ def test_year_without_data_is_computed_and_flagged():
 
 
 def test_natural_days_and_unknown_unit():
-    assert calendar.add_period(D(2026, 9, 28), 5, "Z") == calendar.Deadline(D(2026, 10, 3), False)
+    # 5 natural days end on 3 October, a National Day holiday: the period ends on the next
+    # working day, 8 October (民法典 第二百零三条; see test_natural_days.py).
+    assert calendar.add_period(D(2026, 9, 28), 5, "Z") == calendar.Deadline(D(2026, 10, 8), False)
+    assert calendar.add_period(D(2026, 9, 28), 2, "Z") == calendar.Deadline(D(2026, 9, 30), False)
     assert calendar.add_period(D(2026, 9, 28), 5, "G").date == D(2026, 10, 10)
     with pytest.raises(ValueError):
         calendar.add_period(D(2026, 9, 28), 5, "X")

@@ -221,6 +221,21 @@ def add_period(start: dt.date, amount: int, unit: str) -> Deadline:
     if unit == WORKING_DAYS:
         return add_workdays(start, amount)
     if unit == NATURAL_DAYS:
-        end = start + dt.timedelta(days=amount)
-        return Deadline(end, not year_has_data(end.year))
+        return add_natural_days(start, amount)
     raise ValueError(f"unknown unit {unit!r}")
+
+
+def add_natural_days(start: dt.date, days: int) -> Deadline:
+    """``days`` calendar days after ``start``; a period that ends on a rest day ends on the next
+    working day instead (民法典 第二百零三条: 期间的最后一日是法定休假日的，以法定休假日结束的
+    次日为期间的最后一日). Weekends count as rest days; 调休 workdays as working days."""
+    if days < 0:
+        raise ValueError("days must be >= 0")
+    end = start + dt.timedelta(days=days)
+    if days == 0:
+        return Deadline(end, not year_has_data(end.year))
+    cal = WorkCalendar(end, end + dt.timedelta(days=40))
+    while not cal.is_workday(end):
+        end += dt.timedelta(days=1)
+    estimated = any(not cal.year_known(y) for y in range(start.year, end.year + 1))
+    return Deadline(end, estimated)
