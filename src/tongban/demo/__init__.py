@@ -17,6 +17,9 @@ STEPS: list[tuple[str, str]] = [
     ("regions", "tongban.demo.steps.regions"),
     ("catalog", "tongban.demo.steps.catalog"),
     ("identity", "tongban.demo.identity.load"),
+    ("certificates", "tongban.demo.configure.load"),
+    ("cases", "tongban.demo.cases.load"),
+    ("ratings", "tongban.demo.cases.load_ratings"),
     ("search", "tongban.demo.steps.search"),
     ("statistics", "tongban.demo.refresh_statistics"),
 ]

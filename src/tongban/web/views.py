@@ -22,6 +22,7 @@ from django.views.decorators.http import require_GET, require_POST
 from tongban.catalog import selectors as catalog
 from tongban.catalog.models import Audience, ItemType, ServiceItem, Theme
 from tongban.core.errors import NotFound, ServiceError
+from tongban.core.public import public_reverse
 from tongban.departments import selectors as departments
 from tongban.departments.models import Department
 from tongban.ratings.models import Rating
@@ -32,6 +33,7 @@ from . import pagecache
 from .middleware import ELDERLY_COOKIE, REGION_COOKIE, clean_region_code
 from .preferences import current_region, safe_next, set_preference_cookie
 from .qr import qr_svg
+from .selectors import service_flags
 
 PAGE_SIZE = 20
 MAX_PAGE = 10_000
@@ -264,7 +266,7 @@ def item_detail(request: HttpRequest, code: str) -> HttpResponse:
 def _guide_page(request: HttpRequest, code: str) -> tuple[str, dict, int]:
     guide = _or_404(catalog.get_guide, code)
     item = guide.item
-    own_url = request.build_absolute_uri(reverse("web:item", args=[item.code]))
+    own_url = public_reverse("web:item", item.code)
     context = {
         "item": item,
         "materials": guide.materials,
@@ -275,6 +277,7 @@ def _guide_page(request: HttpRequest, code: str) -> tuple[str, dict, int]:
         "life_events": guide.life_events,
         "own_url": own_url,
         "qr_code": qr_svg(own_url, _("本页二维码：用手机扫码查看此办事指南")),
+        "service_flags": service_flags(item),
     }
     return "web/item_detail.html", context, 200
 
