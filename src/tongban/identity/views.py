@@ -30,6 +30,7 @@ from .account_sections import render_sections
 from .actors import get_enterprise_for_rep, switch_actor
 from .audit import client_ip
 from .models import StaffRole, VerificationCode
+from .workbench import registered_home
 
 
 def _fail(form: forms.Form, exc: ServiceError) -> None:
@@ -409,6 +410,10 @@ def staff_required(view):  # noqa: ANN001, ANN201
 
 @staff_required
 def staff_home(request: HttpRequest) -> HttpResponse:
+    """工作台: the registered workbench (web's, with queue, intake and figures) or the roles."""
+    home = registered_home()
+    if home is not None:
+        return home(request)
     memberships = permissions.memberships(request.user)
     departments: dict[int, dict[str, Any]] = {}
     for membership in memberships:

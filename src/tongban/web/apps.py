@@ -6,6 +6,9 @@ class WebConfig(AppConfig):
     verbose_name = "门户页面"
 
     def ready(self) -> None:
-        from . import pagecache
+        from tongban.identity.workbench import register_home
+
+        from . import pagecache, workbench
 
         pagecache.connect()
+        register_home(workbench.workbench)

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import personal, views, workbench
 
 app_name = "web"
 urlpatterns = [
@@ -20,4 +20,7 @@ urlpatterns = [
     path("preferences/region/", views.region_choose, name="region_choose"),
     path("preferences/region/set/", views.set_region, name="set_region"),
     path("preferences/elderly/", views.set_elderly, name="set_elderly"),
+    path("my/", personal.my_home, name="my"),
+    path("my/data-use/", personal.my_data_use, name="my_data_use"),
+    path("staff/overview/departments/", workbench.supervised_departments, name="staff_departments"),
 ]

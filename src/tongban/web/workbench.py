@@ -1,0 +1,73 @@
+"""工作台: the staff home at ``/staff/`` (registered into identity) and the supervisor's pages.
+
+What a staff member sees follows their roles: the queue for the processing roles, window intake
+and in-person verification for 受理, the catalogue workspace for 事项管理, the region overview
+for 监察, the Django admin only for 系统管理. Figures are their own departments' only.
+"""
+
+from typing import Any
+
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.urls import NoReverseMatch, reverse
+
+from tongban.cases.selectors import PROCESSING_ROLES
+from tongban.identity import permissions
+from tongban.identity.models import StaffRole
+from tongban.identity.views import staff_required
+
+from . import figures
+
+# The catalogue workspace is built separately; its entry page is linked once it exists.
+CATALOGUE_URL_NAMES = ("catalog_admin:home", "catalog_admin:items", "catalogue:home", "catalog:workspace")
+
+
+def optional_url(*names: str) -> str | None:
+    """The first of ``names`` that resolves, or None while none of them exists."""
+    for name in names:
+        try:
+            return reverse(name)
+        except NoReverseMatch:
+            continue
+    return None
+
+
+def _roles_by_department(user: Any) -> list[dict[str, Any]]:  # noqa: ANN401
+    departments: dict[int, dict[str, Any]] = {}
+    for membership in permissions.memberships(user):
+        entry = departments.setdefault(
+            membership.department_id, {"department": membership.department, "roles": []}
+        )
+        entry["roles"].append(membership.get_role_display())
+    return list(departments.values())
+
+
+def workbench(request: HttpRequest) -> HttpResponse:
+    """Called by identity's ``staff_home`` (which has checked that the user is signed-in staff)."""
+    user = request.user
+    roles = permissions.roles(user)
+    is_supervisor = StaffRole.SUPERVISOR in roles
+    context = {
+        "departments": _roles_by_department(user),
+        "processing": bool(roles & set(PROCESSING_ROLES)),
+        "intake": StaffRole.INTAKE in roles,
+        "catalogue": StaffRole.CATALOGUE in roles,
+        "catalogue_url": optional_url(*CATALOGUE_URL_NAMES),
+        "supervisor": is_supervisor,
+        "platform_admin": StaffRole.PLATFORM_ADMIN in roles,
+        "figures": figures.department_figures(user),
+        "overview": figures.region_overview(user) if is_supervisor else None,
+    }
+    return render(request, "web/staff/home.html", context)
+
+
+@staff_required
+def supervised_departments(request: HttpRequest) -> HttpResponse:
+    """监察's secondary page: the region's departments with case counts, 20 a page."""
+    if not permissions.supervised_region_codes(request.user):
+        raise Http404()
+    show_all = request.GET.get("all") == "1"
+    departments = figures.supervised_departments(request.user, with_cases_only=not show_all)
+    page = Paginator(departments, 20).get_page(request.GET.get("page"))
+    return render(request, "web/staff/departments.html", {"page": page, "show_all": show_all})
