@@ -79,6 +79,8 @@ migrate: $(STAMP)
 demo: migrate
 	$(TONGBAN) demo
 
+# Links and QR codes point at the port served on, unless TONGBAN_PUBLIC_URL was set.
+run: export TONGBAN_PUBLIC_URL ?= http://$(HOST):$(PORT)
 run: check-port demo
 	$(TONGBAN) serve --host $(HOST) --port $(PORT)
 

@@ -247,7 +247,9 @@ LOGGING = {
 
 # Tongban's own settings.
 TONGBAN_SITE_NAME = os.environ.get("TONGBAN_SITE_NAME", "通办 · 政务服务网")
-TONGBAN_PUBLIC_URL = os.environ.get("TONGBAN_PUBLIC_URL", "http://127.0.0.1:8000")
+# The one address absolute links and QR codes use (tongban.core.public); `tongban serve --port`
+# and `make run PORT=…` set it from their port unless it is given.
+TONGBAN_PUBLIC_URL = os.environ.get("TONGBAN_PUBLIC_URL", "").strip() or "http://127.0.0.1:8000"
 TONGBAN_DEFAULT_REGION = os.environ.get("TONGBAN_DEFAULT_REGION", "")
 
 # Single sign-on (tongban.identity.oidc): Tongban is an OpenID Connect provider for department

@@ -252,7 +252,7 @@ def test_open_a_visit_and_show_its_qr_code(client, world):
     assert visit.case == case and visit.clerk == w["intake"]
     page = text(client.get(response["Location"]))
     assert '<svg role="img" aria-label="评价二维码' in page
-    assert f"http://testserver/ratings/visit/{visit.token}/" in page
+    assert f"http://127.0.0.1:8000/ratings/visit/{visit.token}/" in page  # TONGBAN_PUBLIC_URL
     assert "等待评价" in page
     sign_in(client, w["outsider"])
     assert client.get(response["Location"]).status_code == 404

@@ -98,7 +98,7 @@ def test_guide_has_qr_code_of_its_own_address(client, catalogue):
     item = catalogue.guide_item
     response = client.get(reverse("web:item", args=[item.code]))
     html = response.content.decode()
-    own_url = f"http://testserver/items/{item.code}/"
+    own_url = f"http://127.0.0.1:8000/items/{item.code}/"  # TONGBAN_PUBLIC_URL, not the Host header
     assert response.context["own_url"] == own_url
     assert '<svg role="img"' in html and 'class="qr-code"' in html
     assert own_url in html

@@ -11,14 +11,13 @@ from types import SimpleNamespace
 from typing import Any
 
 import segno
-from django.conf import settings
 from django.template.loader import render_to_string
-from django.urls import reverse
 from django.utils import timezone
 
 from tongban.catalog.models import ItemType, LimitUnit
 from tongban.core.errors import NotFound
 from tongban.core.masking import mask_id_number
+from tongban.core.public import public_reverse, public_url
 
 from . import document_templates as wording_of
 from .access import get_case_for
@@ -199,7 +198,7 @@ def _issued_on(case: Case, slug: str, decision: Any) -> datetime.date:  # noqa: 
 
 
 def _query(case: Case) -> dict[str, str]:
-    url = settings.TONGBAN_PUBLIC_URL.rstrip("/") + reverse("cases:my_case", args=[case.number])
+    url = public_reverse("cases:my_case", case.number)
     png = segno.make_qr(url, error="m", mask=3).png_data_uri(scale=4, border=2)
     return {"url": url, "qr": png}
 
@@ -287,7 +286,7 @@ def sample_letter(
     issuer = department or SimpleNamespace(name="示例部门", short_name="")
     query = None
     if kind == Kind.RECEIPT:
-        url = settings.TONGBAN_PUBLIC_URL.rstrip("/") + "/my/cases/" + values["办件编号"] + "/"
+        url = public_url("/my/cases/" + values["办件编号"] + "/")
         query = {"url": url, "qr": segno.make_qr(url, error="m", mask=3).png_data_uri(scale=4, border=2)}
     return letter_context(
         title=title,

@@ -15,6 +15,7 @@ from ninja import Router, Schema, Status
 from tongban.catalog.models import ServiceItem
 from tongban.core.downloads import file_response
 from tongban.core.errors import NotFound
+from tongban.core.public import public_reverse
 from tongban.identity.actors import Actor, may_act_for
 from tongban.identity.models import EnterpriseAccount
 from tongban.identity.oidc.auth import api_auth
@@ -143,7 +144,6 @@ def certificate_out(certificate: Certificate) -> dict:
 
 
 def share_out(request: HttpRequest, share: Any) -> dict:  # noqa: ANN401
-    from django.urls import reverse
     from django.utils import timezone
 
     return {
@@ -153,7 +153,7 @@ def share_out(request: HttpRequest, share: Any) -> dict:  # noqa: ANN401
         "valid_until": share.valid_until,
         "revoked_at": share.revoked_at,
         "in_force": share.in_force_at(timezone.now()),
-        "url": request.build_absolute_uri(reverse("certificates:shared", args=[share.token])),
+        "url": public_reverse("certificates:shared", share.token),
     }
 
 

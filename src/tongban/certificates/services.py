@@ -15,12 +15,12 @@ from django.conf import settings
 from django.core import signing
 from django.db import IntegrityError, transaction
 from django.db.models import F
-from django.urls import reverse
 from django.utils import timezone
 
 from tongban.catalog.models import ServiceItem
 from tongban.core import audit
 from tongban.core.errors import InvalidInput, NotFound, PermissionDenied, ServiceError
+from tongban.core.public import public_reverse
 from tongban.departments.models import Department
 from tongban.identity import permissions
 from tongban.identity.actors import Actor, check_actor_scope
@@ -101,8 +101,7 @@ def log_event(
 
 
 def verify_url(identifier: str) -> str:
-    base = settings.TONGBAN_PUBLIC_URL.rstrip("/")
-    return base + reverse("certificates:verify_identifier", args=[identifier])
+    return public_reverse("certificates:verify_identifier", identifier)
 
 
 def next_serial(ctype: CertificateType, department: Department) -> int:
@@ -625,7 +624,7 @@ def present_certificate(
         actor=actor.user,
         detail=f"有效至 {timezone.localtime(expires_at):%H:%M:%S}",
     )
-    url = settings.TONGBAN_PUBLIC_URL.rstrip("/") + reverse("certificates:presented", args=[token])
+    url = public_reverse("certificates:presented", token)
     return Presentation(token=token, url=url, expires_at=expires_at)
 
 

@@ -26,6 +26,7 @@ from tongban.cases.models import Case
 from tongban.cases.selectors import get_applicant_case, staff_cases
 from tongban.core.errors import InvalidInput, NotFound, ServiceError
 from tongban.core.masking import mask_mobile, mask_name
+from tongban.core.public import public_reverse
 from tongban.departments.models import Department
 from tongban.identity import permissions
 from tongban.identity.models import StaffRole
@@ -305,7 +306,7 @@ def window_visit(request: HttpRequest, token: uuid.UUID) -> HttpResponse:
     )
     if visit is None:
         raise Http404()
-    url = request.build_absolute_uri(reverse("ratings:visit", args=[visit.token]))
+    url = public_reverse("ratings:visit", visit.token)
     context = {
         "visit": visit,
         "url": url,

@@ -22,6 +22,7 @@ from django.views.decorators.http import require_GET, require_POST
 from tongban.catalog import selectors as catalog
 from tongban.catalog.models import Audience, ItemType, ServiceItem, Theme
 from tongban.core.errors import NotFound, ServiceError
+from tongban.core.public import public_reverse
 from tongban.departments import selectors as departments
 from tongban.departments.models import Department
 from tongban.ratings.models import Rating
@@ -265,7 +266,7 @@ def item_detail(request: HttpRequest, code: str) -> HttpResponse:
 def _guide_page(request: HttpRequest, code: str) -> tuple[str, dict, int]:
     guide = _or_404(catalog.get_guide, code)
     item = guide.item
-    own_url = request.build_absolute_uri(reverse("web:item", args=[item.code]))
+    own_url = public_reverse("web:item", item.code)
     context = {
         "item": item,
         "materials": guide.materials,

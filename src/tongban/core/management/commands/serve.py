@@ -65,6 +65,19 @@ def port_problem(host: str, port: int) -> str | None:
     return None
 
 
+def public_url_for(host: str, port: int) -> str:
+    """The public address links and QR codes use: ``TONGBAN_PUBLIC_URL`` when it was set,
+    otherwise this server's own address (a wildcard host is reached as 127.0.0.1)."""
+    configured = os.environ.get("TONGBAN_PUBLIC_URL", "").strip()
+    if configured:
+        return configured
+    if host in {"0.0.0.0", "::", "[::]", ""}:  # noqa: S104 - naming the wildcard, not binding it
+        host = "127.0.0.1"
+    elif ":" in host and not host.startswith("["):
+        host = f"[{host}]"
+    return f"http://{host}:{port}"
+
+
 class Command(BaseCommand):
     help = "启动通办：网页服务（granian WSGI）与后台任务处理进程。"
     requires_system_checks = []
@@ -105,6 +118,7 @@ class Command(BaseCommand):
         env = {
             **os.environ,
             "DJANGO_SETTINGS_MODULE": os.environ.get("DJANGO_SETTINGS_MODULE", "tongban.settings"),
+            "TONGBAN_PUBLIC_URL": public_url_for(opts["host"], opts["port"]),
         }
         tongban = [sys.executable, "-m", "tongban"]
         children = []
@@ -125,6 +139,7 @@ class Command(BaseCommand):
                 children.append(Child("tick", tick, env, stop_signal=signal.SIGTERM, restart=True))
         if not opts["no_web"]:
             self.stdout.write(f"通办已启动：http://{opts['host']}:{opts['port']}/  （按 Ctrl+C 退出）")
+            self.stdout.write(f"链接与二维码使用的公开地址：{env['TONGBAN_PUBLIC_URL']}")
         failed = self.supervise(children)
         if failed:
             raise CommandError(f"进程 {failed} 意外退出，已停止全部进程。")
