@@ -224,3 +224,20 @@ def test_a_guide_shows_a_flag_once_its_function_exists(demo_command, monkeypatch
     )
     flags = web_selectors.service_flags(target)
     assert [(f.label, f.supported) for f in flags] == [("预约办理", True)]
+
+
+def test_staff_are_warned_before_issuing_on_an_item_without_a_licence_type(demo_command):
+    from tests.factories import login_verified
+
+    staff = demo_cases._staff(configure.SJ)["issue"]
+    without = Case.objects.get(idempotency_key="demo:sj09")  # 食品小经营店备案续期: no licence type
+    with_type = Case.objects.get(idempotency_key="demo:rs11")  # 失业保险金申领: issues a licence
+    assert without.status == with_type.status == Case.Status.PENDING_ISSUE
+    client = Client()
+    login_verified(client, staff)
+    page = client.get(f"/staff/cases/{without.number}/").content.decode()
+    assert "该事项尚未配置电子证照类型" in page
+    rs_staff = demo_cases._staff(configure.RS)["issue"]
+    login_verified(client, rs_staff)
+    page = client.get(f"/staff/cases/{with_type.number}/").content.decode()
+    assert with_type.number in page and "该事项尚未配置电子证照类型" not in page

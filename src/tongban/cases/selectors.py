@@ -1,6 +1,7 @@
 """Reads of cases shared by the pages and the API: the staff queue, my cases, a case's story."""
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -19,6 +20,19 @@ from .access import staff_cases as staff_cases  # shared read, re-exported for p
 from .models import Application, Attachment, Case, CaseEvent
 
 PROCESSING_ROLES = ("intake", "review", "decide", "issue")
+
+# Warnings for the staff who conclude a case: apps above cases register functions returning a
+# sentence or "" (tongban.certificates: the item issues no licence although 出证 is offered).
+CONCLUDE_WARNINGS: list[Callable[[Case], str]] = []
+
+
+def conclude_warnings(case: Case) -> list[str]:
+    """What staff should know before concluding ``case`` (only while it waits to be concluded)."""
+    if case.status != Case.Status.PENDING_ISSUE:
+        return []
+    return [text for check in CONCLUDE_WARNINGS if (text := check(case))]
+
+
 DEADLINE_FILTERS = ("red", "yellow", "green", "paused")
 
 

@@ -744,6 +744,7 @@ def _staff_case_page(
         "posted": request.POST if action_error else {},
         "posted_fields": request.POST.getlist("fields") if action_error else [],
         "documents": _documents(case),
+        "conclude_warnings": selectors.conclude_warnings(case),
     }
     return render(request, "cases/staff_case.html", context, status=status)
 

@@ -1,4 +1,17 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext as _
+
+
+def missing_certificate_type(case) -> str:  # noqa: ANN001
+    """A conclude warning: 出证 on this item would issue nothing, no licence type is configured."""
+    from .models import CertificateType
+
+    if CertificateType.objects.filter(issued_by_items=case.item_id, is_active=True).exists():
+        return ""
+    return _(
+        "该事项尚未配置电子证照类型：以“出证”办结不会生成电子证照，申请人的证照夹中也不会出现。"
+        "请联系事项管理员在“证照类型”中为本事项配置后再出证，或选择其他办结结果。"
+    )
 
 
 class CertificatesConfig(AppConfig):
@@ -8,6 +21,7 @@ class CertificatesConfig(AppConfig):
     def ready(self) -> None:
         from django.db.models.signals import post_save
 
+        from tongban.cases import selectors as case_selectors
         from tongban.cases import services as case_services
         from tongban.cases.models import Application, Case
         from tongban.cases.signals import case_event
@@ -22,3 +36,5 @@ class CertificatesConfig(AppConfig):
         post_save.connect(reuse.on_case_saved, sender=Case, dispatch_uid="certificates.case")
         if reuse.wallet_materials not in case_services.MATERIAL_PROVIDERS:
             case_services.MATERIAL_PROVIDERS.append(reuse.wallet_materials)
+        if missing_certificate_type not in case_selectors.CONCLUDE_WARNINGS:
+            case_selectors.CONCLUDE_WARNINGS.append(missing_certificate_type)
