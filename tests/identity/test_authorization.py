@@ -18,6 +18,7 @@ from django.utils import timezone
 
 from tests.cases.test_authorization import ROWS as CASE_ROWS
 from tests.certificates.test_authorization import ROWS as CERTIFICATE_ROWS
+from tests.certificates.test_type_pages_authorization import ROWS as CERTIFICATE_TYPE_ROWS
 from tests.identity.authorization import (
     OUTSIDERS,
     ObjectURL,
@@ -37,6 +38,7 @@ from tests.identity.authorization import (
 )
 from tests.notifications.test_authorization import ROWS as NOTIFICATION_ROWS
 from tests.ratings.test_authorization import ROWS as RATING_ROWS
+from tests.workflow.test_modeller_authorization import ROWS as PROCESS_ROWS
 from tongban.identity.models import AgentAuthorization, User
 
 ROWS = [
@@ -109,7 +111,15 @@ ROWS = [
     ),
 ]
 
-ALL_ROWS = ROWS + CASE_ROWS + CERTIFICATE_ROWS + RATING_ROWS + NOTIFICATION_ROWS
+ALL_ROWS = (
+    ROWS
+    + CASE_ROWS
+    + CERTIFICATE_ROWS
+    + RATING_ROWS
+    + NOTIFICATION_ROWS
+    + CERTIFICATE_TYPE_ROWS
+    + PROCESS_ROWS
+)
 
 # Object URLs that anyone may open, and why. Nothing else with a path parameter may be missing
 # from the tables above. (The seal keys, /api/v1/certificates/keys, are a JWKS without a

@@ -51,3 +51,63 @@ def render_pdf(certificate: Certificate) -> bytes:
         },
     )
     return HTML(string=html).write_pdf()
+
+
+SAMPLE_HOLDERS = {
+    "person": ("张三（样本）", "110101********1234"),
+    "enterprise": ("示例科技有限公司（样本）", "91510000MA6********"),
+}
+
+
+def sample_content(ctype: CertificateType) -> dict:
+    """What a licence of this type would carry, filled with sample values, for the type's preview."""
+    from django.utils import timezone
+
+    from . import identifiers
+    from .services import verify_url
+
+    today = timezone.localdate()
+    until = ctype.valid_until(today)
+    try:
+        identifier = identifiers.build(ctype.code, ctype.department.uscc, 1, 1)
+    except (identifiers.InvalidIdentifier, ValueError, AttributeError):
+        identifier = f"1.2.156.3005.2.{ctype.code}.（样本）"
+    name, number = SAMPLE_HOLDERS.get(ctype.holder_kind, SAMPLE_HOLDERS["person"])
+    return {
+        "identifier": identifier,
+        "version": 1,
+        "type": {"code": ctype.code, "name": ctype.name},
+        "issuer": {"name": ctype.department.name, "uscc": ctype.department.uscc},
+        "holder": {"kind": ctype.holder_kind, "name": name, "number": number},
+        "fields": {key: f"（{prop.get('title', key)}）" for key, prop in ctype.fields},
+        "valid_from": today.isoformat(),
+        "valid_until": until.isoformat() if until else None,
+        "issued_at": timezone.localtime().isoformat(timespec="seconds"),
+        "replaces": None,
+        "verify_url": verify_url(identifier),
+    }
+
+
+def preview_html(ctype: CertificateType) -> str:
+    """The type's printable document with sample values and a 样本 mark (same template as issuing)."""
+    content = sample_content(ctype)
+    titles = [(prop.get("title", key), content["fields"][key]) for key, prop in ctype.fields]
+    return render_to_string(
+        TEMPLATES.get(ctype.template, TEMPLATES[CertificateType.Template.LICENCE]),
+        {
+            "content": content,
+            "rows": titles,
+            "qr": qr_data_uri(content["verify_url"]),
+            "kid": "样本",
+            "fingerprint": "样本",
+            "status": "valid",
+            "reason": "",
+            "preview": True,
+        },
+    )
+
+
+def preview_pdf(ctype: CertificateType) -> bytes:
+    from weasyprint import HTML
+
+    return HTML(string=preview_html(ctype)).write_pdf()

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import type_views, views
 
 app_name = "certificates"
 urlpatterns = [
@@ -17,5 +17,12 @@ urlpatterns = [
     path("certificates/shared/<str:token>/", views.shared, name="shared"),
     path("proofs/", views.proofs, name="proofs"),
     path("proofs/<str:code>/", views.proof_item, name="proof_item"),
+    path("staff/certificate-types/", type_views.type_list, name="type_list"),
+    path("staff/certificate-types/new/", type_views.type_new, name="type_new"),
+    path("staff/certificate-types/<int:pk>/", type_views.type_edit, name="type_edit"),
+    path("staff/certificate-types/<int:pk>/preview/", type_views.type_preview, name="type_preview"),
+    path(
+        "staff/certificate-types/<int:pk>/preview.pdf", type_views.type_preview_pdf, name="type_preview_pdf"
+    ),
     path("staff/certificates/<str:identifier>/", views.staff_certificate, name="staff_certificate"),
 ]

@@ -181,7 +181,15 @@ def save_version(*, actor, item: ServiceItem, bpmn: str | bytes, name: str = "")
         uploaded_by=actor if actor is not None and getattr(actor, "pk", None) else None,
     )
     ItemProcess.objects.update_or_create(item=item, defaults={"definition": definition})
+    _record(actor, "process.save", definition, item)
     return definition
+
+
+def _record(actor, action: str, definition: ProcessDefinition, item: ServiceItem) -> None:  # noqa: ANN001
+    from tongban.identity.audit import record_action
+
+    summary = f"{item.code} {definition.name} v{definition.version}"[:300]
+    record_action(actor, action, target=definition, summary=summary, department=item.department)
 
 
 def upload_process(*, actor, item: ServiceItem, name: str, bpmn: str | bytes) -> ProcessDefinition:  # noqa: ANN001
@@ -204,6 +212,7 @@ def assign_version(*, actor, item: ServiceItem, definition_id: int) -> ProcessDe
             return choose_template(actor=actor, item=item, template=template)
         raise InvalidInput("该内置模板已被新版本取代。", field="definition")
     ItemProcess.objects.update_or_create(item=item, defaults={"definition": definition})
+    _record(actor, "process.assign", definition, item)
     return definition
 
 
@@ -216,4 +225,5 @@ def choose_template(*, actor, item: ServiceItem, template: str) -> ProcessDefini
         raise InvalidInput("只有即办件可以使用即办件流程。", field="template")
     definition = ensure_template(template)
     ItemProcess.objects.update_or_create(item=item, defaults={"definition": definition})
+    _record(actor, "process.assign", definition, item)
     return definition
