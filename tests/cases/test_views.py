@@ -844,8 +844,10 @@ def test_window_intake_reads_the_registry_opens_an_account_and_submits_as_window
     assert response.status_code == 302
     person = User.objects.get(id_number=record.id_number)
     assert person.kind == "citizen" and person.real_name == "周八" and not person.has_usable_password()
-    log = DataAccessLog.objects.get(subject_id_number=record.id_number)
+    log = DataAccessLog.objects.get(subject_id_number=record.id_number, purpose="窗口受理")
     assert log.purpose == "窗口受理" and log.accessor == world["intake"]
+    # The address is then filled in from the registry: a second read, logged too.
+    assert DataAccessLog.objects.filter(subject_id_number=record.id_number).count() == 2
     application = Application.objects.get(applicant=person)
     assert application.channel == "1" and application.created_by == world["intake"]
     body = text(client.get(response.url))

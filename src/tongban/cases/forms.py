@@ -36,7 +36,34 @@ SIMPLE_WIDGETS = {
     "mobile",
 }
 ADDRESS_LEVELS = ("province", "city", "county")
+# x-prefill sources read from the base registries when applying starts: filled in, still editable
+# (a contact address may differ from the registered one). Account values are fixed instead
+# (cases.services._prefill).
+REGISTRY_DEFAULTS = {"person.address", "enterprise.address"}
 SEP = "__"
+
+
+def registry_defaults(
+    schema: dict, applicant: Any, enterprise: Any, *, accessor: Any, purpose: str, department: Any = None
+) -> dict:  # noqa: ANN401
+    """Values of ``x-prefill: person.address / enterprise.address`` fields from the registries,
+    so nothing the registries hold is asked again (国务院令第716号 第7条). Each registry read is
+    logged with its purpose, as every read of a person's or enterprise's data is."""
+    from tongban.registries.selectors import read_enterprise, read_person, registered_address
+
+    wanted = {
+        name: prop.get("x-prefill")
+        for name, prop in (schema.get("properties") or {}).items()
+        if prop.get("x-widget") == "address" and prop.get("x-prefill") in REGISTRY_DEFAULTS
+    }
+    sources: dict[str, dict | None] = {}
+    if "person.address" in wanted.values() and getattr(applicant, "id_number", ""):
+        record = read_person(applicant.id_number, accessor=accessor, purpose=purpose, department=department)
+        sources["person.address"] = registered_address(record)
+    if "enterprise.address" in wanted.values() and enterprise is not None:
+        record = read_enterprise(enterprise.uscc, accessor=accessor, purpose=purpose, department=department)
+        sources["enterprise.address"] = registered_address(record)
+    return {name: sources[source] for name, source in wanted.items() if sources.get(source)}
 
 
 @dataclass
@@ -274,6 +301,8 @@ class SectionForm(forms.Form):
                 entry.bound = self[name]
             elif entry.widget == "address":
                 entry.kind = "address"
+                if prop.get("x-prefill") in REGISTRY_DEFAULTS and self.saved.get(name):
+                    entry.help = entry.help or _("已按登记信息预先填写；如联系地址不同，可以修改。")
                 self._add_address(entry, post)
             elif entry.widget == "rows":
                 entry.kind = "rows"

@@ -28,6 +28,7 @@ from tongban.workflow.selectors import process_for, process_join, resolve_proces
 
 from . import clock
 from .access import check_staff_role, is_applicant_side
+from .forms import registry_defaults
 from .models import Application, Attachment, Case, CaseEvent, CorrectionRequest
 from .numbering import next_case_number
 from .signals import case_event, case_event_recorded
@@ -164,7 +165,10 @@ def start_application(
         enterprise=enterprise,
         created_by=user,
         channel=Channel.ONLINE,
-        data=_prefill(form, user, enterprise),
+        data={
+            **registry_defaults(form.schema, user, enterprise, accessor=user, purpose="在线申请时预填地址"),
+            **_prefill(form, user, enterprise),
+        },
         expires_at=timezone.now() + dt.timedelta(days=DRAFT_DAYS),
     )
 
@@ -189,7 +193,17 @@ def start_window_application(
         enterprise=enterprise,
         created_by=staff,
         channel=Channel.WINDOW,
-        data=_prefill(form, applicant, enterprise),
+        data={
+            **registry_defaults(
+                form.schema,
+                applicant,
+                enterprise,
+                accessor=staff,
+                purpose="窗口受理时预填地址",
+                department=item.department,
+            ),
+            **_prefill(form, applicant, enterprise),
+        },
         expires_at=timezone.now() + dt.timedelta(days=DRAFT_DAYS),
     )
 

@@ -95,6 +95,7 @@ def default_schema_for(item: ServiceItem) -> tuple[dict, dict]:
             "x-widget": "address",
             "title": "联系地址",
             "properties": {"region": {"type": "string"}, "detail": {"type": "string"}},
+            "x-prefill": "person.address" if person else "enterprise.address",
         },
         "request": {"type": "string", "x-widget": "textarea", "title": "申请事项说明", "maxLength": 1000},
     }

@@ -86,3 +86,22 @@ def access_log_for_person(id_number: str) -> QuerySet[DataAccessLog]:
 def access_log_for_enterprise(uscc: str) -> QuerySet[DataAccessLog]:
     code = normalize_uscc(uscc)
     return DataAccessLog.objects.filter(enterprise__uscc=code).select_related("department")
+
+
+def registered_address(record: PopulationRecord | EnterpriseRecord | None) -> dict | None:
+    """A registry record's address as the forms' ``address`` widget holds it: the county code
+    and the detail without the province/city/county names the region chain already shows."""
+    if record is None or record.region_id is None:
+        return None
+    from tongban.regions.codes import ancestor_codes
+    from tongban.regions.models import Region
+
+    region = record.region
+    codes = ancestor_codes(region.code)  # province, city, county (itself included)
+    names = dict(Region.objects.filter(code__in=codes).values_list("code", "name"))
+    detail = (record.address or "").strip()
+    for code in codes:
+        name = names.get(code, "")
+        if name and detail.startswith(name):
+            detail = detail[len(name) :]
+    return {"region": region.code, "detail": detail}
