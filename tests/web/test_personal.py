@@ -98,9 +98,11 @@ def test_an_agent_acting_for_the_enterprise_sees_the_enterprises_side(client, wo
     client.force_login(rep)
     personal = text(client.get(reverse("web:my")))
     assert own.number in personal and for_company.number not in personal
-    session = client.session
-    session[SESSION_KEY] = enterprise.pk
-    session.save()
+    assert f'<option value="{enterprise.pk}">{enterprise.name}</option>' in personal
+    response = client.post(
+        reverse("identity:acting_as"), {"enterprise": enterprise.pk, "next": reverse("web:my")}
+    )
+    assert response["Location"] == reverse("web:my") and client.session[SESSION_KEY] == enterprise.pk
     body = text(client.get(reverse("web:my")))
     assert enterprise.name in body and "经办人身份" in body
     assert for_company.number in body and own.number not in body

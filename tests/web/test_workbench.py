@@ -126,6 +126,8 @@ def test_catalogue_admin_sees_the_workspace_section_and_only_platform_admins_the
     login_verified(client, catalogue)
     body = text(client.get(reverse("identity:staff_home")))
     assert "事项管理" in body and reverse("admin:index") not in body
+    assert reverse("catalog:workspace") in body and reverse("workflow:process_list") in body
+    assert reverse("catalog:workspace") in header(body)
     admin = staff(department, "platform_admin")
     login_verified(client, admin)
     assert reverse("admin:index") in text(client.get(reverse("identity:staff_home")))
@@ -153,6 +155,7 @@ def test_supervisor_home_starts_from_the_region_overview(client, world, cases, c
     assert "区行政审批局：1 件超期" in overview and "外市审批局" not in overview
     assert reverse("ratings:supervision") in overview and reverse("web:staff_departments") in overview
     assert "查看有办件的 1 个部门" in overview
+    assert "本部门数据" not in body  # a supervisor's figures are the region's
 
 
 def test_overview_queries_do_not_grow_with_departments(

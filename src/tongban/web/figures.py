@@ -16,6 +16,7 @@ from tongban.cases import clock
 from tongban.cases.models import Case
 from tongban.departments.models import Department
 from tongban.identity import permissions
+from tongban.identity.models import StaffRole
 from tongban.ratings.models import BAD_LEVELS, Rating
 from tongban.ratings.selectors import counted, in_regions
 
@@ -102,10 +103,12 @@ class DepartmentFigures:
 
 
 def own_departments(user: Any) -> list[Department]:  # noqa: ANN401
-    """The departments a staff member belongs to (by any role), in a stable order."""
+    """The departments a staff member works in, in a stable order. A 监察 membership alone does
+    not count: the supervisor's figures are their region's (``region_overview``)."""
     seen: dict[int, Department] = {}
     for membership in permissions.memberships(user):
-        seen.setdefault(membership.department_id, membership.department)
+        if membership.role != StaffRole.SUPERVISOR:
+            seen.setdefault(membership.department_id, membership.department)
     return sorted(seen.values(), key=lambda d: (d.region.code, d.name))
 
 
@@ -156,7 +159,7 @@ def region_overview(user: Any, on: dt.date | None = None, top: int = 10) -> Regi
         {
             m.department.region.code: m.department.region
             for m in permissions.memberships(user)
-            if m.role == "supervisor"
+            if m.role == StaffRole.SUPERVISOR
         }.values(),
         key=lambda r: r.code,
     )

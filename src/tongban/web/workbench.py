@@ -11,6 +11,7 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import NoReverseMatch, reverse
+from django.utils.translation import gettext_lazy as _l
 
 from tongban.cases.selectors import PROCESSING_ROLES
 from tongban.identity import permissions
@@ -19,8 +20,13 @@ from tongban.identity.views import staff_required
 
 from . import figures
 
-# The catalogue workspace is built separately; its entry page is linked once it exists.
-CATALOGUE_URL_NAMES = ("catalog_admin:home", "catalog_admin:items", "catalogue:home", "catalog:workspace")
+# 事项管理 pages live in their own apps; each is linked when its address exists.
+CATALOGUE_PAGES = (
+    ("catalog:workspace", _l("事项与表单"), _l("实施清单要素、材料、收费、常见问题和申请表单")),
+    ("workflow:process_list", _l("办理流程"), _l("在浏览器中编辑事项的 BPMN 流程")),
+    ("certificates:type_list", _l("证照与证明类型"), _l("证照模板和预览")),
+    ("cases:document_templates", _l("文书模板"), _l("受理、补正、决定等文书的措辞")),
+)
 
 
 def optional_url(*names: str) -> str | None:
@@ -53,7 +59,11 @@ def workbench(request: HttpRequest) -> HttpResponse:
         "processing": bool(roles & set(PROCESSING_ROLES)),
         "intake": StaffRole.INTAKE in roles,
         "catalogue": StaffRole.CATALOGUE in roles,
-        "catalogue_url": optional_url(*CATALOGUE_URL_NAMES),
+        "catalogue_pages": [
+            {"url": url, "title": title, "hint": hint}
+            for name, title, hint in CATALOGUE_PAGES
+            if (url := optional_url(name)) is not None
+        ],
         "supervisor": is_supervisor,
         "platform_admin": StaffRole.PLATFORM_ADMIN in roles,
         "figures": figures.department_figures(user),
