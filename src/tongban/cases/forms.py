@@ -10,6 +10,7 @@ JavaScript: the region chain refreshes and rows are added or removed by submit b
 """
 
 import json
+import re
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -41,6 +42,28 @@ ADDRESS_LEVELS = ("province", "city", "county")
 # (cases.services._prefill).
 REGISTRY_DEFAULTS = {"person.address", "enterprise.address"}
 SEP = "__"
+
+
+# A material named like the application form itself (“……申请表”, “……申请书”, “……申领登记表”),
+# not an alternative (“……文件或……申请表”): online, the form is filled in on the apply pages.
+APPLICATION_FORM_NAME = re.compile(r"(申请表|申请书|申领表|登记表|申报表|审批表|申请单)$")
+TRAILING_NOTE = re.compile(r"[（(][^（()）]*[）)]$")
+
+
+def is_application_form(material: Any) -> bool:  # noqa: ANN401
+    """Whether a material requirement is the application form that the online form replaces."""
+    name = TRAILING_NOTE.sub("", (material.name or "").strip()).strip()
+    return bool(APPLICATION_FORM_NAME.search(name)) and "或" not in name
+
+
+def materials_to_upload(materials: list, channel: str) -> list:
+    """The materials an applicant uploads: online the application form is not one of them (it
+    is the form they fill in); at the window and on paper it stays, to be printed and signed."""
+    from tongban.catalog.models import Channel
+
+    if channel == Channel.WINDOW:
+        return list(materials)
+    return [m for m in materials if not is_application_form(m)]
 
 
 def registry_defaults(

@@ -28,7 +28,7 @@ from tongban.workflow.selectors import process_for, process_join, resolve_proces
 
 from . import clock
 from .access import check_staff_role, is_applicant_side
-from .forms import registry_defaults
+from .forms import materials_to_upload, registry_defaults
 from .models import Application, Attachment, Case, CaseEvent, CorrectionRequest
 from .numbering import next_case_number
 from .signals import case_event, case_event_recorded
@@ -363,6 +363,7 @@ def missing_materials(application: Application) -> list[MaterialRequirement]:
             item_id=application.item_id, necessity=MaterialRequirement.Necessity.REQUIRED
         ).exclude(Exists(attached))
     )
+    missing = materials_to_upload(missing, application.channel)
     if missing and MATERIAL_PROVIDERS:
         present: set[int] = set()
         for provider in MATERIAL_PROVIDERS:

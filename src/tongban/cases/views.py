@@ -36,7 +36,7 @@ from tongban.identity.views import staff_required
 from . import clock, selectors, services
 from .access import get_application_for, get_case_for
 from .documents import available_documents
-from .forms import SectionForm, answers, steps_of
+from .forms import SectionForm, answers, is_application_form, materials_to_upload, steps_of
 from .models import Application, Case
 
 DEADLINE_LABELS = {
@@ -88,7 +88,7 @@ class Flow:
         self.application = application
         form = application.form
         self.steps = steps_of(form.schema, form.layout, form.title) if form else []
-        self.materials = list(application.item.materials.all())
+        self.materials = materials_to_upload(application.item.materials.all(), application.channel)
 
     @property
     def last_form_step(self) -> int:
@@ -167,9 +167,11 @@ def apply_notice(request: HttpRequest, code: str) -> HttpResponse:
             return _refused(request, exc)
         return redirect("cases:apply_step", application.public_id, 0)
     drafts = [d for d in selectors.my_drafts(request.user) if d.item_id == item.pk]
+    materials = list(item.materials.all())
     context = {
         "item": item,
-        "materials": list(item.materials.all()),
+        "materials": materials,
+        "filled_online": {m.pk for m in materials if is_application_form(m)},
         "fees": list(item.fees.all()),
         "actor": actor,
         "drafts": [(d, Flow(d).resume_url()) for d in drafts],
