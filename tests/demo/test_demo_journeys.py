@@ -5,6 +5,7 @@ that promise only functions the platform has. Checked on the demo exactly as it 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
+from django.utils import timezone
 
 import tongban.demo as demo_steps
 from tongban.cases import clock
@@ -54,7 +55,9 @@ def enterprise() -> EnterpriseAccount:
 
 def test_new_steps_run_after_identity_and_before_search():
     names = demo_steps.step_names()
-    assert names.index("identity") < names.index("certificates") < names.index("cases") < names.index("ratings")
+    assert (
+        names.index("identity") < names.index("certificates") < names.index("cases") < names.index("ratings")
+    )
     assert names.index("ratings") < names.index("search")
 
 
@@ -90,6 +93,7 @@ def test_each_demo_department_queue_has_every_state_and_deadline_colour(demo_com
         assert case.events.exists()
         first = case.events.order_by("at", "id").first()
         assert first.action == "submit" and abs((first.at - case.submitted_at).total_seconds()) < 60
+        assert case.number.split("-")[1] == f"{timezone.localdate(case.submitted_at):%Y%m%d}"
 
 
 def test_a_bad_rating_has_its_rectification(demo_command):

@@ -8,8 +8,9 @@ wallet licences are signed by the department's seal key and verify on the public
 
 To give the queues yellow and red deadlines, an open case is then moved back in time as a
 whole: its submission, acceptance, pause and history lines shift by the same number of days,
-and its deadlines are computed again by ``cases.clock`` from the shifted days. Audit entries
-keep the moment they were written. Cases that end with a licence are shifted before their
+it gets a number of its new submission day (from that day's counter), and its deadlines are
+computed again by ``cases.clock`` from the shifted days. Audit entries keep the moment they
+were written (and the number the case had then). Cases that end with a licence are shifted before their
 conclusion, so licences are issued on the day the case concludes.
 
 Each scenario is submitted with an idempotency key ``demo:…``; one already present is skipped.
@@ -27,6 +28,7 @@ from django.utils import timezone
 from tongban.cases import clock
 from tongban.cases import services as cases
 from tongban.cases.models import Case, CaseEvent
+from tongban.cases.numbering import next_case_number
 from tongban.catalog.models import CaseKind, ServiceItem
 from tongban.certificates.services import issue_for_case
 from tongban.identity.models import EnterpriseAccount, User
@@ -248,8 +250,11 @@ def _backdate(case: Case, days: int) -> Case:
         return case
     delta = dt.timedelta(days=days)
     shifted = _dates(case, days)
+    submitted_at = case.submitted_at - delta
     updates = {
-        "submitted_at": case.submitted_at - delta,
+        # The number carries the day of submission; the counter of that day hands it out.
+        "number": next_case_number(case.region_code, timezone.localdate(submitted_at)),
+        "submitted_at": submitted_at,
         "intake_due": shifted.intake_due,
         "legal_due": shifted.legal_due,
         "promised_due": shifted.promised_due,
