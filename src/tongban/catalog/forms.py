@@ -78,6 +78,18 @@ ELEMENT_GROUPS = (
 )
 
 
+def describe_hints(form: forms.BaseForm) -> None:
+    """Tie each field's hint and error list to its input, so screen readers read them with it."""
+    for name, field in form.fields.items():
+        ids = []
+        if field.help_text:
+            ids.append(f"hint-{form.add_prefix(name)}")
+        if form.is_bound and name in form.errors:
+            ids.append(f"err-{form.add_prefix(name)}")
+        if ids:
+            field.widget.attrs["aria-describedby"] = " ".join(ids)
+
+
 def add_service_errors(form: forms.Form, exc: ServiceError) -> None:
     """Put a service error's messages on the fields they name (the rest above the form)."""
     errors: dict[str, list[str]] = getattr(exc, "errors", None) or {exc.field or "__all__": [exc.message]}

@@ -19,8 +19,16 @@ from django.views.decorators.http import require_POST
 from tongban.core.errors import NotFound, PermissionDenied, ServiceError
 
 from . import selectors, services
-from .forms import CHILD_FORMS, ItemElementsForm, add_service_errors
-from .models import ItemType, ServiceItem
+from .forms import CHILD_FORMS, ItemElementsForm, add_service_errors, describe_hints
+from .models import ItemType, ServiceItem, ServiceObject
+
+ACTIONS = {
+    "create": gettext_lazy("创建"),
+    "update": gettext_lazy("修改"),
+    "publish": gettext_lazy("发布"),
+    "withdraw": gettext_lazy("撤回"),
+    "return_to_draft": gettext_lazy("退回草稿"),
+}
 
 
 def catalogue_staff(view: Callable) -> Callable:
@@ -77,9 +85,13 @@ def workspace(request: HttpRequest) -> HttpResponse:
 @catalogue_staff
 def item_detail(request: HttpRequest, pk: int) -> HttpResponse:
     item = _item(request, pk)
+    changes = list(item.changes.all()[:10])
+    for change in changes:
+        change.action_label = ACTIONS.get(change.action, change.action)
     context = {
         "item": item,
-        "changes": item.changes.all()[:10],
+        "objects": [ServiceObject(o).label for o in item.service_objects or [] if o in ServiceObject.values],
+        "changes": changes,
         "children": [
             ("materials", CHILD_FORMS["materials"][1], list(item.materials.all())),
             ("fees", CHILD_FORMS["fees"][1], list(item.fees.all())),
@@ -102,6 +114,7 @@ def item_edit(request: HttpRequest, pk: int) -> HttpResponse:
             messages.success(request, _("事项要素已保存。"))
             return redirect("catalog:item", pk=item.pk)
     status = 400 if form.errors else 200
+    describe_hints(form)
     return render(request, "catalog/item_edit.html", {"item": item, "form": form}, status=status)
 
 
@@ -131,6 +144,7 @@ def child_edit(request: HttpRequest, pk: int, kind: str, row: int | None = None)
         "kind": kind,
         "title": add_title if row is None else _("修改%(what)s") % {"what": title},
     }
+    describe_hints(form)
     return render(request, "catalog/child_edit.html", context, status=400 if form.errors else 200)
 
 

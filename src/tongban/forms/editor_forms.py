@@ -10,7 +10,9 @@ NEW_SECTION = "__new__"
 
 
 class FieldForm(forms.Form):
-    title = forms.CharField(label=_("字段名称"), max_length=100, required=False)
+    title = forms.CharField(
+        label=_("字段名称"), max_length=100, error_messages={"required": _("请填写字段名称。")}
+    )
     widget = forms.ChoiceField(label=_("控件类型"), choices=[(w, WIDGETS[w]) for w in EDITOR_WIDGETS])
     required = forms.BooleanField(label=_("必填"), required=False)
     help = forms.CharField(label=_("填写说明"), max_length=300, required=False)

@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from tongban.catalog import selectors as catalog_selectors
-from tongban.catalog.forms import add_service_errors
+from tongban.catalog.forms import add_service_errors, describe_hints
 from tongban.catalog.models import ServiceItem
 from tongban.catalog.views import catalogue_staff
 from tongban.core.errors import InvalidInput, ServiceError
@@ -118,6 +118,7 @@ def _field_page(request: HttpRequest, item: ServiceItem, original: str | None) -
         "original": original,
         "heading": _("添加字段") if original is None else _("修改字段"),
     }
+    describe_hints(form)
     return render(request, "forms/field.html", context, status=400 if form.errors else 200)
 
 
