@@ -123,7 +123,14 @@ def _pg_connect(url: str):
 
 @pytest.fixture(scope="session")
 def shipped(tmp_path_factory):
-    """Load the demo and serve it; yields a ``Shipped``; stops the server and removes its data."""
+    """Load the demo and serve it; yields a ``Shipped``; stops the server and removes its data.
+
+    While writing a journey, ``TONGBAN_SHIPPED_URL`` may name a demo you already serve (its
+    state then carries over between runs); CI never sets it."""
+    reuse = os.environ.get("TONGBAN_SHIPPED_URL", "").rstrip("/")
+    if reuse:
+        yield Shipped(url=reuse, var_dir=Path(), log=Path(), demo_output="")
+        return
     root = tmp_path_factory.mktemp("shipped")
     var_dir = root / "var"
     port = _free_port()
@@ -260,26 +267,29 @@ def login_staff(page, shipped: Shipped, username: str) -> None:
 @pytest.fixture
 def open_as(shipped, browser):
     """``open_as(account)`` → a page signed in as that README account (a mobile number for a
-    citizen, a username for staff; None for a visitor) on a new browser context at 1280 px.
-    The signed-in state is remembered for the session, so each account signs in once."""
+    citizen, a username for staff; None for a visitor) on a new browser context at 1280 px,
+    showing where that user starts: the home page, or the staff workbench (/staff/).
+    Signed-in state is remembered for the session, so each account signs in once."""
     contexts = []
 
-    def open_page(account: str | None):
+    def open_page(account: str | None, start: str | None = None):
         state = shipped.sessions.get(account) if account else None
         context = browser.new_context(
-            locale="zh-CN", viewport={"width": 1280, "height": 900}, storage_state=state
+            locale="zh-CN",
+            viewport={"width": 1280, "height": 900},
+            storage_state=state,
+            accept_downloads=True,
         )
         contexts.append(context)
         page = context.new_page()
         page.set_default_timeout(20_000)
         page.console_problems = []
         page.on("pageerror", lambda error: page.console_problems.append(str(error)))
+        staff = bool(account) and not account.isdigit()
         if account and state is None:
-            if account.isdigit():
-                login_citizen(page, shipped, account)
-            else:
-                login_staff(page, shipped, account)
+            (login_staff if staff else login_citizen)(page, shipped, account)
             shipped.sessions[account] = context.storage_state()
+        page.goto(shipped.url + (start or ("/staff/" if staff else "/")))
         return page
 
     yield open_page
@@ -315,3 +325,94 @@ def look(page, name: str) -> None:
     """What every page of a journey gets: axe, then screenshots at both widths."""
     axe(page, name)
     shot(page, name)
+
+
+# ---------------------------------------------------------------------------------------------
+# Doing things the way a user does
+
+
+PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+
+
+def field_label(label: str) -> re.Pattern:
+    """A form field's accessible name: its title, maybe followed by the （必填） mark."""
+    return re.compile(rf"^{re.escape(label)}\s*(（必填）)?$")
+
+
+def fill_form(page, values: dict[str, str | list[str]]) -> list[str]:
+    """Fill the fields of the current form step that carry one of these labels (a text box, a
+    date, a select, a group of radios or check boxes) and are not locked or already filled;
+    returns the labels filled. Lets a journey walk a form whose step layout may change."""
+    filled = []
+    for label, value in values.items():
+        name = field_label(label)
+        group = page.get_by_role("group", name=name)
+        if group.count():
+            for choice in [value] if isinstance(value, str) else value:
+                group.get_by_label(choice, exact=True).check()
+            filled.append(label)
+            continue
+        field = page.get_by_label(name)
+        if field.count() != 1 or not field.is_visible() or not field.is_editable():
+            continue
+        if field.evaluate("e => e.tagName") == "SELECT":
+            field.select_option(label=value)
+        elif not field.input_value():
+            field.fill(value)
+        else:
+            continue
+        filled.append(label)
+    return filled
+
+
+def fill_address(page, detail: str) -> None:
+    """The address widget when the registry did not fill it: province → city → county (htmx
+    refreshes the next list), then the street."""
+    street = page.get_by_label("详细地址")
+    if street.count() != 1 or street.input_value():
+        return
+    page.get_by_label("省（自治区、直辖市）").select_option(label="四川省")
+    expect(page.locator("option", has_text="广安市")).to_have_count(1)
+    page.get_by_label("市（地区、州）").select_option(label="广安市")
+    expect(page.locator("option", has_text="广安区")).to_have_count(1)
+    page.get_by_label("县（市、区）").select_option(label="广安区")
+    street.fill(detail)
+
+
+def staff_act(page, action: str, fill: dict[str, str] | None = None, check: tuple[str, ...] = ()) -> None:
+    """On a staff case page: fill one action card (#action-<action>), submit it, wait for the
+    page's confirmation."""
+    card = page.locator(f"#action-{action}")
+    expect(card).to_be_visible()
+    for label in check:
+        card.get_by_label(label, exact=True).check()
+    for label, value in (fill or {}).items():
+        field = card.get_by_label(label)
+        if field.evaluate("e => e.tagName") == "SELECT":
+            field.select_option(label=value)
+        else:
+            field.fill(value)
+    card.locator("button[type=submit]").click()
+    expect(page.locator(".case-messages")).to_be_visible()
+
+
+def upload_required_materials(page, prefix: str) -> list[str]:
+    """On the materials page: upload a PDF for every required material that has no file yet
+    (those the wallet or a registry already supplies are not asked for); returns their names."""
+    done = []
+    pending = (
+        page.locator("li.material")
+        .filter(has=page.locator(".tag-required"))
+        .filter(has_not=page.locator(".current-file"))
+    )
+    for _ in range(pending.count()):
+        material = pending.first
+        name = material.get_by_role("heading", level=3).inner_text().split("\n")[0].strip()
+        name = re.sub(r"\s*必要$", "", name)
+        material.locator("input[type=file]").set_input_files(
+            {"name": f"{prefix}-{len(done) + 1}.pdf", "mimeType": "application/pdf", "buffer": PDF}
+        )
+        material.get_by_role("button", name=re.compile("^上传")).click()
+        expect(page.get_by_text(re.compile(rf"已上传“{prefix}-{len(done) + 1}\.pdf”"))).to_be_visible()
+        done.append(name)
+    return done
