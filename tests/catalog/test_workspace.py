@@ -293,3 +293,29 @@ def test_publish_and_withdraw_from_the_item_page(client, shop):
     client.post(reverse("catalog:item_status", args=[item.pk]), {"action": "withdraw", "reason": "依据废止"})
     item.refresh_from_db()
     assert item.status == "withdrawn"
+
+
+def test_process_steps_are_edited_and_reordered(client, shop):
+    item = shop["item"]
+    login_verified(client, shop["admin"])
+    for name in ("受理", "审查"):
+        response = client.post(
+            reverse("catalog:steps_new", args=[item.pk]),
+            {"name": name, "description": f"{name}环节", "time_limit": "1个工作日"},
+        )
+        assert response.status_code == 302
+    review = item.steps.get(name="审查")
+    client.post(reverse("catalog:steps_move", args=[item.pk, review.pk]), {"direction": "up"})
+    assert list(item.steps.order_by("order").values_list("name", flat=True)) == ["审查", "受理"]
+    page = client.get(reverse("catalog:item", args=[item.pk])).content.decode()
+    assert "审查环节" in page
+
+
+def test_catalogue_staff_never_reach_the_django_admin(client, shop):
+    """The JSON/XML admin pages are for platform administrators only."""
+    login_verified(client, shop["admin"])
+    for url in ("/admin/", "/admin/catalog/serviceitem/", "/admin/forms/formdefinition/"):
+        response = client.get(url)
+        assert response.status_code in (302, 403, 404), url
+        assert "login" in response.get("Location", "login"), url
+    assert "/admin/" not in client.get(reverse("catalog:workspace")).content.decode()

@@ -273,3 +273,25 @@ def test_editor_pages_are_404_for_others(client, shop, who):
     assert client.get(reverse("forms:editor", args=[shop["item"].pk])).status_code == 404
     response = client.post(reverse("forms:draft", args=[shop["item"].pk]), {"action": "publish"})
     assert response.status_code == 404
+
+
+def test_condition_hides_a_later_steps_field_on_the_apply_page(client, shop):
+    """A field whose condition names a field of an earlier step is asked only when it holds."""
+    item, admin = shop["item"], shop["admin"]
+    choice = dataclasses.replace(KIND, section="申请人信息", required=False)
+    services.change_draft(actor=admin, item=item, change=lambda s, lay: editing.put_field(s, lay, choice))
+    dependent = dataclasses.replace(OLD, section="申请内容", condition_field="kind", condition_value="变更")
+    services.change_draft(actor=admin, item=item, change=lambda s, lay: editing.put_field(s, lay, dependent))
+    services.publish_draft(actor=admin, item=item)
+    applicant = shop["citizen"]
+    client.force_login(applicant)
+    pages = {}
+    for answer in ("新办", "变更"):
+        application = cases.start_application(user=applicant, item=item)
+        data = {"kind": answer, "request": "申请调解"}
+        cases.save_draft(user=applicant, application=application, data=data, step=0)
+        pages[answer] = client.get(
+            reverse("cases:apply_step", args=[application.public_id, 1])
+        ).content.decode()
+    assert "原证号" not in pages["新办"]
+    assert "原证号" in pages["变更"]

@@ -11,7 +11,16 @@ from django.utils.translation import gettext_lazy as _
 
 from tongban.core.errors import ServiceError
 
-from .models import FAQ, Channel, FeeItem, ItemType, MaterialRequirement, ServiceItem, ServiceObject
+from .models import (
+    FAQ,
+    Channel,
+    FeeItem,
+    ItemType,
+    MaterialRequirement,
+    ProcessStep,
+    ServiceItem,
+    ServiceObject,
+)
 
 ELEMENT_FIELDS = (
     "name",
@@ -167,6 +176,19 @@ class MaterialForm(forms.ModelForm):
         return data
 
 
+class StepForm(forms.ModelForm):
+    class Meta:
+        model = ProcessStep
+        fields = ("name", "description", "time_limit")
+        widgets = {"description": forms.Textarea(attrs={"rows": 3})}
+
+    def _post_clean(self) -> None:
+        """Validated by the service."""
+
+    def cleaned(self) -> dict[str, Any]:
+        return dict(self.cleaned_data)
+
+
 class FeeForm(forms.ModelForm):
     class Meta:
         model = FeeItem
@@ -200,6 +222,7 @@ class FAQForm(forms.ModelForm):
 
 CHILD_FORMS: dict[str, tuple[type[forms.ModelForm], Any, Any]] = {
     "materials": (MaterialForm, _("申请材料"), _("添加申请材料")),
+    "steps": (StepForm, _("办理流程"), _("添加办理环节")),
     "fees": (FeeForm, _("收费项目"), _("添加收费项目")),
     "faqs": (FAQForm, _("常见问题"), _("添加常见问题")),
 }

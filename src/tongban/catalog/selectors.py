@@ -315,6 +315,7 @@ def workspace_item(user, pk: int) -> ServiceItem:  # noqa: ANN001
         ServiceItem.objects.select_related("department", "region")
         .prefetch_related(
             Prefetch("materials", queryset=MaterialRequirement.objects.order_by("order", "id")),
+            Prefetch("steps", queryset=ProcessStep.objects.order_by("order", "id")),
             Prefetch("fees", queryset=FeeItem.objects.order_by("id")),
             Prefetch("faqs", queryset=FAQ.objects.order_by("order", "id")),
         )

@@ -496,7 +496,12 @@ def record_change(*, actor: Any, item: ServiceItem, before: dict[str, Any] | Non
 # workspace edits one row where it stands, so uploaded files, case attachments and the
 # certificate types that stand in for a material keep pointing at it.
 
-EDITABLE_CHILDREN: dict[str, type] = {"materials": MaterialRequirement, "fees": FeeItem, "faqs": FAQ}
+EDITABLE_CHILDREN: dict[str, type] = {
+    "materials": MaterialRequirement,
+    "steps": ProcessStep,
+    "fees": FeeItem,
+    "faqs": FAQ,
+}
 
 
 def _child_model(kind: str) -> type:
@@ -557,7 +562,7 @@ def save_child(
     data: dict[str, Any],
     row_id: int | None = None,
 ) -> ServiceItem:
-    """Add (``row_id`` None) or change one material, fee or FAQ of ``item``, validated first."""
+    """Add (``row_id`` None) or change one material, step, fee or FAQ of ``item``, validated first."""
     model = _child_model(kind)
     fields = CHILDREN[kind][1]
     unknown = set(data) - set(fields)
@@ -589,7 +594,7 @@ def save_child(
 
 
 def remove_child(*, actor: Any, item: ServiceItem, kind: str, row_id: int) -> ServiceItem:  # noqa: ANN401
-    """Delete one material, fee or FAQ; the others keep their order."""
+    """Delete one material, step, fee or FAQ; the others keep their order."""
     model = _child_model(kind)
 
     def edit(locked: ServiceItem) -> None:
@@ -601,7 +606,7 @@ def remove_child(*, actor: Any, item: ServiceItem, kind: str, row_id: int) -> Se
 
 
 def move_child(*, actor: Any, item: ServiceItem, kind: str, row_id: int, direction: str) -> ServiceItem:  # noqa: ANN401
-    """Move a material or FAQ one place up or down (materials are listed in this order)."""
+    """Move a material, step or FAQ one place up or down (the guide lists them in this order)."""
     model = _child_model(kind)
     if kind == "fees":
         raise InvalidInput("收费项目没有顺序。", field="kind")

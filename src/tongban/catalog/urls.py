@@ -11,7 +11,7 @@ urlpatterns = [
     path("staff/catalog/items/<int:pk>/status/", views.item_status, name="item_status"),
 ]
 # One set of routes per kind of child row, spelled out so they never shadow other item pages.
-for _kind in ("materials", "fees", "faqs"):
+for _kind in ("materials", "steps", "fees", "faqs"):
     _base = f"staff/catalog/items/<int:pk>/{_kind}/"
     _extra = {"kind": _kind}
     urlpatterns += [

@@ -94,6 +94,7 @@ def item_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "changes": changes,
         "children": [
             ("materials", CHILD_FORMS["materials"][1], list(item.materials.all())),
+            ("steps", CHILD_FORMS["steps"][1], list(item.steps.all())),
             ("fees", CHILD_FORMS["fees"][1], list(item.fees.all())),
             ("faqs", CHILD_FORMS["faqs"][1], list(item.faqs.all())),
         ],
@@ -162,7 +163,7 @@ def child_remove(request: HttpRequest, pk: int, kind: str, row: int) -> HttpResp
 @require_POST
 @catalogue_staff
 def child_move(request: HttpRequest, pk: int, kind: str, row: int) -> HttpResponse:
-    if kind not in {"materials", "faqs"}:
+    if kind not in {"materials", "steps", "faqs"}:
         raise Http404()
     item = _item(request, pk)
     try:
