@@ -13,7 +13,7 @@ from tongban.cases import document_templates as wording_of
 from tongban.cases import services
 from tongban.cases.documents import available_documents, render_case_document
 from tongban.cases.models import DocumentTemplate
-from tongban.catalog.models import ItemType
+from tongban.catalog.models import CaseKind, ItemType
 from tongban.core.errors import InvalidInput, NotFound, PermissionDenied
 
 needs_poppler = pytest.mark.skipif(
@@ -224,7 +224,7 @@ def test_preview_renders_the_unsaved_text_as_html_and_pdf(world, editors, client
     fragment = client.post(
         preview, {"title": "预览标题", "body": "致{{ 申请人 }}：{{ 实施机关 }}"}
     ).content.decode()
-    assert "预览标题" in fragment and "致张晓明：区行政审批局" in fragment
+    assert "预览标题" in fragment and "致张三：区行政审批局" in fragment
     response = client.post(_edit_url(w), {"action": "pdf", "title": "预览标题", "body": "{{ 事项名称 }}"})
     assert response.status_code == 200 and response["Content-Type"] == "application/pdf"
     assert "预览标题" in _text(response.content, tmp_path) and "食品经营许可" in _text(
@@ -320,3 +320,22 @@ def test_platform_wording_applies_unless_a_department_overrides_it(world, editor
         wording_of.save_wording(
             actor=editors["platform"], department=None, item_type="01", kind="grant", title="", body="y"
         )
+
+
+@needs_poppler
+def test_an_instant_item_has_its_decision_from_the_moment_it_is_accepted(world, tmp_path):
+    w = _typed(world, "07", "《社会保险法》第五十八条")
+    item = w["item"]
+    item.case_kind, item.promised_limit = CaseKind.INSTANT, 0
+    item.save(update_fields=["case_kind", "promised_limit"])
+    case = submitted_case(w)
+    services.accept_case(actor=w["intake"], case=case)
+    case.refresh_from_db()
+    assert case.status == case.Status.CONCLUDED
+    assert [(k.slug, k.title) for k in available_documents(case)] == [
+        ("receipt", "受理回执"),
+        ("acceptance", "受理通知书"),
+        ("decision", "确认决定书"),
+    ]
+    text = _text(render_case_document(w["applicant"], case.number, "decision")[1], tmp_path)
+    assert "予以确认" in text and "《社会保险法》第五十八条" in text and "审核意见：申请材料齐全" in text

@@ -162,6 +162,7 @@ def edit(request: HttpRequest, scope: str, item_type: str, kind: str) -> HttpRes
         return render(request, "cases/document_template.html", context)
     except InvalidInput as exc:
         context["error"] = exc.message
+        context["error_field"] = exc.field
         return render(request, "cases/document_template.html", context, status=400)
     except ServiceError as exc:
         return _refused(request, exc)

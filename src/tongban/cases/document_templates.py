@@ -33,7 +33,7 @@ PUBLIC_SERVICE = "20"
 
 # name → (what it is, value in the preview's sample case)
 PLACEHOLDERS: dict[str, tuple[str, str]] = {
-    "申请人": ("申请人姓名或单位名称", "张晓明"),
+    "申请人": ("申请人姓名或单位名称", "张三"),
     "办件编号": ("办件编号", "SAMPLE-20261203-0001"),
     "事项名称": ("事项名称", "示例事项"),
     "事项类型": ("事项类型", "行政许可"),
@@ -264,8 +264,7 @@ def check_text(text: str, label: str) -> None:
     for match in _PLACEHOLDER.finditer(text):
         if match.group(1) not in PLACEHOLDERS:
             raise InvalidInput(
-                f"{label}中的“{match.group(0)}”不是可用的占位符。可用的占位符："
-                + "、".join(f"{{{{ {name} }}}}" for name in PLACEHOLDERS),
+                f"{label}中的“{match.group(0)}”不是可用的占位符，请从“可用的占位符”中选用。",
                 field="body" if label == "正文" else "title",
             )
     rest = _PLACEHOLDER.sub("", text)

@@ -37,6 +37,15 @@ def _decision_event(case: Case) -> Any:  # noqa: ANN401
     return case.events.filter(action="decided").order_by("-at").first()
 
 
+def _decided_at_intake(case: Case) -> bool:
+    """An instant item (即办件) is accepted and granted in one step: it has a decision too."""
+    return (
+        case.accepted_at is not None
+        and case.status == Case.Status.CONCLUDED
+        and case.events.filter(action="accept", to_status=Case.Status.CONCLUDED).exists()
+    )
+
+
 def _granted(case: Case, decision: Any) -> bool:  # noqa: ANN401
     if case.status == Case.Status.DENIED:
         return False
@@ -59,7 +68,7 @@ def available_documents(case: Case) -> list[DocumentKind]:
     if case.accepted_at is not None:
         slugs += ["receipt", "acceptance"]
     decision = _decision_event(case)
-    if decision is not None or case.status == Case.Status.DENIED:
+    if decision is not None or case.status == Case.Status.DENIED or _decided_at_intake(case):
         slugs.append("decision")
     if not slugs:
         return []
@@ -101,7 +110,7 @@ def case_values(case: Case, issued_on: datetime.date) -> dict[str, str]:
         "承诺办结日期": _day(case.promised_due) or _day(case.accepted_at),
         "法定时限": _limit(item.legal_limit, item.legal_limit_unit),
         "法定办结日期": _day(case.legal_due) or _day(case.accepted_at),
-        "决定理由": case.decision_reason.strip(),
+        "决定理由": case.decision_reason.strip() or "申请材料齐全，符合规定的条件。",
         "设定依据": _basis(item.legal_basis),
         "文书日期": _day(issued_on),
     }
@@ -186,6 +195,8 @@ def _issued_on(case: Case, slug: str, decision: Any) -> datetime.date:  # noqa: 
         return timezone.localdate(case.accepted_at)
     if slug == "decision" and decision is not None:
         return timezone.localdate(decision.at)
+    if slug == "decision" and case.accepted_at:
+        return timezone.localdate(case.accepted_at)
     if slug == "correction":
         latest = case.corrections.order_by("-requested_at").first()
         if latest is not None:
