@@ -29,6 +29,10 @@ MAX_ROWS = 40
 
 
 class TypeForm(forms.Form):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:  # noqa: ANN401
+        kwargs.setdefault("label_suffix", "")
+        super().__init__(*args, **kwargs)
+
     name = forms.CharField(label=gettext_lazy("证照名称"), max_length=100)
     code = forms.CharField(
         label=gettext_lazy("证照类型代码"),

@@ -110,14 +110,19 @@ def catalogue_department_ids(user) -> set[int]:  # noqa: ANN001
     return {m.department_id for m in permissions.memberships(user) if m.role == StaffRole.CATALOGUE}
 
 
-def managed_items(user, query: str = "", limit: int = 200) -> list[ServiceItem]:  # noqa: ANN001
-    """The user's departments' items with the process each runs (``current`` set on each)."""
+def managed_items(user, query: str = ""):  # noqa: ANN001, ANN201
+    """The user's departments' items, to page through (see ``with_current``)."""
     items = ServiceItem.objects.filter(department_id__in=catalogue_department_ids(user)).select_related(
         "department", "process_choice__definition"
     )
     if query:
         items = items.filter(name__icontains=query) | items.filter(code__icontains=query)
-    found = list(items.order_by("department__name", "name")[:limit])
+    return items.order_by("department__name", "name", "pk")
+
+
+def with_current(items) -> list[ServiceItem]:  # noqa: ANN001
+    """The items with the process each runs as ``current`` (None: the template for its case kind)."""
+    found = list(items)
     for item in found:
         choice = getattr(item, "process_choice", None)
         item.current = choice.definition if choice is not None else None

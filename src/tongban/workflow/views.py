@@ -7,6 +7,7 @@ same form posts the edited document.
 """
 
 from django.contrib import messages
+from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -37,8 +38,9 @@ def _require_catalogue(request: HttpRequest) -> None:
 def process_list(request: HttpRequest) -> HttpResponse:
     _require_catalogue(request)
     query = request.GET.get("q", "").strip()[:60]
-    items = selectors.managed_items(request.user, query)
-    return render(request, "workflow/process_list.html", {"items": items, "q": query})
+    page = Paginator(selectors.managed_items(request.user, query), 50).get_page(request.GET.get("page"))
+    items = selectors.with_current(page.object_list)
+    return render(request, "workflow/process_list.html", {"items": items, "page": page, "q": query})
 
 
 def _detail(
