@@ -1,8 +1,10 @@
 """Forms of the identity pages: parsing only; every rule lives in ``services``."""
 
 import datetime
+from dataclasses import dataclass, field
 
 from django import forms
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -129,9 +131,17 @@ class OpenEnterpriseForm(Form):
 
 
 class AuthoriseAgentForm(Form):
+    """Who, until when, and for which items; the items are shown grouped by department and can be
+    narrowed with a search (``q``) — about 2,300 enterprise items in the demo."""
+
     mobile = MobileField(label=_("经办人手机号码"))
     id_number = forms.CharField(
         label=_("经办人身份证号码"), max_length=20, widget=forms.TextInput(attrs=_attrs("off"))
+    )
+    valid_until = forms.DateField(
+        label=_("授权截止日期"),
+        help_text=_("到期当日 24 时起授权失效。"),
+        widget=forms.DateInput(attrs={"type": "date"}),
     )
     all_items = forms.BooleanField(label=_("授权办理本企业的全部事项"), required=False)
     items = forms.ModelMultipleChoiceField(
@@ -140,17 +150,10 @@ class AuthoriseAgentForm(Form):
         required=False,
         widget=forms.CheckboxSelectMultiple,
     )
-    valid_until = forms.DateField(
-        label=_("授权截止日期"),
-        help_text=_("到期当日 24 时起授权失效。"),
-        widget=forms.DateInput(attrs={"type": "date"}),
-    )
 
     def __init__(self, *args, **kwargs) -> None:  # noqa: ANN002, ANN003
         super().__init__(*args, **kwargs)
-        self.fields["items"].queryset = (
-            ServiceItem.objects.published().filter(for_enterprise=True).order_by("name")
-        )
+        self.fields["items"].queryset = enterprise_items()
         if not self.is_bound:
             self.initial.setdefault("valid_until", (timezone.localdate() + datetime.timedelta(days=365)))
 
@@ -160,6 +163,50 @@ class AuthoriseAgentForm(Form):
     def valid_until_datetime(self) -> datetime.datetime:
         day = self.cleaned_data["valid_until"] + datetime.timedelta(days=1)
         return timezone.make_aware(datetime.datetime.combine(day, datetime.time.min))
+
+    def selected_item_ids(self) -> set[int]:
+        values = self["items"].value() or []
+        return {int(v) for v in values if str(v).isdigit()}
+
+
+def enterprise_items():  # noqa: ANN201
+    return ServiceItem.objects.published().filter(for_enterprise=True)
+
+
+@dataclass
+class ItemGroup:
+    """One department's items on the authorisation page."""
+
+    key: str
+    label: str
+    items: list = field(default_factory=list)
+    selected: int = 0
+
+
+def item_groups(query: str, selected: set[int]) -> tuple[list[ItemGroup], int, list[int]]:
+    """Enterprise items grouped by department (and region), filtered by ``query`` on the item's
+    name or code or the department's name; returns the groups, the number of items shown and
+    the selected items the filter hides (kept as hidden inputs so a search loses no choice)."""
+    items = enterprise_items().select_related("department", "department__region", "region")
+    query = (query or "").strip()[:50]
+    if query:
+        items = items.filter(
+            Q(name__icontains=query) | Q(code__icontains=query) | Q(department__name__icontains=query)
+        )
+    items = items.order_by("department__region__code", "department__name", "name", "code")
+    groups: dict[int, ItemGroup] = {}
+    shown: set[int] = set()
+    for item in items:
+        department = item.department
+        group = groups.get(department.pk)
+        if group is None:
+            region = department.region.name if department.region_id else ""
+            label = department.name if region in department.name else f"{department.name}（{region}）"
+            group = groups[department.pk] = ItemGroup(key=f"dept-{department.pk}", label=label)
+        group.items.append(item)
+        group.selected += item.pk in selected
+        shown.add(item.pk)
+    return list(groups.values()), len(shown), sorted(selected - shown)
 
 
 class InPersonForm(Form):

@@ -349,11 +349,24 @@ def enterprise_detail(request: HttpRequest, pk: int) -> HttpResponse:
             return redirect("identity:enterprise", pk=enterprise.pk)
         except ServiceError as exc:
             _fail(form, exc)
+    query = (request.GET.get("q") or "").strip()[:50]
+    if form.is_bound:
+        selected = form.selected_item_ids()
+    else:  # htmx refreshing the list sends the ticked items along
+        selected = {int(v) for v in request.GET.getlist("items") if v.isdigit()}
+    groups, shown, hidden = f.item_groups(query, selected)
     context = {
         "enterprise": enterprise,
-        "grants": selectors.enterprise_authorisations(enterprise),
         "form": form,
+        "query": query,
+        "groups": groups,
+        "shown": shown,
+        "hidden_selected": hidden,
+        "selected": selected,
     }
+    if getattr(request, "htmx", False) and request.method == "GET":
+        return render(request, "identity/_agent_items.html", context)
+    context["grants"] = selectors.enterprise_authorisations(enterprise)
     return render(request, "identity/enterprise_detail.html", context, status=_status(form))
 
 
