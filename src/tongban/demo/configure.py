@@ -2,9 +2,10 @@
 
 Through the apps' own services: each department's seal key (``certificates.seals``), the
 journey items' own forms (``forms.services``) and processes (``workflow.services``), and
-certificate and proof types. Certificate types have no write service yet (catalogue admins
-edit them in the Django admin), so they are saved here after ``full_clean()``, which holds
-the type's invariants.
+certificate and proof types (``certificates.services.save_certificate_type``, as the
+department's demo 事项管理 account; the 公安 proof type, whose department has no demo account,
+is saved after the model's ``full_clean()``). Which wallet licences replace which materials
+(免提交) has no page yet and is set on the type directly.
 
 The journeys (also printed in the demo summary):
 
@@ -28,15 +29,19 @@ from django.db import transaction
 from tongban.catalog.models import MaterialRequirement, ServiceItem
 from tongban.certificates import seals
 from tongban.certificates.models import CertificateType, HolderKind
+from tongban.certificates.services import FieldSpec, save_certificate_type
 from tongban.departments.models import Department
 from tongban.forms.models import FormDefinition
 from tongban.forms.services import save_form_version
+from tongban.identity.models import User
 from tongban.regions.models import Region
 from tongban.workflow.models import ItemProcess
 from tongban.workflow.services import save_version
 
 COUNTY = "511602"
 RS, SJ, GA = "人力资源和社会保障局", "市场监督管理局", "公安"
+# The demo 事项管理 accounts (identity step) that configure their department's licence types.
+CATALOGUE_ADMINS = {RS: "rs_shixiang", SJ: "sj_shixiang"}
 
 BENEFIT_ITEM = (RS, "失业保险金申领")
 DRUG_ITEM = (SJ, "药品零售企业经营许可")
@@ -68,7 +73,7 @@ BENEFIT_FORM = {
             "x-prefill": "person.id_number",
         },
         "mobile": {"type": "string", "x-widget": "mobile", "title": "联系电话", "x-prefill": "person.mobile"},
-        "address": {**_ADDRESS, "title": "常住地址"},
+        "address": {**_ADDRESS, "title": "常住地址", "x-prefill": "person.address"},
         "former_employer": {"type": "string", "x-widget": "text", "title": "失业前单位", "maxLength": 100},
         "former_employer_uscc": {
             "type": "string",
@@ -157,7 +162,7 @@ DRUG_FORM = {
         },
         "agent_name": {"type": "string", "x-widget": "text", "title": "经办人", "x-prefill": "person.name"},
         "mobile": {"type": "string", "x-widget": "mobile", "title": "联系电话", "x-prefill": "person.mobile"},
-        "premises": {**_ADDRESS, "title": "经营场所"},
+        "premises": {**_ADDRESS, "title": "经营场所", "x-prefill": "enterprise.address"},
         "floor_area": {
             "type": "number",
             "x-widget": "number",
@@ -413,7 +418,29 @@ def _ensure_type(spec: TypeSpec) -> bool:
     seals.active_key(issuer)
     ctype = CertificateType.objects.filter(code=spec.code).first()
     created = ctype is None
-    if created:
+    admin = User.objects.filter(username=CATALOGUE_ADMINS.get(spec.department, "")).first()
+    if created and admin is not None:
+        ctype = save_certificate_type(
+            actor=admin,
+            department=issuer,
+            values={
+                "name": spec.name,
+                "code": spec.code,
+                "holder_kind": spec.holder,
+                "validity": spec.validity[0],
+                "validity_count": spec.validity[1],
+                "template": spec.template,
+                "registry_source": spec.registry,
+            },
+            fields=[
+                FieldSpec(key, prop["title"], prop["x-source"], required=key == "name")
+                for key, prop in spec.properties.items()
+            ],
+            items=[item(spec.department, spec.item)],
+        )
+    elif created:
+        # No demo account maintains this department's catalogue (公安): saved as the platform
+        # would save it, after the same model checks.
         ctype = CertificateType(
             code=spec.code,
             name=spec.name,
