@@ -272,14 +272,19 @@ def managed_departments(user) -> QuerySet[Department]:  # noqa: ANN001
     Read through the departments' reverse relation to the staff roles (the catalogue sits below
     identity and does not import it); writes are checked again by the services' permission.
     """
-    if not getattr(user, "is_authenticated", False) or getattr(user, "kind", None) != "staff":
-        return Department.objects.none()
     return (
-        Department.objects.filter(staff_memberships__user=user, staff_memberships__role=CATALOGUE_ROLE)
+        Department.objects.filter(pk__in=_managed_ids(user))
         .select_related("region")
-        .distinct()
         .order_by("region__code", "name")
     )
+
+
+def _managed_ids(user) -> QuerySet:  # noqa: ANN001
+    if not getattr(user, "is_authenticated", False) or getattr(user, "kind", None) != "staff":
+        return Department.objects.none().values("pk")
+    return Department.objects.filter(
+        staff_memberships__user=user, staff_memberships__role=CATALOGUE_ROLE
+    ).values("pk")
 
 
 def workspace_items(
@@ -291,12 +296,10 @@ def workspace_items(
     department: int | None = None,
 ) -> QuerySet[ServiceItem]:
     """Every item (draft, published, withdrawn) of the departments ``user`` maintains."""
-    departments = managed_departments(user)
+    items = ServiceItem.objects.filter(department__in=_managed_ids(user))
     if department:
-        departments = departments.filter(pk=department)
-    items = ServiceItem.objects.filter(department__in=departments.values("pk")).select_related(
-        "department", "region"
-    )
+        items = items.filter(department_id=department)
+    items = items.select_related("department", "region")
     query = (query or "").strip()
     if query:
         items = items.filter(
