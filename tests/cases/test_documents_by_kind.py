@@ -127,10 +127,12 @@ def test_every_default_is_safe_and_worded_for_its_type(item_type):
         if item_type == "20":
             assert "行政复议" not in body
         elif against:
-            assert wording_of.REMEDY in body
+            assert wording_of.remedy(title) in body
         elif kind != Kind.GRANT or item_type != "09":
             assert "行政复议" not in body
-    assert wording_of.REMEDY in wording_of.default_wording("09", Kind.GRANT)[1]  # a 裁决 binds both sides
+    title, body = wording_of.default_wording("09", Kind.GRANT)
+    assert "如不服本裁决，可以自收到本裁决书之日起六十日内" in body  # a 裁决 binds both sides
+    assert "自收到本通知书之日起" in wording_of.default_wording("07", Kind.DENY)[1]
 
 
 # 受理回执 ----------------------------------------------------------------------------------------
@@ -186,6 +188,7 @@ def _edit_url(world, kind="grant", item_type="01", scope=None):
 
 def test_a_catalogue_admin_rewords_a_letter_and_new_letters_use_it(world, editors, client):
     w = world
+    earlier = _decided(w, grant=True)
     login_verified(client, editors["catalogue"])
     index = client.get(reverse("cases:document_templates")).content.decode()
     assert "准予行政许可决定书" in index and _edit_url(w) in index
@@ -205,6 +208,13 @@ def test_a_catalogue_admin_rewords_a_letter_and_new_letters_use_it(world, editor
     assert saved.version == 1 and saved.created_by == editors["catalogue"]
     case = _decided(w, grant=True)
     assert [k.title for k in available_documents(case) if k.slug == "decision"] == ["准予食品经营许可决定书"]
+    name, _ = render_case_document(w["applicant"], case.number, "decision")
+    assert name.endswith("准予食品经营许可决定书.pdf")
+    # a letter issued before the change keeps the words it was issued with
+    assert [k.title for k in available_documents(earlier) if k.slug == "decision"] == ["准予行政许可决定书"]
+    assert render_case_document(w["applicant"], earlier.number, "decision")[0].endswith(
+        "准予行政许可决定书.pdf"
+    )
     # a second save is a new version; a stale form is refused
     client.post(_edit_url(w), {"action": "save", "version": "1", "title": "第二版", "body": "正文"})
     stale = client.post(_edit_url(w), {"action": "save", "version": "1", "title": "第三版", "body": "正文"})

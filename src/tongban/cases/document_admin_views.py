@@ -11,6 +11,7 @@ from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from tongban.catalog.models import ItemType
@@ -49,7 +50,7 @@ def _scope(request: HttpRequest, scope: str) -> Department | None:
 def _scopes(user: Any) -> list[tuple[str, str, Department | None]]:  # noqa: ANN401
     scopes = [(str(d.pk), d.name, d) for d in wording_of.editable_departments(user)]
     if permissions.is_platform_admin(user):
-        scopes.insert(0, (PLATFORM, "全平台（各部门未修改时使用）", None))
+        scopes.insert(0, (PLATFORM, _("全平台（各部门未修改时使用）"), None))
     return scopes
 
 
@@ -57,7 +58,7 @@ def _scopes(user: Any) -> list[tuple[str, str, Department | None]]:  # noqa: ANN
 def index(request: HttpRequest) -> HttpResponse:
     scopes = _scopes(request.user)
     if not scopes:
-        return _refused(request, PermissionDenied("需要“事项管理”或“系统管理”角色才能管理文书模板。"))
+        return _refused(request, PermissionDenied(_("需要“事项管理”或“系统管理”角色才能管理文书模板。")))
     sections = []
     for key, name, department in scopes:
         types = []
@@ -91,7 +92,7 @@ def _edit_context(
     ).select_related("created_by")[:10]
     return {
         "scope": scope,
-        "scope_name": department.name if department else "全平台",
+        "scope_name": department.name if department else _("全平台"),
         "item_type": item_type,
         "item_type_label": ItemType(item_type).label,
         "kind": kind,
@@ -153,7 +154,7 @@ def edit(request: HttpRequest, scope: str, item_type: str, kind: str) -> HttpRes
                 body=body,
                 expected_version=int(version) if version and version.isdigit() else None,
             )
-            messages.success(request, "文书模板已保存，新办件的文书将使用新的措辞。")
+            messages.success(request, _("文书模板已保存，此后生成的文书使用新的措辞。"))
             return redirect(request.path)
         letter = _preview(department, item_type, kind, title, body)
         if action == "pdf":

@@ -12,6 +12,7 @@ override them; each save is a new ``DocumentTemplate`` version. Admin text is pl
 types can read settings or call code.
 """
 
+import datetime
 import re
 from dataclasses import dataclass
 from typing import Any
@@ -54,11 +55,19 @@ MAX_BODY = 4000
 _PLACEHOLDER = re.compile(r"\{\{\s*([^{}]*?)\s*\}\}")
 _TEMPLATE_SYNTAX = ("{{", "}}", "{%", "%}", "{#", "#}")
 
-REMEDY = (
-    "如不服本决定，可以自收到本决定书之日起六十日内依法申请行政复议，或者自收到本决定书之日起"
-    "六个月内依法向人民法院提起行政诉讼（《中华人民共和国行政复议法》第二十条、"
-    "《中华人民共和国行政诉讼法》第四十六条）。"
-)
+
+def remedy(title: str) -> str:
+    """The remedies sentence, naming the letter it stands in (决定书, 通知书 or 裁决书)."""
+    letter = next((noun for noun in ("通知书", "裁决书") if title.endswith(noun)), "决定书")
+    act = "裁决" if letter == "裁决书" else "决定"
+    return (
+        f"如不服本{act}，可以自收到本{letter}之日起六十日内依法申请行政复议，或者自收到本{letter}之日起"
+        "六个月内依法向人民法院提起行政诉讼（《中华人民共和国行政复议法》第二十条、"
+        "《中华人民共和国行政诉讼法》第四十六条）。"
+    )
+
+
+REMEDY = remedy("决定书")
 SERVICE_HELP = "如有疑问或者异议，可以向本机关咨询，或者拨打12345政务服务便民热线反映。"
 LICENCE_LAW = "《中华人民共和国行政许可法》"
 _OPENING = "你（单位）于{{ 提交日期 }}提出的“{{ 事项名称 }}”申请（办件编号：{{ 办件编号 }}），"
@@ -186,7 +195,7 @@ def _other_default(item_type: str, kind: str) -> tuple[str, list[str]]:
             _OPENING + "经审核，符合规定的条件。审核意见：{{ 决定理由 }}",
             f"根据{{{{ 设定依据 }}}}的规定，本机关决定{words.grant_words}。",
         ]
-        return words.grant_title, body + ([REMEDY] if words.remedy_on_grant else [])
+        return words.grant_title, body + ([remedy(words.grant_title)] if words.remedy_on_grant else [])
     if service:
         return words.deny_title, [
             _OPENING + "经审核，不符合办理条件，理由如下：{{ 决定理由 }}",
@@ -195,7 +204,7 @@ def _other_default(item_type: str, kind: str) -> tuple[str, list[str]]:
     return words.deny_title, [
         _OPENING + "经审核，不符合规定的条件，理由如下：{{ 决定理由 }}",
         f"根据{{{{ 设定依据 }}}}的规定，本机关决定{words.deny_words}。",
-        REMEDY,
+        remedy(words.deny_title),
     ]
 
 
@@ -219,26 +228,41 @@ class Wording:
         return "本部门" if self.department_id else "全平台"
 
 
-def wordings(item_type: str, department: Department | None) -> dict[str, Wording]:
-    """The wording in force of every kind for one item type and department (one query)."""
+def template_rows(item_type: str, department: Department | None) -> list[DocumentTemplate]:
+    """Every stored version that may apply to one item type and department, newest first."""
     scope = Q(department__isnull=True)
     if department is not None:
         scope |= Q(department=department)
-    found: dict[str, Wording] = {}
-    rows = DocumentTemplate.objects.filter(scope, item_type=item_type).order_by("-version")
+    return list(DocumentTemplate.objects.filter(scope, item_type=item_type).order_by("-version"))
+
+
+def pick(
+    rows: list[DocumentTemplate], item_type: str, kind: str, as_of: datetime.datetime | None = None
+) -> Wording:
+    """The wording of ``kind`` in force at ``as_of`` (now when None): a letter issued earlier
+    keeps the words it was issued with, whatever is edited later."""
+    found: Wording | None = None
     for row in rows:
-        current = found.get(row.kind)
-        if current is None or (row.department_id and not current.department_id):
-            found[row.kind] = Wording(row.title, row.body, row.version, row.department_id)
-    for kind in Kind.values:
-        if kind not in found:
-            title, body = default_wording(item_type, kind)
-            found[kind] = Wording(title, body, 0, None)
+        if row.kind != kind or (as_of is not None and row.created_at > as_of):
+            continue
+        if found is None or (row.department_id and not found.department_id):
+            found = Wording(row.title, row.body, row.version, row.department_id)
+    if found is None:
+        title, body = default_wording(item_type, kind)
+        found = Wording(title, body, 0, None)
     return found
 
 
-def wording(item_type: str, kind: str, department: Department | None) -> Wording:
-    return wordings(item_type, department)[kind]
+def wordings(item_type: str, department: Department | None) -> dict[str, Wording]:
+    """The wording in force now of every kind for one item type and department (one query)."""
+    rows = template_rows(item_type, department)
+    return {kind: pick(rows, item_type, kind) for kind in Kind.values}
+
+
+def wording(
+    item_type: str, kind: str, department: Department | None, as_of: datetime.datetime | None = None
+) -> Wording:
+    return pick(template_rows(item_type, department), item_type, kind, as_of)
 
 
 def own_wording(item_type: str, kind: str, department: Department | None) -> Wording:

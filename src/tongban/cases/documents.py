@@ -72,8 +72,19 @@ def available_documents(case: Case) -> list[DocumentKind]:
         slugs.append("decision")
     if not slugs:
         return []
-    texts = wording_of.wordings(case.item.item_type, case.department)
-    return [DocumentKind(slug, texts[_template_kind(case, slug, decision)].title) for slug in slugs]
+    rows = wording_of.template_rows(case.item.item_type, case.department)
+    return [
+        DocumentKind(
+            slug,
+            wording_of.pick(
+                rows,
+                case.item.item_type,
+                _template_kind(case, slug, decision),
+                _issued_at(case, slug, decision),
+            ).title,
+        )
+        for slug in slugs
+    ]
 
 
 def _day(moment: datetime.datetime | datetime.date | None) -> str:
@@ -190,22 +201,20 @@ def _rows(case: Case, slug: str, values: dict[str, str]) -> list[tuple[str, str]
     return [("办件编号", case.number), ("申请事项", item.name)]
 
 
-def _issued_on(case: Case, slug: str, decision: Any) -> datetime.date:  # noqa: ANN401
-    if slug in {"receipt", "acceptance"} and case.accepted_at:
-        return timezone.localdate(case.accepted_at)
-    if slug == "decision" and decision is not None:
-        return timezone.localdate(decision.at)
-    if slug == "decision" and case.accepted_at:
-        return timezone.localdate(case.accepted_at)
-    if slug == "correction":
+def _issued_at(case: Case, slug: str, decision: Any) -> datetime.datetime:  # noqa: ANN401
+    """When the step that produced this letter happened: the letter is dated and worded then."""
+    moment = None
+    if slug in {"receipt", "acceptance"} or (slug == "decision" and decision is None):
+        moment = case.accepted_at
+    elif slug == "decision":
+        moment = decision.at
+    elif slug == "correction":
         latest = case.corrections.order_by("-requested_at").first()
-        if latest is not None:
-            return timezone.localdate(latest.requested_at)
-    if slug == "refusal":
+        moment = latest.requested_at if latest is not None else None
+    elif slug == "refusal":
         refused = case.events.filter(to_status=Case.Status.REFUSED).order_by("-at").first()
-        if refused is not None:
-            return timezone.localdate(refused.at)
-    return timezone.localdate()
+        moment = refused.at if refused is not None else None
+    return moment or timezone.now()
 
 
 def _query(case: Case) -> dict[str, str]:
@@ -255,8 +264,10 @@ def render_case_document(user: Any, number: str, slug: str) -> tuple[str, bytes]
     if slug not in ORDER or slug not in {k.slug for k in available_documents(case)}:
         raise NotFound()
     decision = _decision_event(case)
-    text = wording_of.wording(case.item.item_type, _template_kind(case, slug, decision), case.department)
-    issued_on = _issued_on(case, slug, decision)
+    issued_at = _issued_at(case, slug, decision)
+    kind = _template_kind(case, slug, decision)
+    text = wording_of.wording(case.item.item_type, kind, case.department, as_of=issued_at)
+    issued_on = timezone.localdate(issued_at)
     values = case_values(case, issued_on)
     context = letter_context(
         title=text.title,
