@@ -105,4 +105,4 @@ ci:
 	bash .ci/run
 
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache
+	rm -rf $(VENV) .pytest_cache .ruff_cache node_modules $(BPMN_VENDOR)
