@@ -183,6 +183,8 @@ def test_editor_round_trip_reaches_the_next_application(client, shop):
     assert response.status_code == 302, response.content.decode()
     preview = client.get(reverse("forms:preview", args=[item.pk])).content.decode()
     assert "经营场所面积" in preview and 'inputmode="decimal"' in preview
+    # Fields filled from the account look as they do to applicants: a masked sample, not a box.
+    assert "已从您的实名信息自动填写" in preview and "11010519491231002X" not in preview
     # Not yet published: a new application still gets the old version.
     assert "经营场所面积" not in str(cases.start_application(user=citizen("李四"), item=item).form.schema)
     response = client.post(reverse("forms:draft", args=[item.pk]), {"action": "publish"}, follow=True)
