@@ -71,6 +71,24 @@ def test_bad_input_is_refused_in_chinese_and_saves_nothing(world, admin, values,
     assert not CertificateType.objects.exists()
 
 
+def test_a_proof_type_takes_its_fields_from_the_registry(world, admin):
+    proof = services.save_certificate_type(
+        actor=admin,
+        department=world["department"],
+        values=VALUES
+        | {"name": "户籍证明", "code": "PROOF01", "template": "proof", "registry_source": "population"},
+        fields=[services.FieldSpec("address", "户籍地址", "registry.address", required=True)],
+    )
+    assert proof.field_schema["properties"]["address"]["x-source"] == "registry.address"
+    with pytest.raises(InvalidInput, match="网上开证明的字段只能取自"):
+        services.save_certificate_type(
+            actor=admin,
+            department=world["department"],
+            values=VALUES | {"code": "PROOF02", "registry_source": "population"},
+            fields=[services.FieldSpec("scope", "经营项目", "data.request")],
+        )
+
+
 def test_a_code_in_use_is_refused(world, admin):
     make_type(world["department"])
     with pytest.raises(InvalidInput, match="已被使用"):

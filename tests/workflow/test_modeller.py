@@ -7,7 +7,7 @@ from tests.cases.test_flow import submitted_case
 from tests.factories import DepartmentFactory, ServiceItemFactory, login_verified
 from tongban.core.errors import InvalidInput, PermissionDenied
 from tongban.workflow import services
-from tongban.workflow.diagram import has_diagram, render_svg, with_diagram
+from tongban.workflow.diagram import for_modeller, has_diagram, render_svg, with_diagram
 from tongban.workflow.engine import template_xml
 from tongban.workflow.models import ItemProcess, ProcessDefinition
 
@@ -148,6 +148,10 @@ def test_a_document_without_a_diagram_gets_one_that_still_validates():
     assert has_diagram(laid_out)
     assert with_diagram(laid_out) == laid_out
     services.validate_bpmn(laid_out)
+    shown = for_modeller(PROMISED)
+    assert 'name="受理"' in shown and 'name="intake"' not in shown
+    text, shape = services.validate_bpmn(shown)
+    assert {t.role for t in shape.tasks.values()} == {"intake", "applicant", "review", "decide", "issue"}
     svg = render_svg(PROMISED, "承诺件")
     assert svg.startswith("<svg") and "审查" in svg and "制证" in svg and 'aria-label="承诺件"' in svg
 

@@ -246,3 +246,19 @@ def render_svg(xml: str, title: str = "") -> str:
         + "".join(parts)
         + "</svg>"
     )
+
+
+def for_modeller(xml: str) -> str:
+    """The document as the modeller shows it: with a diagram, and lanes named by the role's Chinese
+    name (``intake`` → 受理), which the engine reads the same way."""
+    laid_out = with_diagram(xml)
+    root = _parse(laid_out)
+    changed = False
+    for lane in root.iter(f"{{{BPMN_NS}}}lane"):
+        label = ROLE_LABELS.get((lane.get("name") or "").strip())
+        if label:
+            lane.set("name", label)
+            changed = True
+    if not changed:
+        return laid_out
+    return etree.tostring(root, xml_declaration=True, encoding="UTF-8").decode()

@@ -17,7 +17,7 @@ from tongban.core.errors import ServiceError
 from tongban.identity.views import staff_required
 
 from . import selectors, services
-from .diagram import render_svg, with_diagram
+from .diagram import for_modeller, render_svg, with_diagram
 from .models import ProcessDefinition
 
 
@@ -54,7 +54,7 @@ def _detail(
         shown = next((v for v in all_versions if v.pk == int(wanted)), current)
         if shown.pk != current.pk:
             shown = ProcessDefinition.objects.get(pk=shown.pk)
-    document = bpmn if bpmn is not None else with_diagram(shown.bpmn)
+    document = bpmn if bpmn is not None else for_modeller(shown.bpmn)
     try:
         svg = render_svg(shown.bpmn, shown.name)
     except Exception:  # noqa: BLE001 - a stored document always parses; never break the page
