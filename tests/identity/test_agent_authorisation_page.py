@@ -40,7 +40,7 @@ def page_world(client):
 def test_the_date_comes_before_the_items_which_are_grouped_and_labelled(client, page_world):
     page = client.get(page_world["url"]).content.decode()
     assert page.index('name="valid_until"') < page.index('name="items"')
-    assert page.count("<details") == 2
+    assert page.count('class="item-department"') == 2  # departments under their region
     assert "区人力资源和社会保障局" in page and "区市场监督管理局" in page
     wage_a, wage_b = page_world["items"]["wage_a"], page_world["items"]["wage_b"]
     for item in (wage_a, wage_b):
@@ -100,3 +100,9 @@ def test_a_refused_authorisation_keeps_the_choices_and_says_why(client, page_wor
     assert re.search(rf'value="{food.pk}" id="item-{food.pk}" checked', page)
     assert "已选 1 项" in page
     assert not AgentAuthorization.objects.exists()
+
+
+def test_the_date_box_shows_its_default_in_the_format_date_inputs_read(client, page_world):
+    page = client.get(page_world["url"]).content.decode()
+    default = (timezone.localdate() + datetime.timedelta(days=365)).isoformat()
+    assert f'type="date" name="valid_until" value="{default}"' in page

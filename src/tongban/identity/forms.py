@@ -141,7 +141,7 @@ class AuthoriseAgentForm(Form):
     valid_until = forms.DateField(
         label=_("授权截止日期"),
         help_text=_("到期当日 24 时起授权失效。"),
-        widget=forms.DateInput(attrs={"type": "date"}),
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),  # what type=date reads
     )
     all_items = forms.BooleanField(label=_("授权办理本企业的全部事项"), required=False)
     items = forms.ModelMultipleChoiceField(
@@ -183,30 +183,51 @@ class ItemGroup:
     selected: int = 0
 
 
-def item_groups(query: str, selected: set[int]) -> tuple[list[ItemGroup], int, list[int]]:
-    """Enterprise items grouped by department (and region), filtered by ``query`` on the item's
+@dataclass
+class RegionGroup:
+    """The departments of one region (city or county): the outer, collapsible level."""
+
+    key: str
+    label: str
+    departments: list[ItemGroup] = field(default_factory=list)
+    count: int = 0
+    selected: int = 0
+
+
+def item_groups(query: str, selected: set[int]) -> tuple[list[RegionGroup], int, list[int]]:
+    """Enterprise items grouped by region, then department, filtered by ``query`` on the item's
     name or code or the department's name; returns the groups, the number of items shown and
     the selected items the filter hides (kept as hidden inputs so a search loses no choice)."""
-    items = enterprise_items().select_related("department", "department__region", "region")
+    items = enterprise_items().select_related("department", "department__region")
     query = (query or "").strip()[:50]
     if query:
         items = items.filter(
             Q(name__icontains=query) | Q(code__icontains=query) | Q(department__name__icontains=query)
         )
     items = items.order_by("department__region__code", "department__name", "name", "code")
-    groups: dict[int, ItemGroup] = {}
+    regions: dict[int | None, RegionGroup] = {}
+    departments: dict[int, ItemGroup] = {}
     shown: set[int] = set()
     for item in items:
         department = item.department
-        group = groups.get(department.pk)
+        region = department.region
+        outer = regions.get(department.region_id)
+        if outer is None:
+            label = (region.full_name or region.name) if region else _("其他")
+            outer = regions[department.region_id] = RegionGroup(
+                key=f"region-{department.region_id}", label=label
+            )
+        group = departments.get(department.pk)
         if group is None:
-            region = department.region.name if department.region_id else ""
-            label = department.name if region in department.name else f"{department.name}（{region}）"
-            group = groups[department.pk] = ItemGroup(key=f"dept-{department.pk}", label=label)
+            group = departments[department.pk] = ItemGroup(key=f"dept-{department.pk}", label=department.name)
+            outer.departments.append(group)
         group.items.append(item)
-        group.selected += item.pk in selected
+        hit = item.pk in selected
+        group.selected += hit
+        outer.selected += hit
+        outer.count += 1
         shown.add(item.pk)
-    return list(groups.values()), len(shown), sorted(selected - shown)
+    return list(regions.values()), len(shown), sorted(selected - shown)
 
 
 class InPersonForm(Form):
