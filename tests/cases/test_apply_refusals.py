@@ -97,3 +97,13 @@ def test_a_refused_prefilled_value_says_it_cannot_be_changed_here(client, world)
     assert response.status_code == 400
     assert "校验位" in page and "不能在此修改" in page
     assert 'href="#entry-applicant_id_number"' in page
+
+
+def test_a_bad_request_gets_a_chinese_page_not_a_bare_400(rf):
+    from django.core.exceptions import SuspiciousOperation
+    from django.views.defaults import bad_request
+
+    response = bad_request(rf.get("/apply/x/step/0/"), SuspiciousOperation())
+    page = response.content.decode()
+    assert response.status_code == 400
+    assert "请求无法处理" in page and "未作任何更改" in page
