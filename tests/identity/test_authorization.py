@@ -17,6 +17,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from tests.cases.test_authorization import ROWS as CASE_ROWS
+from tests.cases.test_documents_authorization import ROWS as DOCUMENT_TEMPLATE_ROWS
 from tests.certificates.test_authorization import ROWS as CERTIFICATE_ROWS
 from tests.certificates.test_type_pages_authorization import ROWS as CERTIFICATE_TYPE_ROWS
 from tests.identity.authorization import (
@@ -119,6 +120,7 @@ ALL_ROWS = (
     + NOTIFICATION_ROWS
     + CERTIFICATE_TYPE_ROWS
     + PROCESS_ROWS
+    + DOCUMENT_TEMPLATE_ROWS
 )
 
 # Object URLs that anyone may open, and why. Nothing else with a path parameter may be missing

@@ -323,12 +323,11 @@ def editable_departments(user: Any) -> list[Department]:  # noqa: ANN401
 
 
 def check_editor(user: Any, department: Department | None) -> None:  # noqa: ANN401
-    """Platform wording: platform admins only. A department's: its 事项管理 role only."""
+    """Platform wording: platform admins only. A department's: its own 事项管理 role only (a
+    platform admin words the platform's letters, not another department's)."""
     if department is None:
         if not permissions.is_platform_admin(user):
             raise PermissionDenied("只有系统管理员可以修改全平台的文书模板。")
-        return
-    if permissions.is_platform_admin(user):
         return
     if not permissions.can_see_department(user, department):
         raise NotFound()
