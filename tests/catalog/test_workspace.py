@@ -257,6 +257,8 @@ def test_material_fee_and_faq_pages(client, shop):
     assert faq.question == "要多久？"
     page = client.get(reverse("catalog:item", args=[item.pk])).content.decode()
     assert "身份证" in page and "要多久？" in page and "/admin/" not in page
+    assert reverse("forms:editor", args=[item.pk]) in page
+    assert reverse("workflow:process_detail", args=[item.pk]) in page
     # A fee on an item that does not charge: the page says what to do first.
     response = client.post(
         reverse("catalog:fees_new", args=[item.pk]), {"name": "工本费", "standard": "10元", "basis": "依据"}
