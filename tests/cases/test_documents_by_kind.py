@@ -235,6 +235,11 @@ def test_preview_renders_the_unsaved_text_as_html_and_pdf(world, editors, client
         preview, {"title": "预览标题", "body": "致{{ 申请人 }}：{{ 实施机关 }}"}
     ).content.decode()
     assert "预览标题" in fragment and "致张三：区行政审批局" in fragment
+    deny = reverse("cases:document_template_preview", args=[str(w["department"].pk), "01", "deny"])
+    assert (
+        "未能提供符合规定的证明材料"
+        in client.post(deny, {"title": "t", "body": "{{ 决定理由 }}"}).content.decode()
+    )
     response = client.post(_edit_url(w), {"action": "pdf", "title": "预览标题", "body": "{{ 事项名称 }}"})
     assert response.status_code == 200 and response["Content-Type"] == "application/pdf"
     assert "预览标题" in _text(response.content, tmp_path) and "食品经营许可" in _text(

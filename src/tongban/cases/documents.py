@@ -297,6 +297,8 @@ def sample_letter(
 
         item = ServiceItem.objects.filter(department=department, item_type=item_type).order_by("pk").first()
     values = sample_values(item_type, department, item)
+    if kind in {Kind.DENY, Kind.REFUSAL}:
+        values["决定理由"] = "申请人未能提供符合规定的证明材料。"
     issued_on = timezone.localdate()
     rows = [("办件编号", values["办件编号"]), ("申请事项", values["事项名称"])]
     if kind == Kind.RECEIPT:
