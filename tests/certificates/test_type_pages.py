@@ -125,6 +125,8 @@ def test_the_preview_uses_the_document_template_with_sample_values(world):
     html = rendering.preview_html(ctype)
     assert "食品经营许可证" in html and "样本 · 仅供预览" in html and "（经营项目）" in html
     assert "张三（样本）" in html and world["department"].name in html
+    # A sample carries no real identifier or verification address.
+    assert "不可核验" in html and "/certificates/verify/" not in html
     assert rendering.preview_pdf(ctype).startswith(b"%PDF")
 
 

@@ -63,15 +63,10 @@ def sample_content(ctype: CertificateType) -> dict:
     """What a licence of this type would carry, filled with sample values, for the type's preview."""
     from django.utils import timezone
 
-    from . import identifiers
-    from .services import verify_url
-
     today = timezone.localdate()
     until = ctype.valid_until(today)
-    try:
-        identifier = identifiers.build(ctype.code, ctype.department.uscc, 1, 1)
-    except (identifiers.InvalidIdentifier, ValueError, AttributeError):
-        identifier = f"1.2.156.3005.2.{ctype.code}.（样本）"
+    # Never a real identifier or verification address: a sample must not verify as a licence.
+    identifier = f"1.2.156.3005.2.{ctype.code}.{ctype.department.uscc}.（样本）"
     name, number = SAMPLE_HOLDERS.get(ctype.holder_kind, SAMPLE_HOLDERS["person"])
     return {
         "identifier": identifier,
@@ -84,7 +79,7 @@ def sample_content(ctype: CertificateType) -> dict:
         "valid_until": until.isoformat() if until else None,
         "issued_at": timezone.localtime().isoformat(timespec="seconds"),
         "replaces": None,
-        "verify_url": verify_url(identifier),
+        "verify_url": "样本 · 仅供预览，不可核验",
     }
 
 
