@@ -121,6 +121,7 @@ def test_every_default_is_safe_and_worded_for_its_type(item_type):
     for kind in Kind.values:
         title, body = wording_of.default_wording(item_type, kind)
         wording_of.clean_wording(title, body)  # the shipped text passes the admins' own check
+        assert wording_of.has_remedy(item_type, kind) == (wording_of.remedy(title) in body)
         if item_type != "01":
             assert "行政许可" not in title + body
         against = kind in {Kind.REFUSAL, Kind.DENY}
