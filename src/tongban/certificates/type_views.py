@@ -11,6 +11,7 @@ from django import forms
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.csp import CSP
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.csp import csp_override
@@ -239,7 +240,15 @@ def type_edit(request: HttpRequest, pk: int) -> HttpResponse:
 # is a document of its own, with no scripts, so it may use them.
 @staff_required
 @require_GET
-@csp_override({"default-src": ["'none'"], "style-src": ["'unsafe-inline'"], "img-src": ["data:"]})
+@csp_override(
+    {
+        "default-src": [CSP.NONE],
+        "style-src": [CSP.UNSAFE_INLINE],
+        "img-src": ["data:"],
+        "frame-ancestors": [CSP.NONE],
+        "form-action": [CSP.NONE],
+    }
+)
 def type_preview(request: HttpRequest, pk: int) -> HttpResponse:
     return HttpResponse(rendering.preview_html(_type_or_404(request, pk)))
 
