@@ -37,6 +37,7 @@ EVERY_STATE = {
     Case.Status.CONCLUDED,
     Case.Status.REFUSED,
     Case.Status.DENIED,
+    Case.Status.WITHDRAWN,
 }
 PDF = b"%PDF-1.4\n%%EOF\n"
 
@@ -87,6 +88,8 @@ def test_each_demo_department_queue_has_every_state_and_deadline_colour(demo_com
     department = configure.department(short)
     demo = Case.objects.filter(department=department, idempotency_key__startswith="demo:")
     assert EVERY_STATE <= set(demo.values_list("status", flat=True))
+    if short == configure.SJ:
+        assert demo.filter(status=Case.Status.FORWARDED).exists()
     colours = {clock.deadline_colour(case) for case in demo if case.is_open}
     assert {"green", "yellow", "red", "paused"} <= colours
     for case in demo:

@@ -49,7 +49,7 @@ SUBMITTED, CORRECTION, REVIEW, SPECIAL, DECISION, ISSUE = (
     "decision",
     "issue",
 )
-CONCLUDED, REFUSED, DENIED = "concluded", "refused", "denied"
+CONCLUDED, REFUSED, DENIED, FORWARDED, WITHDRAWN = "concluded", "refused", "denied", "forwarded", "withdrawn"
 
 
 @dataclass(frozen=True)
@@ -112,6 +112,7 @@ SCENARIOS = [
         CONCLUDED,
         rating=(1, "窗口说材料不全让我跑了三次，每次说法都不一样。", ("跑了多次", "态度差")),
     ),
+    Scenario("demo:rs15", AGENT, RS, "就业技能培训补贴申请", WITHDRAWN),
     # 市监: the enterprise applies through its agent 王丽 (or its legal representative).
     Scenario(
         "demo:sj01",
@@ -145,6 +146,8 @@ SCENARIOS = [
         for_enterprise=True,
         rating=(2, "等了很久才有人处理。", ("等待太久",)),
     ),
+    Scenario("demo:sj13", LEGAL_REP, SJ, "药品零售企业经营许可", FORWARDED, for_enterprise=True),
+    Scenario("demo:sj14", AGENT, SJ, "食品小作坊备案发放", WITHDRAWN, for_enterprise=True),
 ]
 
 _PDF = b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n2 0 obj<</Type/Pages/Kids[]/Count 0>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n"
@@ -196,6 +199,10 @@ def _drive(case: Case, target: str, staff: dict[str, User]) -> Case:
     case = cases.accept_case(actor=intake, case=case, opinion="材料齐全，符合法定形式，予以受理。")
     if not case.is_open or target == REVIEW:
         return case
+    if target == FORWARDED:
+        return cases.forward_case(
+            actor=staff["review"], case=case, reason="申请的经营范围含需由市级审批的事项，依法转报上级机关。"
+        )
     if target == SPECIAL:
         return cases.start_special_procedure(
             actor=staff["review"],
@@ -283,6 +290,9 @@ def _play(scenario: Scenario) -> Case:
         case = cases.accept_case(actor=staff["intake"], case=case, opinion="材料齐全，当场办结。")
         issue_for_case(case, staff["intake"])
         return case
+    if scenario.target == WITHDRAWN:
+        _backdate(case, 2)
+        return cases.withdraw_case(user=user, case=case, reason="已在其他渠道办理，撤回申请。")
     goal = ISSUE if scenario.target == CONCLUDED else scenario.target
     case = _drive(case, goal, staff)
     if case.is_open:
