@@ -322,7 +322,8 @@ def axe(page, label: str) -> None:
 
 
 def look(page, name: str) -> None:
-    """What every page of a journey gets: axe, then screenshots at both widths."""
+    """What every page of a journey gets: no script errors so far, axe, screenshots at both widths."""
+    assert getattr(page, "console_problems", []) == [], f"{name}: {page.console_problems}"
     axe(page, name)
     shot(page, name)
 
