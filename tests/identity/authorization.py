@@ -438,6 +438,9 @@ WATCHED_APPS = [
     "certificates",
     "ratings",
     "notifications",
+    "catalog",
+    "forms",
+    "workflow",
 ]
 # Changed by signing in, not by the request under test.
 UNWATCHED = {"identity.user", "identity.loginevent"}

@@ -18,6 +18,7 @@ from django.utils import timezone
 
 from tests.cases.test_authorization import ROWS as CASE_ROWS
 from tests.cases.test_documents_authorization import ROWS as DOCUMENT_TEMPLATE_ROWS
+from tests.catalog.test_workspace_authorization import ROWS as CATALOGUE_ROWS
 from tests.certificates.test_authorization import ROWS as CERTIFICATE_ROWS
 from tests.certificates.test_type_pages_authorization import ROWS as CERTIFICATE_TYPE_ROWS
 from tests.identity.authorization import (
@@ -120,6 +121,7 @@ ALL_ROWS = (
     + NOTIFICATION_ROWS
     + CERTIFICATE_TYPE_ROWS
     + PROCESS_ROWS
+    + CATALOGUE_ROWS
     + DOCUMENT_TEMPLATE_ROWS
 )
 

@@ -18,5 +18,6 @@ for _kind in ("materials", "steps", "fees", "faqs"):
         path(f"{_base}new/", views.child_edit, _extra, name=f"{_kind}_new"),
         path(f"{_base}<int:row>/", views.child_edit, _extra, name=f"{_kind}_edit"),
         path(f"{_base}<int:row>/remove/", views.child_remove, _extra, name=f"{_kind}_remove"),
-        path(f"{_base}<int:row>/move/", views.child_move, _extra, name=f"{_kind}_move"),
     ]
+    if _kind != "fees":  # fees have no order
+        urlpatterns.append(path(f"{_base}<int:row>/move/", views.child_move, _extra, name=f"{_kind}_move"))
