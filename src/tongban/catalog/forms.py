@@ -21,38 +21,9 @@ from .models import (
     ServiceItem,
     ServiceObject,
 )
+from .services import GUIDE_ELEMENTS
 
-ELEMENT_FIELDS = (
-    "name",
-    "item_type",
-    "service_objects",
-    "summary",
-    "legal_basis",
-    "conditions",
-    "prohibited",
-    "case_kind",
-    "legal_limit",
-    "legal_limit_unit",
-    "promised_limit",
-    "promised_limit_unit",
-    "is_charged",
-    "fee_basis",
-    "handling_place",
-    "handling_hours",
-    "channels",
-    "consult_phone",
-    "consult_channels",
-    "complaint_phone",
-    "complaint_channels",
-    "visits_required",
-    "online_depth",
-    "result_type",
-    "result_name",
-    "supports_appointment",
-    "supports_online_payment",
-    "supports_delivery",
-    "keywords",
-)
+ELEMENT_FIELDS = ("name", "item_type", "service_objects", *GUIDE_ELEMENTS)
 
 # Groups of the element form, so the long page reads as the guide does.
 ELEMENT_GROUPS = (

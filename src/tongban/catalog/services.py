@@ -23,14 +23,9 @@ from tongban.regions.models import Region
 
 from .models import FAQ, FeeItem, ItemChange, MaterialRequirement, ProcessStep, ServiceItem, Theme
 
-# Scalar elements a caller may set; relations are handled separately below.
-SCALAR_FIELDS = (
-    "code",
-    "base_code",
-    "name",
-    "group",
-    "item_type",
-    "service_objects",
+# The guide's elements from summary to keywords, in export order: the workspace form, the
+# spreadsheet layout and the writes below take them from here, so the three stay in step.
+GUIDE_ELEMENTS = (
     "summary",
     "legal_basis",
     "conditions",
@@ -57,6 +52,17 @@ SCALAR_FIELDS = (
     "supports_online_payment",
     "supports_delivery",
     "keywords",
+)
+
+# Scalar elements a caller may set; relations are handled separately below.
+SCALAR_FIELDS = (
+    "code",
+    "base_code",
+    "name",
+    "group",
+    "item_type",
+    "service_objects",
+    *GUIDE_ELEMENTS,
     "popularity",
 )
 RELATED_FIELDS = ("department", "region")
