@@ -330,6 +330,25 @@ def _audit(actor: Any, change: ItemChange) -> None:  # noqa: ANN401
     )
 
 
+def _record(actor: Any, item: ServiceItem, action: str, **fields: Any) -> ItemChange:  # noqa: ANN401
+    """Append a history entry for ``item`` and link it into the audit chain."""
+    change = ItemChange.objects.create(item=item, actor=actor_label(actor), action=action, **fields)
+    _audit(actor, change)
+    return change
+
+
+def _record_update(actor: Any, item: ServiceItem, diff: dict[str, Any], version: int) -> ItemChange:  # noqa: ANN401
+    """History of an edit that leaves the status as it is."""
+    return _record(
+        actor, item, "update", from_status=item.status, to_status=item.status, changes=diff, version=version
+    )
+
+
+def _diff(before: dict[str, Any], after: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """What changed between two snapshots, as ``{field: {"from": …, "to": …}}``."""
+    return {k: {"from": before.get(k), "to": v} for k, v in after.items() if before.get(k) != v}
+
+
 # ---------------------------------------------------------------------------------------------
 # Use cases
 
@@ -348,14 +367,7 @@ def create_item(*, actor: Any, data: dict[str, Any]) -> ServiceItem:  # noqa: AN
         item.save()
         written.append(item.pk)
         write_children(prepared)
-        change = ItemChange.objects.create(
-            item=item,
-            actor=actor_label(actor),
-            action="create",
-            to_status=item.status,
-            version=item.version,
-        )
-        _audit(actor, change)
+        _record(actor, item, "create", to_status=item.status, version=item.version)
     return item
 
 
@@ -382,16 +394,7 @@ def update_item(*, actor: Any, item: ServiceItem, data: dict[str, Any]) -> Servi
         item.save()
         written.append(item.pk)
         write_children(prepared)
-        change = ItemChange.objects.create(
-            item=item,
-            actor=actor_label(actor),
-            action="update",
-            from_status=item.status,
-            to_status=item.status,
-            changes=diff,
-            version=item.version,
-        )
-        _audit(actor, change)
+        _record_update(actor, item, diff, item.version)
     return item
 
 
@@ -426,16 +429,15 @@ def _transition(actor: Any, item: ServiceItem, action: str, changes: dict | None
         except ValidationError as exc:
             raise invalid_from(exc) from exc
         written.append(item.pk)
-        change = ItemChange.objects.create(
-            item=item,
-            actor=actor_label(actor),
-            action=action,
+        _record(
+            actor,
+            item,
+            action,
             from_status=previous,
             to_status=target,
             changes=changes or {},
             version=item.version,
         )
-        _audit(actor, change)
     return item
 
 
@@ -467,30 +469,14 @@ def record_change(*, actor: Any, item: ServiceItem, before: dict[str, Any] | Non
     with transaction.atomic():
         item = ServiceItem.objects.select_related("department", "region").get(pk=item.pk)
         if before is None:
-            change = ItemChange.objects.create(
-                item=item,
-                actor=actor_label(actor),
-                action="create",
-                to_status=item.status,
-                version=item.version,
-            )
-            _audit(actor, change)
+            change = _record(actor, item, "create", to_status=item.status, version=item.version)
         else:
             after = snapshot(item)
-            diff = {k: {"from": before.get(k), "to": v} for k, v in after.items() if before.get(k) != v}
+            diff = _diff(before, after)
             if not diff:
                 return None
             ServiceItem.objects.filter(pk=item.pk).update(version=item.version + 1)
-            change = ItemChange.objects.create(
-                item=item,
-                actor=actor_label(actor),
-                action="update",
-                from_status=item.status,
-                to_status=item.status,
-                changes=diff,
-                version=item.version + 1,
-            )
-            _audit(actor, change)
+            change = _record_update(actor, item, diff, item.version + 1)
     reindex([item.pk])
     return change
 
@@ -526,22 +512,13 @@ def _edit_children(actor: Any, item: ServiceItem, edit: Any) -> ServiceItem:  # 
         before = snapshot(item)
         edit(item)
         after = snapshot(item)
-        diff = {k: {"from": before.get(k), "to": v} for k, v in after.items() if before.get(k) != v}
+        diff = _diff(before, after)
         if not diff:
             return item
         item.version += 1
         ServiceItem.objects.filter(pk=item.pk).update(version=item.version, updated_at=timezone.now())
         written.append(item.pk)
-        change = ItemChange.objects.create(
-            item=item,
-            actor=actor_label(actor),
-            action="update",
-            from_status=item.status,
-            to_status=item.status,
-            changes=diff,
-            version=item.version,
-        )
-        _audit(actor, change)
+        _record_update(actor, item, diff, item.version)
     return item
 
 
