@@ -139,3 +139,34 @@ def pytest_collection_modifyitems(items):
             kwargs = dict(marker.kwargs) if marker is not None else {}
             kwargs.update(transaction=True, serialized_rollback=True)
             item.add_marker(pytest.mark.django_db(**kwargs), append=False)
+
+
+class XdistGroups:
+    """Make ``--dist loadgroup`` group the tests marked ``xdist_group``.
+
+    pytest-xdist 3.8 names a test's group by appending ``@group`` to ``item._nodeid``; since
+    pytest 9.2 a node's id is ``item._id``, so the suffix never reaches the scheduler and every
+    group is spread over the workers (two shipped-demo servers, a journey's steps split between
+    them). Runs after every other collection hook and puts the suffix on the id itself; does
+    nothing where xdist's own suffix is there.
+    """
+
+    @pytest.hookimpl(trylast=True)
+    def pytest_collection_modifyitems(self, config, items):
+        if not getattr(config.option, "loadgroup", False):
+            return
+        from _pytest.nodeid import NodeId
+
+        for item in items:
+            groups = sorted(
+                {
+                    str(m.args[0] if m.args else m.kwargs.get("name", "default"))
+                    for m in item.iter_markers("xdist_group")
+                }
+            )
+            if groups and "@" not in item.nodeid:
+                item._id = NodeId.parse(f"{item.nodeid}@{'_'.join(groups)}")
+
+
+def pytest_configure(config):
+    config.pluginmanager.register(XdistGroups(), "tongban-xdist-groups")

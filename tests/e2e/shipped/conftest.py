@@ -55,30 +55,11 @@ def pytest_configure(config):
 def pytest_collection_modifyitems(config, items):
     """Every test under this directory is a browser test of the one shipped server: one xdist
     group (modules also say so in ``pytestmark``; this catches one that forgets).
-
-    Under ``--dist loadgroup`` pytest-xdist 3.8 names a test's group by appending ``@group`` to
-    ``item._nodeid``; since pytest 9.2 a node's id is ``item._id`` (a ``NodeId``), so the suffix
-    never reaches the scheduler and every group is spread over the workers: two shipped servers,
-    and a journey's steps split between them. Runs last and puts the suffix on the id itself,
-    for every grouped test of the session (tests/demo's group too); does nothing where xdist's
-    own suffix is there."""
+    The xdist grouping itself is made to work in tests/conftest.py."""
     for item in items:
         if HERE in Path(str(item.path)).parents and not any(item.iter_markers("xdist_group")):
             item.add_marker(pytest.mark.xdist_group(GROUP))
             item.add_marker(pytest.mark.e2e)
-    if not getattr(config.option, "loadgroup", False):
-        return
-    from _pytest.nodeid import NodeId
-
-    for item in items:
-        groups = sorted(
-            {
-                str(m.args[0] if m.args else m.kwargs.get("name", "default"))
-                for m in item.iter_markers("xdist_group")
-            }
-        )
-        if groups and "@" not in item.nodeid:
-            item._id = NodeId.parse(f"{item.nodeid}@{'_'.join(groups)}")
 
 
 @pytest.hookimpl(wrapper=True)
