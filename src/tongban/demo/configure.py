@@ -32,7 +32,7 @@ from tongban.certificates.models import CertificateType, HolderKind
 from tongban.certificates.services import FieldSpec, save_certificate_type
 from tongban.departments.models import Department
 from tongban.forms.models import FormDefinition
-from tongban.forms.services import save_form_version
+from tongban.forms.services import address_property, applicant_properties, save_form_version
 from tongban.identity.models import User
 from tongban.regions.models import Region
 from tongban.workflow.models import ItemProcess
@@ -50,30 +50,11 @@ JOURNEYS = {
     "enterprise": DRUG_ITEM,
 }
 
-_ADDRESS = {
-    "type": "object",
-    "x-widget": "address",
-    "properties": {"region": {"type": "string"}, "detail": {"type": "string"}},
-}
-
 BENEFIT_FORM = {
     "type": "object",
     "properties": {
-        "applicant_name": {
-            "type": "string",
-            "x-widget": "text",
-            "title": "申请人姓名",
-            "maxLength": 50,
-            "x-prefill": "person.name",
-        },
-        "applicant_id_number": {
-            "type": "string",
-            "x-widget": "id_number",
-            "title": "身份证号码",
-            "x-prefill": "person.id_number",
-        },
-        "mobile": {"type": "string", "x-widget": "mobile", "title": "联系电话", "x-prefill": "person.mobile"},
-        "address": {**_ADDRESS, "title": "常住地址", "x-prefill": "person.address"},
+        **applicant_properties(),
+        "address": address_property("常住地址", "person.address"),
         "former_employer": {"type": "string", "x-widget": "text", "title": "失业前单位", "maxLength": 100},
         "former_employer_uscc": {
             "type": "string",
@@ -162,7 +143,7 @@ DRUG_FORM = {
         },
         "agent_name": {"type": "string", "x-widget": "text", "title": "经办人", "x-prefill": "person.name"},
         "mobile": {"type": "string", "x-widget": "mobile", "title": "联系电话", "x-prefill": "person.mobile"},
-        "premises": {**_ADDRESS, "title": "经营场所", "x-prefill": "enterprise.address"},
+        "premises": address_property("经营场所", "enterprise.address"),
         "floor_area": {
             "type": "number",
             "x-widget": "number",

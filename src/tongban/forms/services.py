@@ -72,10 +72,9 @@ def activate_form(*, actor, form: FormDefinition) -> FormDefinition:  # noqa: AN
     return form
 
 
-def default_schema_for(item: ServiceItem) -> tuple[dict, dict]:
-    """A sensible starting form for an item: applicant identity, contact, address, request."""
-    person = item.for_person and not item.for_enterprise
-    props: dict = {
+def applicant_properties() -> dict:
+    """The applicant's name, ID number and mobile, filled in from the signed-in account."""
+    return {
         "applicant_name": {
             "type": "string",
             "x-widget": "text",
@@ -90,13 +89,26 @@ def default_schema_for(item: ServiceItem) -> tuple[dict, dict]:
             "x-prefill": "person.id_number",
         },
         "mobile": {"type": "string", "x-widget": "mobile", "title": "联系电话", "x-prefill": "person.mobile"},
-        "address": {
-            "type": "object",
-            "x-widget": "address",
-            "title": "联系地址",
-            "properties": {"region": {"type": "string"}, "detail": {"type": "string"}},
-            "x-prefill": "person.address" if person else "enterprise.address",
-        },
+    }
+
+
+def address_property(title: str, prefill: str) -> dict:
+    """An address field (region and detail) filled in from ``prefill`` (a person's or enterprise's)."""
+    return {
+        "type": "object",
+        "x-widget": "address",
+        "title": title,
+        "properties": {"region": {"type": "string"}, "detail": {"type": "string"}},
+        "x-prefill": prefill,
+    }
+
+
+def default_schema_for(item: ServiceItem) -> tuple[dict, dict]:
+    """A sensible starting form for an item: applicant identity, contact, address, request."""
+    person = item.for_person and not item.for_enterprise
+    props: dict = {
+        **applicant_properties(),
+        "address": address_property("联系地址", "person.address" if person else "enterprise.address"),
         "request": {"type": "string", "x-widget": "textarea", "title": "申请事项说明", "maxLength": 1000},
     }
     required = ["applicant_name", "applicant_id_number", "mobile", "address"]
