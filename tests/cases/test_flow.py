@@ -124,7 +124,7 @@ def test_full_promised_path_with_correction(world):
         "申请人已补正",
         "受理",
         "审查通过",
-        "准予许可",
+        "准予行政许可",
         "办结（出证）",
     ]
 

@@ -807,7 +807,7 @@ def test_the_whole_path_through_the_staff_pages(client, world):
         reverse("cases:staff_act", args=[case.number]),
         {"action": "decide", "opinion": "符合", "expected_step": "decide", "expected_version": case.version},
     )
-    assert response.status_code == 400 and "请选择“准予许可”或“不予许可”" in text(response)
+    assert response.status_code == 400 and "请选择决定结果（准予或不予）" in text(response)
     act(w["decider"], "decide", decision="grant", opinion="符合《食品安全法》第三十五条")
     assert case.status == Case.Status.PENDING_ISSUE
     act(w["issuer"], "conclude", result="issued")

@@ -192,7 +192,7 @@ def test_apply_correct_process_conclude_and_download(live_server, browser, scree
         desk.reload()
         staff_action(desk, "accept", {"受理意见（选填）": "材料齐全，予以受理。"})
         staff_action(desk, "review", {"审查意见": "经营场所符合要求。"})
-        desk.locator("#action-decide").get_by_label("准予许可").check()
+        desk.locator("#action-decide").get_by_label("准予行政许可").check()
         staff_action(
             desk, "decide", {"理由和依据（写入决定书）": "符合《中华人民共和国食品安全法》第三十五条。"}
         )

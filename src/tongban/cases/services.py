@@ -28,6 +28,7 @@ from tongban.workflow.selectors import process_for, process_join, resolve_proces
 
 from . import clock
 from .access import check_staff_role, is_applicant_side
+from .document_templates import outcome
 from .forms import materials_to_upload, registry_defaults
 from .models import Application, Attachment, Case, CaseEvent, CorrectionRequest
 from .numbering import next_case_number
@@ -946,9 +947,11 @@ def decide_case(
     expected_step: str | None = None,  # noqa: ANN401
     expected_version: int | None = None,
 ) -> Case:
-    """决定: 准予 or 不予许可, always with reasons."""
+    """决定: grant or deny, always with reasons; the event names it as the item's type does
+    (准予行政许可, 予以给付, 予以确认 …)."""
     reason = _require_opinion(reason, "决定理由")
-    title = "准予许可" if grant else "不予许可"
+    words = outcome(case.item.item_type)
+    title = words.grant_words if grant else words.deny_words
     locked = _simple_step(
         actor,
         case,

@@ -33,7 +33,7 @@ from tongban.identity.actors import current_actor
 from tongban.identity.models import StaffRole
 from tongban.identity.views import staff_required
 
-from . import clock, selectors, services
+from . import clock, document_templates, selectors, services
 from .access import get_application_for, get_case_for
 from .documents import available_documents
 from .forms import SectionForm, answers, is_application_form, materials_to_upload, steps_of
@@ -747,6 +747,7 @@ def _staff_case_page(
         "posted_fields": request.POST.getlist("fields") if action_error else [],
         "documents": _documents(case),
         "conclude_warnings": selectors.conclude_warnings(case),
+        "outcome": document_templates.outcome(case.item.item_type),
     }
     return render(request, "cases/staff_case.html", context, status=status)
 
@@ -844,7 +845,7 @@ def staff_act(request: HttpRequest, number: str) -> HttpResponse:
         elif action == "decide":
             decision = post.get("decision")
             if decision not in ("grant", "deny"):
-                raise InvalidInput(_("请选择“准予许可”或“不予许可”。"), field="decision")
+                raise InvalidInput(_("请选择决定结果（准予或不予）。"), field="decision")
             services.decide_case(**common, grant=decision == "grant", reason=opinion)
         elif action == "conclude":
             services.conclude_case(**common, result=post.get("result", ""), opinion=opinion)
