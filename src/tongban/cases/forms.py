@@ -20,22 +20,11 @@ from django.http import QueryDict
 from django.utils.translation import gettext as _
 
 from tongban.core.masking import mask_id_number, mask_mobile
-from tongban.forms.schema import visible_fields
+from tongban.forms.schema import SIMPLE_WIDGETS, visible_fields
 from tongban.regions.codes import RegionCodeError, ancestor_codes, normalize_region_code
 from tongban.regions.models import Region
 from tongban.regions.selectors import children_of, region_by_code, region_code_exists
 
-SIMPLE_WIDGETS = {
-    "text",
-    "textarea",
-    "number",
-    "date",
-    "choice",
-    "multichoice",
-    "id_number",
-    "uscc",
-    "mobile",
-}
 ADDRESS_LEVELS = ("province", "city", "county")
 # x-prefill sources read from the base registries when applying starts: filled in, still editable
 # (a contact address may differ from the registered one). Account values are fixed instead

@@ -14,23 +14,11 @@ from typing import Any
 
 from tongban.core.errors import InvalidInput
 
-from .schema import WIDGET_TYPES, WIDGETS
+from .schema import SIMPLE_WIDGETS, WIDGET_TYPES, WIDGETS
 
 FIELD_KEY_RE = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
 # Widgets an admin can add in the editor (repeating rows are kept, but edited as a whole).
-EDITOR_WIDGETS = (
-    "text",
-    "textarea",
-    "number",
-    "date",
-    "choice",
-    "multichoice",
-    "id_number",
-    "uscc",
-    "mobile",
-    "address",
-    "file",
-)
+EDITOR_WIDGETS = (*SIMPLE_WIDGETS, "address", "file")
 TEXT_WIDGETS = {"text", "textarea"}
 OPTION_WIDGETS = {"choice", "multichoice"}
 # Keys of a property the editor manages; any other key (x-prefill, …) is kept as it was.

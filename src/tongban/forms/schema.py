@@ -31,6 +31,18 @@ WIDGETS = {
     "rows": "重复行",
     "file": "附件",
 }
+# Widgets whose value is one plain input (no region chain, rows or upload), in the editor's order.
+SIMPLE_WIDGETS = (
+    "text",
+    "textarea",
+    "number",
+    "date",
+    "choice",
+    "multichoice",
+    "id_number",
+    "uscc",
+    "mobile",
+)
 WIDGET_TYPES = {
     "text": "string",
     "textarea": "string",
