@@ -89,3 +89,24 @@ def test_window_intake_prefills_the_address_and_logs_the_clerk(world, registered
     assert application.data["address"] == {"region": "511602", "detail": "建设路1号"}
     log = DataAccessLog.objects.get(subject_id_number=registered.id_number)
     assert log.accessor == clerk and log.department == world["department"]
+
+
+def test_a_registered_address_without_street_detail_is_not_prefilled(client, world):
+    """The form refuses an address with no detail; prefilled, it blocked the agent's step 1."""
+    rep = world["applicant"]
+    record = EnterpriseRecordFactory(
+        legal_rep_name=rep.real_name, legal_rep_id_number=rep.id_number, address="四川省广安市广安区"
+    )
+    enterprise = EnterpriseAccount.objects.create(
+        record=record, name=record.name, uscc=record.uscc, legal_rep=rep
+    )
+    item = PublishedItemFactory(department=world["department"], service_objects=["2"])
+    client.force_login(rep)
+    session = client.session
+    session[SESSION_KEY] = enterprise.pk
+    session.save()
+    client.post(reverse("cases:apply", args=[item.code]))
+    application = Application.objects.get(applicant=rep, item=item)
+    assert "address" not in application.data
+    response = client.post(reverse("cases:apply_step", args=[application.public_id, 0]), {"action": "next"})
+    assert response.status_code == 302

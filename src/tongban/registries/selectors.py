@@ -90,7 +90,9 @@ def access_log_for_enterprise(uscc: str) -> QuerySet[DataAccessLog]:
 
 def registered_address(record: PopulationRecord | EnterpriseRecord | None) -> dict | None:
     """A registry record's address as the forms' ``address`` widget holds it: the county code
-    and the detail without the province/city/county names the region chain already shows."""
+    and the detail without the province/city/county names the region chain already shows.
+    None when the record has no street detail: the form refuses an address without one, and a
+    prefilled value it refuses would block every step of the draft, not only the address's."""
     if record is None or record.region_id is None:
         return None
     from tongban.regions.codes import ancestor_codes
@@ -104,4 +106,6 @@ def registered_address(record: PopulationRecord | EnterpriseRecord | None) -> di
         name = names.get(code, "")
         if name and detail.startswith(name):
             detail = detail[len(name) :]
+    if not detail:
+        return None
     return {"region": region.code, "detail": detail}
