@@ -59,7 +59,8 @@ def staff_action(page, action_id: str, fill: dict[str, str] | None = None, check
     for label, value in (fill or {}).items():
         card.get_by_label(label).fill(value)
     card.locator("button[type=submit]").click()
-    expect(page.locator(".case-messages")).to_be_visible()
+    # The flash messages in the status region (the 办结 card lists its own warnings as case-messages too).
+    expect(page.locator("[role=status] .case-messages")).to_be_visible()
 
 
 def test_apply_correct_process_conclude_and_download(live_server, browser, screenshot):
