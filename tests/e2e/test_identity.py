@@ -206,6 +206,10 @@ def test_enterprise_and_agent_pages(live_server, page):
     page.goto(base + f"/account/enterprises/{account.pk}/")
     expect(page.get_by_role("heading", level=1, name=account.name)).to_be_visible()
     assert_accessible(page, "enterprise")
+    # Items are grouped by region in closed groups: search first, then tick (works without JavaScript).
+    page.get_by_label("搜索事项（名称、实施编码或部门）").fill("食品经营")
+    page.get_by_role("button", name="筛选事项").click()
+    expect(page.get_by_text("与“食品经营”相符的事项 1 项")).to_be_visible()
     page.get_by_label("经办人手机号码").fill(agent.mobile)
     page.get_by_label("经办人身份证号码").fill(agent.id_number)
     page.get_by_label(re.compile("食品经营许可")).check()
