@@ -35,6 +35,16 @@ def assert_accessible(page, label: str) -> None:
     assert bad == [], f"{label}: {bad}"
 
 
+@pytest.fixture(autouse=True)
+def public_url_of_live_server(request):
+    """Absolute links and QR codes (tongban.core.public) point to the live server a browser test
+    uses, as ``tongban serve`` points them to its own port, not to the default port 8000."""
+    if "live_server" not in request.fixturenames:
+        return
+    live_server = request.getfixturevalue("live_server")
+    request.getfixturevalue("settings").TONGBAN_PUBLIC_URL = live_server.url
+
+
 @pytest.fixture
 def browser():
     """One Playwright per test, stopped afterwards: a Playwright left running between tests keeps
