@@ -388,7 +388,7 @@ def act(request: HttpRequest, number: str, payload: StepIn) -> dict:
             case = services.forward_case(actor=user, case=case, reason=payload.opinion, **step)
         case "decide":
             if payload.grant is None:
-                raise InvalidInput("请选择准予或不予许可。", field="grant")
+                raise InvalidInput("请选择准予或不予。", field="grant")
             case = services.decide_case(
                 actor=user, case=case, grant=payload.grant, reason=payload.opinion, **step
             )

@@ -69,7 +69,7 @@ class Case(models.Model):
         PENDING_ISSUE = "pending_issue", _("待制证")
         CONCLUDED = "concluded", _("已办结")
         REFUSED = "refused", _("不予受理")
-        DENIED = "denied", _("不予许可")
+        DENIED = "denied", _("不予批准")
         FORWARDED = "forwarded", _("已转报")
         WITHDRAWN = "withdrawn", _("已撤回")
 
