@@ -94,6 +94,7 @@ MIDDLEWARE = [
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "tongban.web.middleware.PreferencesMiddleware",
+    "tongban.core.middleware.ServiceErrorMiddleware",
     # Last, so that it sees the lockout flag set by authentication in the view.
     "axes.middleware.AxesMiddleware",
 ]
