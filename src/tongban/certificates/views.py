@@ -13,9 +13,9 @@ from django.views.decorators.http import require_POST
 from tongban.catalog.models import ServiceItem
 from tongban.core.downloads import file_response
 from tongban.core.errors import NotFound, ServiceError
+from tongban.core.qr import qr_svg
 from tongban.identity import permissions
 from tongban.identity.actors import current_actor
-from tongban.web.qr import qr_svg
 
 from . import selectors, services
 from .documents import document_bytes

@@ -27,13 +27,13 @@ from tongban.cases.selectors import get_applicant_case, staff_cases
 from tongban.core.errors import InvalidInput, NotFound, ServiceError
 from tongban.core.masking import mask_mobile, mask_name
 from tongban.core.public import public_reverse
+from tongban.core.qr import qr_svg
 from tongban.departments.models import Department
 from tongban.identity import permissions
 from tongban.identity.models import StaffRole
 from tongban.identity.views import staff_required
 from tongban.regions.codes import RegionCodeError, ancestor_codes, normalize_region_code
 from tongban.regions.models import Region
-from tongban.web.qr import qr_svg
 from tongban.workdays import calendar
 
 from . import selectors, services

@@ -23,6 +23,7 @@ from tongban.catalog import selectors as catalog
 from tongban.catalog.models import Audience, ItemType, ServiceItem, Theme
 from tongban.core.errors import NotFound, ServiceError
 from tongban.core.public import public_reverse
+from tongban.core.qr import qr_svg
 from tongban.departments import selectors as departments
 from tongban.departments.models import Department
 from tongban.ratings.models import Rating
@@ -32,7 +33,6 @@ from tongban.regions.selectors import ancestors_of, children_of, region_by_code
 from . import pagecache
 from .middleware import ELDERLY_COOKIE, REGION_COOKIE, clean_region_code
 from .preferences import current_region, safe_next, set_preference_cookie
-from .qr import qr_svg
 from .selectors import service_flags
 
 PAGE_SIZE = 20

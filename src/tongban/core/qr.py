@@ -1,4 +1,8 @@
-"""QR codes of page addresses as inline SVG (no image request, allowed by the CSP)."""
+"""QR codes of page addresses as inline SVG (no image request, allowed by the CSP).
+
+In ``core`` because several apps show them (certificates, ratings, web) and apps never import
+from ``web``. The per-process memo below is safe: a code depends only on its arguments.
+"""
 
 from functools import lru_cache
 
