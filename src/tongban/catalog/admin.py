@@ -9,6 +9,7 @@ from django.contrib import admin, messages
 from django.forms import CheckboxSelectMultiple, ModelForm, MultipleChoiceField
 from django.utils.translation import gettext_lazy as _
 
+from tongban.core.admin import ReadOnlyAdmin
 from tongban.core.errors import ServiceError
 
 from . import services
@@ -193,22 +194,13 @@ class ServiceItemAdmin(admin.ModelAdmin):
 
 
 @admin.register(ItemChange)
-class ItemChangeAdmin(admin.ModelAdmin):
+class ItemChangeAdmin(ReadOnlyAdmin):
     """History is append-only: nobody adds, edits or deletes it here."""
 
     list_display = ("item", "action", "from_status", "to_status", "version", "actor", "at")
     list_filter = ("action",)
     search_fields = ("item__name", "item__code", "actor")
     list_select_related = ("item",)
-
-    def has_add_permission(self, request) -> bool:  # noqa: ANN001
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:  # noqa: ANN001
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:  # noqa: ANN001
-        return False
 
 
 @admin.register(Theme)

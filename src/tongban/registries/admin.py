@@ -1,5 +1,7 @@
 from django.contrib import admin
 
+from tongban.core.admin import ReadOnlyAdmin
+
 from .models import DataAccessLog, EnterpriseRecord, PopulationRecord
 
 
@@ -20,18 +22,9 @@ class EnterpriseRecordAdmin(admin.ModelAdmin):
 
 
 @admin.register(DataAccessLog)
-class DataAccessLogAdmin(admin.ModelAdmin):
+class DataAccessLogAdmin(ReadOnlyAdmin):
     """Read-only: the log is evidence, nobody edits or deletes it."""
 
     list_display = ("created_at", "accessor_label", "department", "purpose", "subject_id_number", "found")
     list_filter = ("found",)
     search_fields = ("=subject_id_number", "purpose")
-
-    def has_add_permission(self, request) -> bool:  # noqa: ANN001
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:  # noqa: ANN001
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:  # noqa: ANN001
-        return False
