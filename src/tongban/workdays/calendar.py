@@ -7,11 +7,14 @@ yet, plain Monday–Friday — such results are returned with ``estimated=True``
 flag them. Periods follow the civil-law rule: the start day is not counted.
 
 The admins' table is small (a few dozen days a year) and read on every submission and step, so
-each process keeps a snapshot of it. A change (model signals, ``publish_year``) drops the
-snapshot in the changing process at once and, when its transaction commits, replaces a version
-stamp in the shared cache; other processes compare that stamp at most every
+each process keeps a snapshot of it, tied to a version number in the shared cache (Django's
+cache framework: the database by default, Redis when configured): a change (model signals,
+``publish_year``) drops the snapshot in the changing process at once and, when its transaction
+commits, replaces the version; other processes compare it at most every
 ``VERSION_CHECK_SECONDS`` and reload when it moved. While a change is uncommitted, the changing
-process reads the table directly (its own transaction sees the change, others must not).
+thread reads the table directly (its own transaction sees the change, others must not); a change
+that is rolled back never reaches the shared version, and the direct reads stop the first time
+the thread is outside any transaction again.
 """
 
 import datetime as dt
@@ -19,12 +22,11 @@ import functools
 import threading
 import time
 import uuid
-import weakref
 from dataclasses import dataclass
 
 import chinese_calendar
 from django.core.cache import caches
-from django.db import connection, transaction
+from django.db import transaction
 
 from .models import DayOverride, PublishedYear
 
@@ -47,46 +49,52 @@ class _Snapshot:
 
 
 class _SnapshotCache:
-    """The admins' table as of the version stamp ``version``; see the module docstring."""
+    """The admins' table as of the shared version ``version``; see the module docstring.
+
+    A per-process memo of data immutable by its key: the snapshot read at a version is the table
+    at that version (a change that moves the table also moves the version).
+    """
 
     def __init__(self) -> None:
         self.lock = threading.Lock()
         self.snapshot: _Snapshot | None = None
         self.version: str | None = None
         self.checked = 0.0
-        # Per thread (each has its own connection): the outermost atomic block of an uncommitted change.
+        # Per thread (each has its own connection): whether it changed the table in a transaction
+        # that has not committed yet.
         self.local = threading.local()
 
     def clear(self) -> None:
         with self.lock:
             self.snapshot, self.version, self.checked = None, None, 0.0
 
+    def forget(self) -> None:
+        """Forget the snapshot and this thread's pending change (tests, hand edits)."""
+        self.clear()
+        self.local.pending = False
+
     def changed(self) -> None:
         """Called for every change to the table, inside the changing transaction (if any)."""
         self.clear()
-        blocks = getattr(connection, "atomic_blocks", None)
-        if connection.in_atomic_block and blocks:
-            self.local.pending = weakref.ref(blocks[0])
+        if transaction.get_connection().in_atomic_block:
+            self.local.pending = True
             transaction.on_commit(self.committed)
         else:
             self.committed()
 
     def committed(self) -> None:
         self.clear()
-        if connection.in_atomic_block:
+        if transaction.get_connection().in_atomic_block:
             return  # a test running commit callbacks early: the change may still be rolled back
-        self.local.pending = None
+        self.local.pending = False
         caches["default"].set(VERSION_KEY, uuid.uuid4().hex, None)
 
     def _in_pending_transaction(self) -> bool:
-        pending = getattr(self.local, "pending", None)
-        if pending is None:
+        if not getattr(self.local, "pending", False):
             return False
-        block = pending()
-        blocks = getattr(connection, "atomic_blocks", None) or []
-        if block is not None and blocks and blocks[0] is block:
-            return True
-        self.local.pending = None  # that transaction was rolled back: nothing changed for anyone
+        if transaction.get_connection().in_atomic_block:
+            return True  # the changing transaction, or one after its rollback: the table is right
+        self.local.pending = False  # it ended without a commit: nothing changed for anyone
         self.clear()
         return False
 
@@ -98,13 +106,13 @@ class _SnapshotCache:
             snapshot, version, checked = self.snapshot, self.version, self.checked
         if snapshot is not None and now - checked < VERSION_CHECK_SECONDS:
             return snapshot
-        current = caches["default"].get(VERSION_KEY)
+        shared = caches["default"]
+        current = shared.get(VERSION_KEY)
         if current is None:
-            current = uuid.uuid4().hex
-            caches["default"].add(VERSION_KEY, current, None)
-            current = caches["default"].get(VERSION_KEY, current)
+            shared.add(VERSION_KEY, uuid.uuid4().hex, None)
+            current = shared.get(VERSION_KEY)
         if snapshot is None or current != version:
-            snapshot = _load()  # read after the stamp: a change committed meanwhile moves it again
+            snapshot = _load()  # read after the version: a change committed meanwhile moves it again
         with self.lock:
             self.snapshot, self.version, self.checked = snapshot, current, now
         return snapshot
@@ -127,7 +135,7 @@ def changed(**kwargs: object) -> None:
 
 def clear_cache() -> None:
     """Forget this process's snapshot (tests, or after editing the table by hand)."""
-    _cache.clear()
+    _cache.forget()
 
 
 class WorkCalendar:
