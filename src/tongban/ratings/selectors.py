@@ -84,6 +84,11 @@ def item_figures(item: Any) -> Figures:  # noqa: ANN401
     return _figures(counted().filter(item=item).aggregate(**_counts()))
 
 
+def item_has_counted_ratings(item_id: int) -> bool:
+    """Whether the item's guide has figures to show (most items have none: an indexed probe)."""
+    return counted().filter(item_id=item_id).exists()
+
+
 @dataclass
 class RankingRow:
     rank: int

@@ -26,7 +26,7 @@ from tongban.core.public import public_reverse
 from tongban.core.qr import qr_svg
 from tongban.departments import selectors as departments
 from tongban.departments.models import Department
-from tongban.ratings.models import Rating
+from tongban.ratings.selectors import item_has_counted_ratings
 from tongban.regions.models import Region
 from tongban.regions.selectors import ancestors_of, children_of, region_by_code
 
@@ -213,13 +213,13 @@ def life_event_detail(request: HttpRequest, slug: str) -> HttpResponse:
 # The guide's stamp, read in the same statement as the cached page: a queryset update that
 # sends no signal (a withdrawal, a new version) still ends the kept page. Only ``code`` in the
 # WHERE clause: given ``status`` too, SQLite may prefer the status index over the unique one.
-# The last part counts the item's counted ratings, so that an unrated item (most of them) needs
-# no ratings aggregate at all.
+# Ratings are not part of it: they are a live fragment, asked of the ratings app on every answer.
 _ITEM_STAMP_SQL = (
-    "SELECT i.status || ':' || i.id || ':' || i.version || ':' || i.updated_at || ':' || "  # noqa: S608
-    f"(SELECT count(*) FROM {Rating._meta.db_table} r WHERE r.item_id = i.id AND NOT r.excluded) "
+    "SELECT i.status || ':' || i.id || ':' || i.version || ':' || i.updated_at "  # noqa: S608
     f"FROM {ServiceItem._meta.db_table} i WHERE i.code = %s"
 )
+# Per-process memo, immutable by its key (the language): the ratings line of an item without
+# counted ratings is the same for every item and changes only with a release (its template).
 _NO_RATINGS: dict[str, str] = {}
 
 
@@ -236,15 +236,16 @@ def _ratings_html(item: ServiceItem) -> str:
 def _live_ratings(stamp: str) -> str:
     """The guide's ratings, rendered for every answer: they change without the catalogue.
 
-    Without counted ratings the fragment is the same for every item: rendered once per
-    language by the ratings app itself, then repeated.
+    Without counted ratings (the ratings app's selector says so in one indexed probe) the
+    fragment is the same for every item: rendered once per language by the ratings app itself,
+    then repeated.
     """
-    _status, pk, *_rest, counted = stamp.split(":")
-    if counted != "0":
-        return _ratings_html(ServiceItem(pk=int(pk)))
+    pk = int(stamp.split(":")[1])
+    if item_has_counted_ratings(pk):
+        return _ratings_html(ServiceItem(pk=pk))
     language = translation.get_language() or ""
     if language not in _NO_RATINGS:
-        _NO_RATINGS[language] = _ratings_html(ServiceItem(pk=int(pk)))
+        _NO_RATINGS[language] = _ratings_html(ServiceItem(pk=pk))
     return _NO_RATINGS[language]
 
 
