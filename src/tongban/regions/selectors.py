@@ -21,8 +21,10 @@ def region_by_code(code: str | None) -> Region | None:
     return Region.objects.select_related("parent").filter(code=canonical).first()
 
 
-# Codes seen to exist, per process: the platform adds and renames regions (the import) but never
-# deletes one (its rows are protected by every address and item), so a code once found stays valid.
+# Per-process memo of data immutable by its key: codes seen to exist. The platform adds and
+# renames regions (the import) but never deletes one (its rows are protected by every address and
+# item), so a code once found stays valid in every process and needs no shared cache. Codes not
+# found are not remembered (a region may be added at any time).
 _existing_codes: set[str] = set()
 
 

@@ -21,6 +21,9 @@ from tongban.core.rawsql import table
 from .engine import Process, get_process, template_xml
 from .models import ItemProcess, ProcessDefinition
 
+# Per-process memo of data immutable by its key: a parsed process per definition digest (the
+# digest is the SHA-256 of the BPMN document, so another document has another key). Nothing here
+# needs sharing between processes or invalidating; the shared cache is for what can change.
 _parsed: dict[str, Process] = {}
 _parsed_lock = threading.Lock()
 
@@ -40,7 +43,8 @@ def definition_for_item(item: ServiceItem) -> ProcessDefinition:
 
 @cache
 def template_digest(name: str) -> str:
-    """The shipped file's digest (files change only with a release, i.e. a restart)."""
+    """The shipped file's digest, memoised per process: immutable by its key until a release,
+    i.e. a restart."""
     return hashlib.sha256(template_xml(name).encode()).hexdigest()
 
 
@@ -56,7 +60,10 @@ def process_join(item_id: str, alias: str = "wf") -> tuple[str, str]:
     return f"{choice}.definition_id, {definition}.digest", joins
 
 
-# Template name -> (definition id, digest) of rows known to be committed.
+# Template name -> (definition id, digest) of rows known to be committed. A per-process memo of
+# data immutable by its key: an entry is used only while its digest is the shipped file's
+# (``template_digest``), and the committed row of a template at a digest never changes (a new
+# file comes with a release and gets a new row); rows deleted by hand need ``clear_cache``.
 _templates: dict[str, tuple[int, str]] = {}
 
 
