@@ -475,3 +475,69 @@ class SearchEntry(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+
+class SearchQuery(models.Model):
+    """How often one everyday query was searched on one day with one region filter.
+
+    Learning from use without personal data: the text is stored with ID, phone and other long
+    numbers masked (``search_log.scrub``), and nothing says who searched (no user, IP or
+    session). One row per (day, region filter, normalised query), incremented in batches.
+    """
+
+    key = models.CharField(max_length=32, unique=True, help_text="digest of day, region and query")
+    day = models.DateField(_("日期"))
+    region_code = models.CharField(_("地区筛选"), max_length=12, blank=True)
+    normalized = models.CharField(_("规范化检索词"), max_length=100)
+    query = models.CharField(_("检索词"), max_length=100, help_text=_("个人号码已隐去"))
+    searches = models.PositiveIntegerField(_("检索次数"), default=0)
+    zero_result_searches = models.PositiveIntegerField(_("无结果次数"), default=0)
+    result_count = models.PositiveIntegerField(_("结果数"), null=True, blank=True, help_text=_("最近一次"))
+
+    class Meta:
+        indexes = [models.Index(fields=["day", "normalized"], name="catalog_searchq_day_norm")]
+        verbose_name = _("检索记录")
+        verbose_name_plural = _("检索记录")
+
+    def __str__(self) -> str:
+        return f"{self.day} {self.normalized} ×{self.searches}"
+
+
+class SearchClick(models.Model):
+    """Which result of a logged query was opened, and how often (through ``/search/go/``)."""
+
+    query_key = models.CharField(max_length=32)
+    item_code = models.CharField(_("实施编码"), max_length=36)
+    day = models.DateField(_("日期"))
+    clicks = models.PositiveIntegerField(_("点击次数"), default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["query_key", "item_code"], name="catalog_searchclick_unique")
+        ]
+        verbose_name = _("检索点击")
+        verbose_name_plural = _("检索点击")
+
+    def __str__(self) -> str:
+        return f"{self.query_key} → {self.item_code} ×{self.clicks}"
+
+
+class SearchQueryReview(models.Model):
+    """A catalogue admin has dealt with a normalised query: it leaves the list of open queries."""
+
+    class Outcome(models.TextChoices):
+        REVIEWED = "reviewed", _("已处理")
+        IGNORED = "ignored", _("已忽略")
+        SYNONYM = "synonym", _("已加同义词")
+
+    normalized = models.CharField(_("规范化检索词"), max_length=100, unique=True)
+    outcome = models.CharField(_("处理结果"), max_length=12, choices=Outcome.choices)
+    reviewed_by = models.CharField(_("处理人"), max_length=150)
+    reviewed_at = models.DateTimeField(_("处理时间"))
+
+    class Meta:
+        verbose_name = _("检索词处理")
+        verbose_name_plural = _("检索词处理")
+
+    def __str__(self) -> str:
+        return f"{self.normalized}: {self.outcome}"
