@@ -74,7 +74,6 @@ check-port:
 
 migrate: $(STAMP)
 	$(TONGBAN) migrate --noinput
-	$(TONGBAN) createcachetable
 
 demo: migrate
 	$(TONGBAN) demo

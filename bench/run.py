@@ -50,7 +50,6 @@ def count_items(env: dict[str, str]) -> int:
 def prepare(env: dict[str, str], scale: str, min_items: int) -> int:
     """Migrate and load the catalogue when it is not there yet; return the item count."""
     subprocess.run([*TONGBAN, "migrate", "--noinput", "-v0"], env=env, check=True)
-    subprocess.run([*TONGBAN, "createcachetable"], env=env, check=True)
     items = count_items(env)
     if items < min_items:
         log(f"loading the {scale} catalogue (tongban demo --scale {scale})")
@@ -113,7 +112,6 @@ def run_certificates(base_env: dict[str, str], args: argparse.Namespace) -> None
     env = {**base_env, "TONGBAN_VAR_DIR": str(var)}
     env.pop("DATABASE_URL", None)
     subprocess.run([*TONGBAN, "migrate", "--noinput", "-v0"], env=env, check=True)
-    subprocess.run([*TONGBAN, "createcachetable"], env=env, check=True)
     log("certificates: verifications and issuances per second")
     out, script = BENCH_VAR / "certificates.json", str(ROOT / "bench" / "certificates.py")
     cmd = [sys.executable, script, "--out", str(out), *args.certificates_args.split()]

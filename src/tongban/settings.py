@@ -161,14 +161,31 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+# The shared cache: values every web and worker process must agree on (aggregates, version
+# stamps such as the holiday table's). A table in the database by default (``migrate`` creates it,
+# core migration 0002); Redis when TONGBAN_REDIS_URL (or a redis:// CACHE_URL) names a server,
+# which needs the ``redis`` package (pip install redis). Rendered public pages have their own
+# table (tongban.web.pagecache).
+_REDIS_SCHEMES = ("redis://", "rediss://", "unix://")
+_REDIS_URL = os.environ.get("TONGBAN_REDIS_URL", "")
+if _REDIS_URL and not _REDIS_URL.startswith(_REDIS_SCHEMES):
+    raise ImproperlyConfigured("TONGBAN_REDIS_URL must be a redis://, rediss:// or unix:// URL")
+if not _REDIS_URL and os.environ.get("CACHE_URL", "").startswith(_REDIS_SCHEMES):
+    _REDIS_URL = os.environ["CACHE_URL"]
 CACHES = {
-    "default": {
-        "BACKEND": "django.core.cache.backends.db.DatabaseCache",
-        "LOCATION": "tongban_cache",
-        # Aggregates and small shared values; rendered public pages have their own table
-        # (tongban.web.pagecache).
-        "OPTIONS": {"MAX_ENTRIES": 5000},
-    },
+    "default": (
+        {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": _REDIS_URL,
+            "KEY_PREFIX": os.environ.get("TONGBAN_CACHE_KEY_PREFIX", "tongban"),
+        }
+        if _REDIS_URL
+        else {
+            "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+            "LOCATION": "tongban_cache",
+            "OPTIONS": {"MAX_ENTRIES": 5000},
+        }
+    ),
     "local": {
         "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
         "LOCATION": "tongban-local",

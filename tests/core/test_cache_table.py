@@ -1,0 +1,82 @@
+"""``tongban migrate`` alone gives a working site: the database cache's table comes with it."""
+
+import os
+import subprocess
+import sys
+
+HOME_PAGE = """
+import django
+django.setup()
+from django.conf import settings
+from django.db import connection
+from django.test import Client
+print("cache table", settings.CACHES["default"]["LOCATION"] in connection.introspection.table_names())
+print("home", Client().get("/").status_code)
+"""
+
+
+def test_migrate_alone_gives_a_working_home_page(tmp_path):
+    env = {
+        **os.environ,
+        "TONGBAN_TESTING": "1",
+        "TONGBAN_VAR_DIR": str(tmp_path / "var"),
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'fresh.sqlite3'}",
+        "DJANGO_SETTINGS_MODULE": "tongban.settings",
+    }
+    env.pop("TONGBAN_REDIS_URL", None)
+    env.pop("CACHE_URL", None)
+    tongban = [sys.executable, "-m", "tongban"]
+    subprocess.run([*tongban, "migrate", "--noinput", "-v0"], env=env, check=True, timeout=600)
+    out = subprocess.run(
+        [sys.executable, "-c", HOME_PAGE], env=env, check=True, timeout=120, capture_output=True, text=True
+    ).stdout
+    assert "cache table True" in out
+    assert "home 200" in out
+
+
+def test_the_migration_keeps_an_existing_cache_table_and_its_entries(db):
+    """Databases that ran ``createcachetable`` by hand migrate unchanged."""
+    import importlib
+    from types import SimpleNamespace
+
+    from django.core.cache import caches
+    from django.db import connection
+
+    migration = importlib.import_module("tongban.core.migrations.0002_cache_table")
+    caches["default"].set("core:kept", "still here", 60)
+    migration.create_cache_tables(None, SimpleNamespace(connection=connection))
+    assert caches["default"].get("core:kept") == "still here"
+
+
+SHARED_CACHE = """
+import django
+django.setup()
+from django.conf import settings
+print(settings.CACHES["default"]["BACKEND"], settings.CACHES["default"]["LOCATION"])
+"""
+
+
+def shared_cache_backend(tmp_path, **variables: str) -> str:
+    env = {
+        **os.environ,
+        "TONGBAN_VAR_DIR": str(tmp_path / "var"),
+        "DJANGO_SETTINGS_MODULE": "tongban.settings",
+    }
+    for name in ("TONGBAN_REDIS_URL", "CACHE_URL"):
+        env.pop(name, None)
+    env.update(variables)
+    return subprocess.run(
+        [sys.executable, "-c", SHARED_CACHE], env=env, timeout=120, capture_output=True, text=True
+    ).stdout.strip()
+
+
+def test_the_shared_cache_is_the_database_unless_redis_is_named(tmp_path):
+    assert shared_cache_backend(tmp_path) == "django.core.cache.backends.db.DatabaseCache tongban_cache"
+    redis = "django.core.cache.backends.redis.RedisCache redis://cache.internal:6379/0"
+    assert shared_cache_backend(tmp_path, TONGBAN_REDIS_URL="redis://cache.internal:6379/0") == redis
+    assert shared_cache_backend(tmp_path, CACHE_URL="redis://cache.internal:6379/0") == redis
+    # Another tool's CACHE_URL is not ours; a TONGBAN_REDIS_URL that is not Redis is refused.
+    assert shared_cache_backend(tmp_path, CACHE_URL="memcached://x:11211").startswith(
+        "django.core.cache.backends.db.DatabaseCache"
+    )
+    assert shared_cache_backend(tmp_path, TONGBAN_REDIS_URL="http://cache.internal") == ""
