@@ -23,7 +23,11 @@ guide: the item's status, version and last change), which catches changes that s
 Entries expire after ``PAGE_TTL`` (popularity drifts without saves).
 
 Storage: the ``web_cachedpage`` table (see ``models``), one statement to read an entry and
-one upsert to store it; expired and surplus entries are culled now and then by a store.
+one upsert to store it; expired and surplus entries are culled now and then by a store. This is
+the one cache that does not go through Django's cache framework (``CACHES["default"]``, where
+every other shared value lives): the hit that reads the catalogue version, the guide's stamp
+and the page in one statement is what keeps a cached page at one query (measured in
+docs/performance.md), which two cache reads plus the stamp query cannot do.
 
 Pages without a stamp (search results) are also remembered by each web process for
 ``TONGBAN_PAGECACHE_LOCAL_SECONDS`` (default 1 s) after it last read the catalogue version:
@@ -70,7 +74,12 @@ LOCAL_MAX_ENTRIES = 256  # per process; a rendered search page is tens of kiloby
 
 
 class _LocalPages:
-    """Pages this process served lately, with the catalogue version it last read and when."""
+    """Pages this process served lately, with the catalogue version it last read and when.
+
+    A per-process memo of data immutable by its key: a page is kept under the catalogue version
+    it was rendered at and dropped when this process sees another version (at most
+    ``TONGBAN_PAGECACHE_LOCAL_SECONDS`` after the change, at once for a change made here).
+    """
 
     def __init__(self) -> None:
         self.lock = threading.Lock()
