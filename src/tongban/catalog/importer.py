@@ -19,12 +19,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from django.db import transaction
-from django.db.models import Prefetch
+from django.db import models, transaction
+from django.db.models import Prefetch, QuerySet
 from django.utils import timezone
 
 from tongban.core import audit
 from tongban.core.errors import InvalidInput, ServiceError
+from tongban.core.types import User
 from tongban.departments.models import Department
 from tongban.departments.services import get_or_create_department_for_import
 from tongban.regions.codes import RegionCodeError, normalize_region_code, to_code12
@@ -45,8 +46,8 @@ from .services import (
     GUIDE_ELEMENTS,
     Prepared,
     _check_can_manage,
-    actor_label,
     compare,
+    history_actor,
     indexing,
     normalize_children,
     prepare,
@@ -119,25 +120,26 @@ HEADER_ALIASES = {
     "常见问题": "faqs",
 }
 
-TEXT_COLUMNS = (
-    "summary",
-    "legal_basis",
-    "conditions",
-    "prohibited",
-    "fee_basis",
-    "handling_place",
-    "handling_hours",
-    "consult_phone",
-    "consult_channels",
-    "complaint_phone",
-    "complaint_channels",
-    "result_name",
-    "keywords",
+
+def _kind(name: str) -> str:
+    """How a column's text is read, from the model field it sets."""
+    model_field = ServiceItem._meta.get_field(name)
+    if isinstance(model_field, models.JSONField):
+        return "list"
+    if isinstance(model_field, models.BooleanField):
+        return "bool"
+    if isinstance(model_field, models.IntegerField):
+        return "int"
+    return "choice" if model_field.choices else "text"
+
+
+# The columns that set one element each: the elements the catalogue services take
+# (``services.GUIDE_ELEMENTS``, declared once there), grouped by how their text is read.
+ELEMENT_COLUMNS = ("service_objects", *GUIDE_ELEMENTS)
+TEXT_COLUMNS, INT_COLUMNS, BOOL_COLUMNS, CHOICE_COLUMNS, LIST_COLUMNS = (
+    tuple(name for name in ELEMENT_COLUMNS if _kind(name) == kind)
+    for kind in ("text", "int", "bool", "choice", "list")
 )
-INT_COLUMNS = ("legal_limit", "promised_limit", "visits_required", "online_depth")
-BOOL_COLUMNS = ("is_charged", "supports_appointment", "supports_online_payment", "supports_delivery")
-CHOICE_COLUMNS = ("case_kind", "legal_limit_unit", "promised_limit_unit", "result_type")
-LIST_COLUMNS = ("service_objects", "channels")
 TRUE_WORDS = {"1", "true", "yes", "y", "是", "有", "√"}
 FALSE_WORDS = {"0", "false", "no", "n", "否", "无", ""}
 
@@ -239,7 +241,7 @@ def _decode(raw: bytes) -> str:
         return raw.decode("gb18030")
 
 
-def _cell(value: Any) -> str:  # noqa: ANN401
+def _cell(value: Any) -> str:
     if value is None:
         return ""
     if isinstance(value, bool):
@@ -535,7 +537,7 @@ def _existing_items(codes: list[str]) -> dict[str, ServiceItem]:
 def import_catalog(
     path: str | Path,
     *,
-    actor: Any = None,  # noqa: ANN401
+    actor: User | None = None,
     region: str | Region | None = None,
     status: str | None = None,
 ) -> ImportReport:
@@ -555,7 +557,7 @@ def import_catalog(
         raise InvalidInput("状态只能是 published 或 draft。", field="status")
     rows = list(read_rows(path))
     report = ImportReport()
-    label = actor_label(actor)
+    label = history_actor(actor)
     with indexing(report.item_ids), transaction.atomic():
         ctx = _Context(region or None)
         existing = _existing_items([(v.get("item_code") or "").strip() for _, v in rows])
@@ -701,10 +703,10 @@ def _export_values(item: ServiceItem) -> list[str]:
         "dept_code": department.uscc or department.local_code,
         "base_code": item.base_code,
         "status": item.status,
-        "service_objects": ";".join(map(str, item.service_objects or [])),
         "themes": ";".join(f"{t.audience}:{t.name}" for t in sorted(item.themes.all(), key=lambda t: t.pk)),
-        "channels": ";".join(map(str, item.channels or [])),
     }
+    for name in LIST_COLUMNS:
+        values[name] = ";".join(map(str, getattr(item, name) or []))
     for name in (*TEXT_COLUMNS, *INT_COLUMNS, *CHOICE_COLUMNS):
         values[name] = str(getattr(item, name))
     for name in BOOL_COLUMNS:
@@ -720,14 +722,14 @@ def _children_rows(item: ServiceItem, name: str) -> list[dict[str, Any]]:
     return [{f: getattr(row, f) for f in fields} for row in getattr(item, name).all()]
 
 
-def export_queryset(region: Region | None = None) -> Any:  # noqa: ANN401
+def export_queryset(region: Region | None = None) -> QuerySet[ServiceItem]:
     qs = ServiceItem.objects.select_related("department", "region").prefetch_related("themes", *CHILDREN)
     if region is not None:
         qs = qs.in_region(region)
     return qs.order_by("code")
 
 
-def _text_cell(sheet: Any, value: str) -> Any:  # noqa: ANN401
+def _text_cell(sheet: Any, value: str) -> Any:
     """Every exported value is text: a name starting with "=" must not become a formula."""
     from openpyxl.cell import WriteOnlyCell
 

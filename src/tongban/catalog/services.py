@@ -18,6 +18,7 @@ from django.utils import timezone
 
 from tongban.core import audit
 from tongban.core.errors import InvalidInput, NotFound, PermissionDenied
+from tongban.core.types import User
 from tongban.departments.models import Department
 from tongban.regions.models import Region
 
@@ -96,7 +97,7 @@ _CLEAN_EXCLUDE = [
 # Permission and helpers
 
 
-def _check_can_manage(actor: Any, department: Department | None) -> None:  # noqa: ANN401
+def _check_can_manage(actor: User | None, department: Department | None) -> None:
     """Who may write items of ``department``: the system (actor None), superusers, catalogue admins.
 
     Kept in one place so department-scoped catalogue-admin roles can extend it.
@@ -114,7 +115,10 @@ def _check_can_manage(actor: Any, department: Department | None) -> None:  # noq
     raise PermissionDenied("您没有维护该实施主体事项的权限。")
 
 
-def actor_label(actor: Any) -> str:  # noqa: ANN401
+def history_actor(actor: User | None) -> str:
+    """Who made a change, as an item's history (``ItemChange.actor``) stores it: the account's
+    username, "system" for imports and commands. Not ``core.types.actor_label``, the display
+    name for people: the history has always recorded the account, and its stored rows stay so."""
     return "system" if actor is None else actor.get_username()
 
 
@@ -133,7 +137,7 @@ def invalid_from(exc: ValidationError, prefix: str = "") -> InvalidInput:
     return error
 
 
-def _search_module():  # noqa: ANN202
+def _search_module():
     if importlib.util.find_spec("tongban.catalog.search") is None:
         return None
     from tongban.catalog import search
@@ -166,7 +170,7 @@ def indexing(ids: list[int]) -> Iterator[None]:
     reindex(ids)
 
 
-def _json_value(value: Any) -> Any:  # noqa: ANN401
+def _json_value(value: Any) -> Any:
     if isinstance(value, Department):
         return value.pk
     if isinstance(value, Region):
@@ -313,7 +317,7 @@ def _check_code_free(code: str, exclude_pk: int | None = None) -> None:
         raise InvalidInput(f"“实施编码”{code}已存在。", field="code")
 
 
-def _audit(actor: Any, change: ItemChange) -> None:  # noqa: ANN401
+def _audit(actor: User | None, change: ItemChange) -> None:
     """Every history entry of an item is also a link of the audit chain (DESIGN §6)."""
     audit.append(
         f"catalog.{change.action}",
@@ -330,14 +334,14 @@ def _audit(actor: Any, change: ItemChange) -> None:  # noqa: ANN401
     )
 
 
-def _record(actor: Any, item: ServiceItem, action: str, **fields: Any) -> ItemChange:  # noqa: ANN401
+def _record(actor: User | None, item: ServiceItem, action: str, **fields: Any) -> ItemChange:
     """Append a history entry for ``item`` and link it into the audit chain."""
-    change = ItemChange.objects.create(item=item, actor=actor_label(actor), action=action, **fields)
+    change = ItemChange.objects.create(item=item, actor=history_actor(actor), action=action, **fields)
     _audit(actor, change)
     return change
 
 
-def _record_update(actor: Any, item: ServiceItem, diff: dict[str, Any], version: int) -> ItemChange:  # noqa: ANN401
+def _record_update(actor: User | None, item: ServiceItem, diff: dict[str, Any], version: int) -> ItemChange:
     """History of an edit that leaves the status as it is."""
     return _record(
         actor, item, "update", from_status=item.status, to_status=item.status, changes=diff, version=version
@@ -353,7 +357,7 @@ def _diff(before: dict[str, Any], after: dict[str, Any]) -> dict[str, dict[str, 
 # Use cases
 
 
-def create_item(*, actor: Any, data: dict[str, Any]) -> ServiceItem:  # noqa: ANN401
+def create_item(*, actor: User | None, data: dict[str, Any]) -> ServiceItem:
     """Create a draft item with its elements; version 1 and a ``create`` history entry."""
     data = _normalized_input(data)
     _check_can_manage(actor, data.get("department"))
@@ -371,7 +375,7 @@ def create_item(*, actor: Any, data: dict[str, Any]) -> ServiceItem:  # noqa: AN
     return item
 
 
-def update_item(*, actor: Any, item: ServiceItem, data: dict[str, Any]) -> ServiceItem:  # noqa: ANN401
+def update_item(*, actor: User | None, item: ServiceItem, data: dict[str, Any]) -> ServiceItem:
     """Change elements of an item; a change bumps the version and is recorded with its diff.
 
     Data equal to what is stored changes nothing (no new version, no history entry).
@@ -408,7 +412,9 @@ _TRANSITIONS = {
 }
 
 
-def _transition(actor: Any, item: ServiceItem, action: str, changes: dict | None = None) -> ServiceItem:  # noqa: ANN401
+def _transition(
+    actor: User | None, item: ServiceItem, action: str, changes: dict | None = None
+) -> ServiceItem:
     _check_can_manage(actor, item.department)
     allowed, target = _TRANSITIONS[action]
     written: list[int] = []
@@ -441,12 +447,12 @@ def _transition(actor: Any, item: ServiceItem, action: str, changes: dict | None
     return item
 
 
-def publish_item(*, actor: Any, item: ServiceItem) -> ServiceItem:  # noqa: ANN401
+def publish_item(*, actor: User | None, item: ServiceItem) -> ServiceItem:
     """Make an item public (from draft or withdrawn); the cross-checks are run again."""
     return _transition(actor, item, "publish")
 
 
-def withdraw_item(*, actor: Any, item: ServiceItem, reason: str) -> ServiceItem:  # noqa: ANN401
+def withdraw_item(*, actor: User | None, item: ServiceItem, reason: str) -> ServiceItem:
     """Take a published item off the public catalogue; the reason is kept in the history."""
     reason = (reason or "").strip()
     if not reason:
@@ -454,12 +460,14 @@ def withdraw_item(*, actor: Any, item: ServiceItem, reason: str) -> ServiceItem:
     return _transition(actor, item, "withdraw", {"reason": reason})
 
 
-def return_to_draft(*, actor: Any, item: ServiceItem) -> ServiceItem:  # noqa: ANN401
+def return_to_draft(*, actor: User | None, item: ServiceItem) -> ServiceItem:
     """Send an item back to draft for rework."""
     return _transition(actor, item, "return_to_draft")
 
 
-def record_change(*, actor: Any, item: ServiceItem, before: dict[str, Any] | None) -> ItemChange | None:  # noqa: ANN401
+def record_change(
+    *, actor: User | None, item: ServiceItem, before: dict[str, Any] | None
+) -> ItemChange | None:
     """History for an edit made outside ``update_item`` (the admin's forms and inlines).
 
     ``before`` is the item's ``snapshot`` taken before the edit, or None for a new item. A real
@@ -503,7 +511,7 @@ def _child_model(kind: str) -> type:
     return model
 
 
-def _edit_children(actor: Any, item: ServiceItem, edit: Any) -> ServiceItem:  # noqa: ANN401
+def _edit_children(actor: User | None, item: ServiceItem, edit: Any) -> ServiceItem:
     """Run ``edit(locked_item)``; a real change bumps the version and is recorded with its diff."""
     _check_can_manage(actor, item.department)
     written: list[int] = []
@@ -522,7 +530,7 @@ def _edit_children(actor: Any, item: ServiceItem, edit: Any) -> ServiceItem:  # 
     return item
 
 
-def _own_row(model: type, item: ServiceItem, row_id: int) -> Any:  # noqa: ANN401
+def _own_row(model: type, item: ServiceItem, row_id: int) -> Any:
     row = model.objects.filter(pk=row_id, item_id=item.pk).first()
     if row is None:
         raise NotFound()
@@ -539,7 +547,7 @@ def _renumber(model: type, item: ServiceItem, rows: list[Any] | None = None) -> 
 
 def save_child(
     *,
-    actor: Any,  # noqa: ANN401
+    actor: User | None,
     item: ServiceItem,
     kind: str,
     data: dict[str, Any],
@@ -576,7 +584,7 @@ def save_child(
     return _edit_children(actor, item, edit)
 
 
-def remove_child(*, actor: Any, item: ServiceItem, kind: str, row_id: int) -> ServiceItem:  # noqa: ANN401
+def remove_child(*, actor: User | None, item: ServiceItem, kind: str, row_id: int) -> ServiceItem:
     """Delete one material, step, fee or FAQ; the others keep their order."""
     model = _child_model(kind)
 
@@ -588,7 +596,9 @@ def remove_child(*, actor: Any, item: ServiceItem, kind: str, row_id: int) -> Se
     return _edit_children(actor, item, edit)
 
 
-def move_child(*, actor: Any, item: ServiceItem, kind: str, row_id: int, direction: str) -> ServiceItem:  # noqa: ANN401
+def move_child(
+    *, actor: User | None, item: ServiceItem, kind: str, row_id: int, direction: str
+) -> ServiceItem:
     """Move a material, step or FAQ one place up or down (the guide lists them in this order)."""
     model = _child_model(kind)
     if kind == "fees":

@@ -15,7 +15,7 @@ import json
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import IntegrityError, connection, models, transaction
@@ -24,10 +24,14 @@ from django.utils import timezone
 from . import masking
 from .models import GENESIS, AuditEntry, AuditHead, entry_hash
 from .rawsql import table
+from .types import User
+from .types import actor_label as label_of
+
+if TYPE_CHECKING:
+    from tongban.identity.actors import Actor
 
 _HEAD = table(AuditHead)
 
-SYSTEM_LABEL = "系统"
 REMOVED = "[已隐去]"
 
 # Trigger names created by migration 0001 (see docs/audit.md); ``verify`` checks they exist.
@@ -59,7 +63,7 @@ def digest(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
-def _clean(value: Any, key: str = "") -> Any:  # noqa: ANN401
+def _clean(value: Any, key: str = "") -> Any:
     if isinstance(value, dict):
         return {
             str(k): (REMOVED if _SECRET_KEY.search(str(k)) else _clean(v, str(k))) for k, v in value.items()
@@ -88,18 +92,17 @@ def clean_summary(summary: dict[str, Any] | None) -> dict[str, Any]:
     return json.loads(text)
 
 
-def _actor_parts(actor: Any) -> tuple[Any, Any]:  # noqa: ANN401
+def _actor_parts(actor: "User | Actor | None") -> tuple[User | None, Any]:
     """A user, an identity ``Actor`` (user + enterprise), or None for the system."""
     if actor is not None and not hasattr(actor, "_meta") and hasattr(actor, "user"):
         return actor.user, getattr(actor, "enterprise", None)
     return actor, None
 
 
-def _label(user: Any) -> str:  # noqa: ANN401
-    if user is None or getattr(user, "pk", None) is None:
-        return SYSTEM_LABEL
-    label = getattr(user, "display_name", None) or user.get_username()
-    return mask_text(str(label))
+def _label(user: User | None) -> str:
+    """The platform's one actor label (``core.types.actor_label``), masked: the chain keeps no
+    full ID or mobile number, even when a user's name is one."""
+    return mask_text(label_of(user))
 
 
 def _lock_head() -> tuple[int, str]:
@@ -125,7 +128,7 @@ def _lock_head() -> tuple[int, str]:
 def append(
     action: str,
     *,
-    actor: Any = None,  # noqa: ANN401
+    actor: "User | Actor | None" = None,
     obj: models.Model | None = None,
     object_type: str = "",
     object_id: str = "",
@@ -256,7 +259,7 @@ def verify_chain(chunk_size: int = 5000) -> ChainReport:
     return ChainReport(checked)
 
 
-def guard_installed(using: Any = None) -> bool:  # noqa: ANN401
+def guard_installed(using: Any = None) -> bool:
     """Whether the database triggers that refuse UPDATE and DELETE are in place and enabled."""
     conn = using or connection
     names = GUARD_TRIGGERS.get(conn.vendor)

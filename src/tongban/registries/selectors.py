@@ -4,23 +4,19 @@ Callers state a ``purpose`` (shown to the person in "who used my data"); a read 
 is refused, so no code path can look someone up silently.
 """
 
-from typing import Any
-
 from django.db.models import QuerySet
 
+from tongban.core.types import User, actor_label
 from tongban.departments.models import Department
 
 from .models import DataAccessLog, EnterpriseRecord, PopulationRecord
 from .validators import normalize_id_number, normalize_uscc
 
-SYSTEM_LABEL = "系统"
 
-
-def _label(accessor: Any) -> str:  # noqa: ANN401
-    if accessor is None:
-        return SYSTEM_LABEL
-    name = getattr(accessor, "real_name", "") or accessor.get_username()
-    return name[:100]
+def _label(accessor: User | None) -> str:
+    """Who read, as the person sees it in "who used my data": the platform's one actor label
+    (a citizen without a real name appears with a masked mobile number, never in full)."""
+    return actor_label(accessor)[:100]
 
 
 def _require_purpose(purpose: str) -> str:
@@ -33,7 +29,7 @@ def _require_purpose(purpose: str) -> str:
 def read_person(
     id_number: str,
     *,
-    accessor: Any,  # noqa: ANN401
+    accessor: User | None,
     purpose: str,
     department: Department | None = None,
 ) -> PopulationRecord | None:
@@ -56,7 +52,7 @@ def read_person(
 def read_enterprise(
     uscc: str,
     *,
-    accessor: Any,  # noqa: ANN401
+    accessor: User | None,
     purpose: str,
     department: Department | None = None,
 ) -> EnterpriseRecord | None:
