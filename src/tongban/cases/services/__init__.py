@@ -1,0 +1,71 @@
+"""Every write on applications and cases: one function per use case, each in a transaction,
+each checking who may do it. Views and the API only parse input and call these.
+
+One module per use case (applying, window, processing, correcting, withdrawing); what they
+share is in ``_common``. Import from here: ``from tongban.cases import services``.
+"""
+
+from tongban.core import audit
+
+from ._common import DRAFT_DAYS, RESULT_BY_END, STATUS_BY_END, STATUS_BY_ROLE, Conflict, FormInvalid
+from .applying import (
+    MATERIAL_PROVIDERS,
+    attach_file,
+    missing_materials,
+    prefilled_fields,
+    remove_attachment,
+    save_draft,
+    start_application,
+    submit_application,
+)
+from .correcting import answer_correction, open_correction, request_correction
+from .processing import (
+    accept_case,
+    claim_case,
+    conclude_case,
+    decide_case,
+    end_special_procedure,
+    forward_case,
+    refuse_case,
+    release_case,
+    review_case,
+    start_special_procedure,
+)
+from .window import counter_applicant, start_window_application, submit_at_window
+from .withdrawing import WITHDRAWABLE, withdraw_case
+
+__all__ = [
+    "DRAFT_DAYS",
+    "MATERIAL_PROVIDERS",
+    "RESULT_BY_END",
+    "STATUS_BY_END",
+    "STATUS_BY_ROLE",
+    "WITHDRAWABLE",
+    "Conflict",
+    "FormInvalid",
+    "accept_case",
+    "answer_correction",
+    "attach_file",
+    "audit",
+    "claim_case",
+    "conclude_case",
+    "counter_applicant",
+    "decide_case",
+    "end_special_procedure",
+    "forward_case",
+    "missing_materials",
+    "open_correction",
+    "prefilled_fields",
+    "refuse_case",
+    "release_case",
+    "remove_attachment",
+    "request_correction",
+    "review_case",
+    "save_draft",
+    "start_application",
+    "start_special_procedure",
+    "start_window_application",
+    "submit_application",
+    "submit_at_window",
+    "withdraw_case",
+]

@@ -1,0 +1,180 @@
+"""What every write on applications and cases shares: the history line with its audit entry
+(``_log``, always last), the case lock, the step through the process and the turn check."""
+
+from django.db import transaction
+from django.utils import timezone
+
+from tongban.core import audit
+from tongban.core.errors import InvalidInput, ServiceError
+from tongban.core.types import User, actor_label
+from tongban.workflow.engine import ProcessError, TaskInfo
+from tongban.workflow.selectors import process_for
+
+from .. import clock
+from ..access import check_staff_role
+from ..models import Case, CaseEvent
+from ..signals import case_event, case_event_recorded
+
+DRAFT_DAYS = 30
+
+
+class Conflict(ServiceError):
+    code = "conflict"
+    status = 409
+
+
+def _emit(case: Case, event: str, actor: User) -> None:
+    """In the step's transaction for writes that belong with it (the notification task), after
+    commit for everything else."""
+    case_event_recorded.send(sender=Case, case=case, event=event, actor=actor)
+    transaction.on_commit(lambda: case_event.send(sender=Case, case=case, event=event, actor=actor))
+
+
+def _log(
+    case: Case,
+    actor: User,
+    action: str,
+    title: str,
+    *,
+    from_status: str = "",
+    opinion: str = "",
+    public: bool = True,
+    step: str = "",
+    emit: str = "",
+) -> CaseEvent:
+    """The history line, the case event for other apps (``emit``) and, last, the audit entry:
+    appending locks the platform-wide chain head until commit, so nothing may follow it."""
+    event = CaseEvent.objects.create(
+        case=case,
+        actor=actor,
+        actor_label=actor_label(actor),
+        on_behalf_of=case.enterprise.name
+        if case.enterprise_id and action in {"submit", "withdraw", "correct"}
+        else "",
+        action=action,
+        title=title,
+        from_status=from_status,
+        to_status=case.status,
+        step=step,
+        opinion=opinion,
+        public=public,
+    )
+    if emit:
+        _emit(case, emit, actor)
+    audit.append(
+        f"cases.{action}",
+        actor=actor,
+        obj=case,
+        on_behalf_of=event.on_behalf_of,
+        summary={
+            "number": case.number,
+            "event": event.pk,
+            "from": from_status,
+            "to": case.status,
+            "step": step,
+            "opinion_sha256": audit.digest(opinion) if opinion else "",
+        },
+    )
+    return event
+
+
+class FormInvalid(InvalidInput):
+    code = "form_invalid"
+
+    def __init__(self, fields: dict[str, list[str]]):
+        self.fields = fields
+        first = next(iter(fields.values()))[0] if fields else "表单填写不完整。"
+        super().__init__(first, field=next(iter(fields), None))
+
+
+STATUS_BY_ROLE = {
+    "intake": Case.Status.PENDING_INTAKE,
+    "applicant": Case.Status.CORRECTION,
+    "review": Case.Status.IN_REVIEW,
+    "decide": Case.Status.PENDING_DECISION,
+    "issue": Case.Status.PENDING_ISSUE,
+}
+STATUS_BY_END = {
+    "end_concluded": Case.Status.CONCLUDED,
+    "end_denied": Case.Status.DENIED,
+    "end_refused": Case.Status.REFUSED,
+    "end_forwarded": Case.Status.FORWARDED,
+}
+RESULT_BY_END = {
+    "end_denied": Case.Result.RETURNED,
+    "end_refused": Case.Result.RETURNED,
+    "end_forwarded": Case.Result.FORWARDED,
+}
+
+
+def _apply_ready(case: Case, ready: list[TaskInfo]) -> None:
+    task = ready[0] if ready else None
+    case.current_step = task.spec if task else ""
+    case.current_step_title = task.title if task else ""
+    case.current_role = task.role if task else ""
+    if task is not None:
+        status = STATUS_BY_ROLE.get(task.role, Case.Status.IN_REVIEW)
+        if task.spec.startswith("special"):
+            status = Case.Status.SPECIAL
+        case.status = status
+
+
+def _save(case: Case) -> None:
+    clock.refresh_due(case)
+    case.save()
+
+
+def _lock(case: Case) -> Case:
+    return (
+        Case.objects.select_for_update(of=("self",))
+        .select_related("item", "department", "department__region", "process", "enterprise")
+        .defer("process__bpmn")
+        .get(pk=case.pk)
+    )
+
+
+def _check_turn(actor: User, case: Case, expected_step: str | None, expected_version: int | None) -> None:
+    if not case.is_open:
+        raise Conflict(f"办件已{case.get_status_display()}，不能再办理。", code="case_closed")
+    if expected_step and case.current_step != expected_step:
+        raise Conflict("该环节已由他人处理，请刷新后查看最新状态。", code="step_taken")
+    if expected_version is not None and case.version != expected_version:
+        raise Conflict("办件已被他人更新，请刷新后再操作。", code="stale")
+    if case.current_role == "applicant":
+        raise Conflict("办件正等待申请人补正。", code="awaiting_applicant")
+    check_staff_role(actor, case, case.current_role)
+    if case.assignee_id and case.assignee_id != actor.pk:
+        raise Conflict(f"该办件已由 {actor_label(case.assignee)} 认领。", code="claimed_by_other")
+
+
+def _advance(case: Case, actor: User, decision: str | None, data: dict | None = None) -> str | None:
+    process = process_for(case.process_id, case.process.digest)
+    try:
+        result = process.complete(case.workflow_state, case.current_step, decision, data)
+    except ProcessError as exc:
+        raise InvalidInput(str(exc), code="illegal_step") from exc
+    case.workflow_state = result.state
+    case.version += 1
+    case.assignee = None
+    case.claimed_at = None
+    if result.end is not None:
+        case.status = STATUS_BY_END[result.end]
+        case.current_step = case.current_step_title = case.current_role = ""
+        case.concluded_at = timezone.now()
+        case.result = case.result or RESULT_BY_END.get(result.end, Case.Result.ISSUED)
+    else:
+        _apply_ready(case, result.ready)
+    return result.end
+
+
+def _require_opinion(opinion: str, what: str) -> str:
+    opinion = (opinion or "").strip()
+    if not opinion:
+        raise InvalidInput(f"请填写{what}。", field="opinion")
+    return opinion
+
+
+def _outcomes(case: Case) -> tuple[str, ...]:
+    shape = process_for(case.process_id, case.process.digest).shape
+    task = shape.tasks.get(case.current_step)
+    return task.outcomes if task else ()

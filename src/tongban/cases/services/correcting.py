@@ -1,0 +1,121 @@
+"""补正 (一次性告知): staff ask once for everything missing; the applicant answers."""
+
+from django.core.files.uploadedfile import UploadedFile
+from django.db import transaction
+from django.utils import timezone
+
+from tongban.catalog.models import MaterialRequirement
+from tongban.core.errors import InvalidInput, NotFound
+from tongban.core.types import User
+from tongban.forms.schema import clean_data, validate_data
+
+from .. import clock
+from ..access import is_applicant_side
+from ..models import Case, CorrectionRequest
+from ._common import (
+    Conflict,
+    FormInvalid,
+    _advance,
+    _check_turn,
+    _lock,
+    _log,
+    _outcomes,
+    _require_opinion,
+    _save,
+)
+from .applying import _store_attachment
+
+
+@transaction.atomic
+def request_correction(
+    *,
+    actor: User,
+    case: Case,
+    notice: str,
+    fields: list[str] | None = None,
+    materials: list[MaterialRequirement] | None = None,
+    expected_step: str | None = None,
+    expected_version: int | None = None,
+) -> CorrectionRequest:
+    """补正 (一次性告知): everything missing in one notice; the clock stops until answered."""
+    notice = _require_opinion(notice, "补正告知内容")
+    fields, materials = list(fields or []), list(materials or [])
+    if not fields and not materials:
+        raise InvalidInput("请至少选择一项需要补正的内容或材料。", field="fields")
+    locked = _lock(case)
+    _check_turn(actor, locked, expected_step, expected_version)
+    if "correct" not in _outcomes(locked):
+        raise InvalidInput("当前环节不能要求补正。", code="illegal_step")
+    known = set((locked.form.schema.get("properties") or {}).keys()) if locked.form else set()
+    unknown = [f for f in fields if f not in known]
+    if unknown:
+        raise InvalidInput(f"表单中没有这些字段：{'、'.join(unknown)}。", field="fields")
+    if any(m.item_id != locked.item_id for m in materials):
+        raise InvalidInput("所选材料不属于该事项。", field="materials")
+    before = locked.status
+    _advance(locked, actor, "correct")
+    clock.pause(locked, "correction")
+    _save(locked)
+    correction = CorrectionRequest.objects.create(
+        case=locked, requested_by=actor, fields=fields, notice=notice
+    )
+    correction.materials.set(materials)
+    _log(
+        locked,
+        actor,
+        "request_correction",
+        "一次性告知补正",
+        from_status=before,
+        opinion=notice,
+        emit="correction_requested",
+    )
+    return correction
+
+
+def open_correction(case: Case) -> CorrectionRequest | None:
+    return case.corrections.filter(answered_at__isnull=True).prefetch_related("materials").first()
+
+
+@transaction.atomic
+def answer_correction(
+    *,
+    user: User,
+    case: Case,
+    data: dict | None = None,
+    files: dict[int, UploadedFile] | None = None,
+) -> Case:
+    """The applicant fixes only what the notice listed; the clock resumes."""
+    locked = _lock(case)
+    if not is_applicant_side(user, locked):
+        raise NotFound()
+    if locked.status != Case.Status.CORRECTION:
+        raise Conflict("该办件当前不需要补正。", code="no_correction")
+    correction = open_correction(locked)
+    data, files = dict(data or {}), dict(files or {})
+    not_listed = [k for k in data if k not in correction.fields]
+    if not_listed:
+        raise InvalidInput("只能修改补正告知中列出的内容。", field=not_listed[0], code="not_in_notice")
+    allowed_materials = {m.pk: m for m in correction.materials.all()}
+    if any(pk not in allowed_materials for pk in files):
+        raise InvalidInput("只能补交补正告知中列出的材料。", field="materials", code="not_in_notice")
+    missing = [m.name for pk, m in allowed_materials.items() if pk not in files]
+    if missing:
+        raise InvalidInput("请补交：" + "、".join(missing), field="materials", code="materials_missing")
+    merged = {**locked.data, **data}
+    merged = clean_data(locked.form.schema, locked.form.layout, merged)
+    errors = validate_data(locked.form.schema, locked.form.layout, merged)
+    if errors:
+        raise FormInvalid(errors.fields)
+    for pk, upload in files.items():
+        _store_attachment(user, locked.application, allowed_materials[pk], upload)
+    locked.data = merged
+    locked.application.data = merged
+    locked.application.save(update_fields=["data", "updated_at"])
+    before = locked.status
+    _advance(locked, user, None, {"corrected": True})
+    clock.resume(locked)
+    _save(locked)
+    correction.answered_at = timezone.now()
+    correction.save(update_fields=["answered_at"])
+    _log(locked, user, "correct", "申请人已补正", from_status=before, emit="corrected")
+    return locked
