@@ -75,8 +75,13 @@ def tokenizer():  # noqa: ANN201 - jieba.Tokenizer, imported lazily
         with _jieba_lock:
             if _tokenizer is None:
                 import logging
+                import warnings
 
-                import jieba
+                with warnings.catch_warnings():
+                    # jieba 0.42's patterns are not raw strings: Python 3.12 warns ("invalid escape
+                    # sequence") whenever it compiles them, i.e. on every start without .pyc files.
+                    warnings.filterwarnings("ignore", category=SyntaxWarning, module=r".*[\\/]jieba[\\/]")
+                    import jieba
 
                 jieba.setLogLevel(logging.WARNING)
                 tok = jieba.Tokenizer()
