@@ -14,15 +14,12 @@ from django.http import HttpRequest
 from ninja import File, Form, Router, Schema, Status
 from ninja.files import UploadedFile
 
-from tongban.catalog.models import MaterialRequirement, ServiceItem
 from tongban.core.errors import InvalidInput, NotFound
-from tongban.identity.models import EnterpriseAccount
 from tongban.identity.oidc.auth import api_auth
 
-from . import clock, services
+from . import clock, selectors, services
 from .access import get_application_for, get_case_for, is_applicant_side
 from .models import Application, Case
-from .selectors import my_cases, staff_queue, timeline
 
 router = Router(tags=["办件"], auth=api_auth)
 
@@ -132,8 +129,8 @@ class StepIn(Schema):
 
 
 def _application_out(application: Application) -> dict[str, Any]:
-    uploaded = {a.requirement_id: a.display_name for a in application.attachments.filter(replaced=False)}
-    case = Case.objects.filter(application=application).only("number").first()
+    uploaded = {a.requirement_id: a.display_name for a in selectors.current_attachments(application)}
+    number = selectors.case_number_of(application)
     return {
         "id": application.public_id,
         "item_code": application.item.code,
@@ -148,7 +145,7 @@ def _application_out(application: Application) -> dict[str, Any]:
             {"requirement_id": m.pk, "name": m.name, "necessity": m.necessity, "uploaded": uploaded.get(m.pk)}
             for m in application.item.materials.all()
         ],
-        "case_number": case.number if case else None,
+        "case_number": number,
     }
 
 
@@ -181,12 +178,12 @@ def _case_out(case: Case, *, staff_view: bool) -> dict[str, Any]:
     "/applications", response={201: ApplicationOut}, summary="开始申请（生成草稿，自动填入已知信息）"
 )
 def create_application(request: HttpRequest, payload: ApplicationIn) -> tuple[int, dict]:
-    item = ServiceItem.objects.published().filter(code=payload.item_code).first()
+    item = selectors.published_item(payload.item_code)
     if item is None:
         raise NotFound("找不到该事项。", field="item_code")
     enterprise = None
     if payload.enterprise_id is not None:
-        enterprise = EnterpriseAccount.objects.filter(pk=payload.enterprise_id).first()
+        enterprise = selectors.enterprise(payload.enterprise_id)
         if enterprise is None:
             raise NotFound("找不到该企业。", field="enterprise_id")
     application = services.start_application(user=request.user, item=item, enterprise=enterprise)
@@ -217,7 +214,7 @@ def upload_material(
     request: HttpRequest, application_id: uuid.UUID, requirement_id: int, file: File[UploadedFile]
 ) -> tuple[int, dict]:
     application = get_application_for(request.user, application_id)
-    requirement = MaterialRequirement.objects.filter(pk=requirement_id, item_id=application.item_id).first()
+    requirement = next(iter(selectors.item_materials(application, [requirement_id])), None)
     if requirement is None:
         raise NotFound("该事项没有这项材料。", field="requirement_id")
     attachment = services.attach_file(
@@ -250,7 +247,7 @@ def submit_application(request: HttpRequest, application_id: uuid.UUID) -> tuple
 @router.get("/cases", response=CasePage, summary="我的办件")
 def list_my_cases(request: HttpRequest, page: int = 1) -> dict:
     page = max(page, 1)
-    qs = my_cases(request.user)
+    qs = selectors.my_cases(request.user)
     total = qs.count()
     items = [_case_out(c, staff_view=False) for c in qs[(page - 1) * 20 : page * 20]]
     return {"total": total, "page": page, "items": items}
@@ -260,7 +257,7 @@ def list_my_cases(request: HttpRequest, page: int = 1) -> dict:
 def get_case(request: HttpRequest, number: str) -> dict:
     case = get_case_for(request.user, number)
     staff_view = not is_applicant_side(request.user, case)
-    correction = services.open_correction(case)
+    correction = selectors.open_correction(case)
     body = _case_out(case, staff_view=staff_view)
     body.update(
         data=case.data,
@@ -273,7 +270,7 @@ def get_case(request: HttpRequest, number: str) -> dict:
                 "opinion": e.opinion,
                 "status": e.to_status,
             }
-            for e in timeline(case, staff_view=staff_view)
+            for e in selectors.timeline(case, staff_view=staff_view)
         ],
         correction=None
         if correction is None
@@ -331,7 +328,7 @@ def queue(
 ) -> dict:
     if status is not None and status not in Case.Status.values:
         raise InvalidInput("状态参数无效。", field="status")
-    result = staff_queue(
+    result = selectors.staff_queue(
         request.user,
         item_id=item,
         status=status,
@@ -363,9 +360,7 @@ def act(request: HttpRequest, number: str, payload: StepIn) -> dict:
         case "refuse":
             case = services.refuse_case(actor=user, case=case, reason=payload.opinion, **step)
         case "request_correction":
-            materials = list(
-                MaterialRequirement.objects.filter(pk__in=payload.material_ids, item_id=case.item_id)
-            )
+            materials = selectors.item_materials(case, payload.material_ids)
             if len(materials) != len(set(payload.material_ids)):
                 raise InvalidInput("所选材料不属于该事项。", field="material_ids")
             services.request_correction(
@@ -396,5 +391,4 @@ def act(request: HttpRequest, number: str, payload: StepIn) -> dict:
             case = services.conclude_case(
                 actor=user, case=case, result=payload.result or "", opinion=payload.opinion, **step
             )
-    case = Case.objects.select_related("item", "department").get(pk=case.pk)
-    return _case_out(case, staff_view=True)
+    return _case_out(selectors.case_with_item(case.pk), staff_view=True)

@@ -8,7 +8,7 @@ call it and render.
 from typing import Any
 
 from django.contrib import messages
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -16,38 +16,28 @@ from django.views.decorators.http import require_POST
 
 from tongban.catalog.models import ItemType
 from tongban.core.downloads import file_response
-from tongban.core.errors import InvalidInput, NotFound, PermissionDenied, ServiceError
+from tongban.core.errors import InvalidInput, NotFound, PermissionDenied
+from tongban.core.types import User
 from tongban.departments.models import Department
 from tongban.identity import permissions
 from tongban.identity.views import staff_required
 
 from . import document_templates as wording_of
+from . import selectors
 from .documents import sample_letter, to_pdf
 from .models import DocumentTemplate
 
 PLATFORM = "platform"
 
 
-def _refused(request: HttpRequest, exc: ServiceError) -> HttpResponse:
-    if isinstance(exc, NotFound):
-        raise Http404(exc.message)
-    return render(request, "cases/refused.html", {"message": exc.message}, status=exc.status)
-
-
 def _scope(request: HttpRequest, scope: str) -> Department | None:
     """The department named in the address (None = platform), after the editor check."""
-    if scope == PLATFORM:
-        department = None
-    else:
-        try:
-            department = Department.objects.select_related("region").get(pk=int(scope))
-        except (ValueError, Department.DoesNotExist) as exc:
-            raise NotFound() from exc
+    department = None if scope == PLATFORM else selectors.wording_department(scope)
     wording_of.check_editor(request.user, department)
     return department
 
 
-def _scopes(user: Any) -> list[tuple[str, str, Department | None]]:  # noqa: ANN401
+def _scopes(user: User) -> list[tuple[str, str, Department | None]]:
     scopes = [(str(d.pk), d.name, d) for d in wording_of.editable_departments(user)]
     if permissions.is_platform_admin(user):
         scopes.insert(0, (PLATFORM, _("全平台（各部门未修改时使用）"), None))
@@ -58,7 +48,7 @@ def _scopes(user: Any) -> list[tuple[str, str, Department | None]]:  # noqa: ANN
 def index(request: HttpRequest) -> HttpResponse:
     scopes = _scopes(request.user)
     if not scopes:
-        return _refused(request, PermissionDenied(_("需要“事项管理”或“系统管理”角色才能管理文书模板。")))
+        raise PermissionDenied(_("需要“事项管理”或“系统管理”角色才能管理文书模板。"))
     sections = []
     for key, name, department in scopes:
         types = []
@@ -87,9 +77,7 @@ def index(request: HttpRequest) -> HttpResponse:
 def _edit_context(
     department: Department | None, scope: str, item_type: str, kind: str, title: str, body: str
 ) -> dict[str, Any]:
-    history = DocumentTemplate.objects.filter(
-        department=department, item_type=item_type, kind=kind
-    ).select_related("created_by")[:10]
+    history = selectors.wording_history(department, item_type, kind)
     return {
         "scope": scope,
         "scope_name": department.name if department else _("全平台"),
@@ -122,10 +110,7 @@ def _checked(request: HttpRequest, scope: str, item_type: str, kind: str) -> Dep
 
 @staff_required
 def edit(request: HttpRequest, scope: str, item_type: str, kind: str) -> HttpResponse:
-    try:
-        department = _checked(request, scope, item_type, kind)
-    except ServiceError as exc:
-        return _refused(request, exc)
+    department = _checked(request, scope, item_type, kind)
     current = wording_of.own_wording(item_type, kind, department)
     if request.method != "POST":
         context = _edit_context(department, scope, item_type, kind, current.title, current.body)
@@ -165,8 +150,6 @@ def edit(request: HttpRequest, scope: str, item_type: str, kind: str) -> HttpRes
         context["error"] = exc.message
         context["error_field"] = exc.field
         return render(request, "cases/document_template.html", context, status=400)
-    except ServiceError as exc:
-        return _refused(request, exc)
 
 
 @staff_required
@@ -180,6 +163,4 @@ def preview(request: HttpRequest, scope: str, item_type: str, kind: str) -> Http
         )
     except InvalidInput as exc:
         return render(request, "cases/partials/document_preview.html", {"error": exc.message})
-    except ServiceError as exc:
-        return _refused(request, exc)
     return render(request, "cases/partials/document_preview.html", {"letter": letter})

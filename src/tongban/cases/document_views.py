@@ -1,16 +1,15 @@
+"""A case's letter as PDF, for whoever may see the case (``documents.render_case_document``
+checks; an outsider's NotFound becomes the 404 page in ``core.middleware``)."""
+
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 
 from tongban.core.downloads import file_response
-from tongban.core.errors import NotFound
 
 from .documents import render_case_document
 
 
 @login_required
 def case_document(request: HttpRequest, number: str, kind: str) -> HttpResponse:
-    try:
-        filename, pdf = render_case_document(request.user, number, kind)
-    except NotFound as exc:
-        raise Http404(exc.message) from exc
+    filename, pdf = render_case_document(request.user, number, kind)
     return file_response(pdf, filename, "application/pdf")

@@ -1,23 +1,27 @@
 """Reads of cases shared by the pages and the API: the staff queue, my cases, a case's story."""
 
 import datetime as dt
-from collections.abc import Callable
+import uuid
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import Any
 
 from django.core.paginator import Paginator
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
-from tongban.catalog.models import ServiceItem
+from tongban.catalog.models import MaterialRequirement, ServiceItem
+from tongban.catalog.selectors import published_items
 from tongban.core.errors import NotFound
+from tongban.core.types import User
+from tongban.departments.models import Department
 from tongban.identity import permissions
-from tongban.workflow.selectors import process_for
+from tongban.identity.models import EnterpriseAccount, StaffRole
 
 from . import clock
-from .access import applicant_cases, can_view_case
+from .access import applicant_cases, can_view_case, get_case_for
 from .access import staff_cases as staff_cases  # shared read, re-exported for pages and the API
-from .models import Application, Attachment, Case, CaseEvent
+from .access import step_outcomes as step_outcomes  # the BPMN's offer at the step, part of its rules
+from .models import Application, Attachment, Case, CaseEvent, CorrectionRequest, DocumentTemplate
 
 PROCESSING_ROLES = ("intake", "review", "decide", "issue")
 
@@ -79,7 +83,7 @@ class QueuePage:
     pages: int
 
 
-def task_filter(user: Any) -> Q:  # noqa: ANN401
+def task_filter(user: User | None) -> Q:
     """Open cases waiting for one of the user's roles in that role's department."""
     query = Q(pk__in=[])
     by_department: dict[int, set[str]] = {}
@@ -92,7 +96,7 @@ def task_filter(user: Any) -> Q:  # noqa: ANN401
 
 
 def staff_queue(
-    user: Any,  # noqa: ANN401
+    user: User | None,
     *,
     item_id: int | None = None,
     status: str | None = None,
@@ -138,7 +142,7 @@ def staff_queue(
     return QueuePage(rows, paginator.count, page_obj.number, paginator.num_pages)
 
 
-def queue_items(user: Any, selected: int | None = None) -> list[tuple[int, str]]:  # noqa: ANN401
+def queue_items(user: User | None, selected: int | None = None) -> list[tuple[int, str]]:
     """(id, name) of the items with open tasks in the user's queue, for the item filter, plus
     the selected one if it belongs to the user's departments. A district bureau publishes
     hundreds of items, most with nothing waiting; listing only these keeps the page smaller."""
@@ -159,7 +163,7 @@ def queue_items(user: Any, selected: int | None = None) -> list[tuple[int, str]]
     return sorted(items, key=lambda r: (r[1], r[0]))
 
 
-def my_cases(user: Any) -> QuerySet[Case]:  # noqa: ANN401
+def my_cases(user: User | None) -> QuerySet[Case]:
     return applicant_cases(user).select_related("item", "department").order_by("-submitted_at")
 
 
@@ -168,7 +172,7 @@ def timeline(case: Case, *, staff_view: bool) -> QuerySet[CaseEvent]:
     return events if staff_view else events.filter(public=True)
 
 
-def my_drafts(user: Any) -> QuerySet[Application]:  # noqa: ANN401
+def my_drafts(user: User | None) -> QuerySet[Application]:
     """Unsubmitted applications the user started and may still continue (within 30 days)."""
     if not getattr(user, "is_authenticated", False):
         return Application.objects.none()
@@ -181,7 +185,7 @@ def my_drafts(user: Any) -> QuerySet[Application]:  # noqa: ANN401
     )
 
 
-def get_applicant_case(user: Any, number: str) -> Case:  # noqa: ANN401
+def get_applicant_case(user: User | None, number: str) -> Case:
     """A case seen from the applicant's side (own or an enterprise's); others get NotFound."""
     case = (
         applicant_cases(user)
@@ -201,7 +205,7 @@ def current_attachments(application: Application) -> list[Attachment]:
     )
 
 
-def get_attachment_for(user: Any, public_id: Any) -> Attachment:  # noqa: ANN401
+def get_attachment_for(user: User | None, public_id: uuid.UUID | str) -> Attachment:
     """A file by its public id, for whoever may see it: the draft's author, the case's
     applicant side, or staff who may see the case's department. Anyone else: NotFound."""
     attachment = (
@@ -221,9 +225,89 @@ def get_attachment_for(user: Any, public_id: Any) -> Attachment:  # noqa: ANN401
     raise NotFound()
 
 
-def step_outcomes(case: Case) -> tuple[str, ...]:
-    """The outcomes the BPMN offers at the case's current step (what staff may choose)."""
-    if not case.current_step:
-        return ()
-    task = process_for(case.process_id, case.process.digest).shape.tasks.get(case.current_step)
-    return task.outcomes if task else ()
+def processing_departments(user: User | None) -> list[int]:
+    """Ids of the departments where ``user`` holds a processing role."""
+    return sorted({m.department_id for m in permissions.memberships(user) if m.role in PROCESSING_ROLES})
+
+
+def get_staff_case(user: User | None, number: str) -> Case:
+    """A case for the staff pages: only staff who may see its department (applicants who
+    happen to be staff too use their own pages)."""
+    case = get_case_for(user, number)
+    if not permissions.can_see_department(user, case.department):
+        raise NotFound()
+    return case
+
+
+def open_correction(case: Case) -> CorrectionRequest | None:
+    """The correction notice the applicant has not answered yet."""
+    return case.corrections.filter(answered_at__isnull=True).prefetch_related("materials").first()
+
+
+def corrections(case: Case) -> QuerySet[CorrectionRequest]:
+    return case.corrections.prefetch_related("materials").all()
+
+
+def item_materials(of: Case | Application, ids: Iterable[int] | None = None) -> list[MaterialRequirement]:
+    """The materials of the item of a case or draft (only those of ``ids`` when given; ids of
+    another item's materials are ignored)."""
+    materials = MaterialRequirement.objects.filter(item_id=of.item_id)
+    if ids is not None:
+        materials = materials.filter(pk__in=list(ids))
+    return list(materials)
+
+
+def published_item(code: str) -> ServiceItem | None:
+    return published_items().filter(code=code).first()
+
+
+def item_to_apply(code: str) -> ServiceItem:
+    """A published item with what the one-time notice lists; NotFound otherwise."""
+    item = published_items().prefetch_related("materials", "fees").filter(code=code).first()
+    if item is None:
+        raise NotFound()
+    return item
+
+
+def enterprise(pk: int) -> EnterpriseAccount | None:
+    """The enterprise an applicant names (whether they may act for it is the service's check)."""
+    return EnterpriseAccount.objects.filter(pk=pk).first()
+
+
+def case_number_of(application: Application) -> str | None:
+    """The number of the case a draft became, None while it is a draft."""
+    return Case.objects.filter(application=application).values_list("number", flat=True).first()
+
+
+def case_with_item(pk: int) -> Case:
+    return Case.objects.select_related("item", "department").get(pk=pk)
+
+
+def intake_departments(user: User | None) -> dict[int, Department]:
+    """The departments where ``user`` may take applications at the window (受理 role)."""
+    return {
+        m.department_id: m.department for m in permissions.memberships(user) if m.role == StaffRole.INTAKE
+    }
+
+
+def window_items(departments: Iterable[int]) -> list[ServiceItem]:
+    return list(
+        published_items().filter(department_id__in=list(departments)).order_by("department_id", "name")
+    )
+
+
+def wording_history(department: Department | None, item_type: str, kind: str) -> QuerySet[DocumentTemplate]:
+    """The last ten saved wordings of one letter, newest first."""
+    return DocumentTemplate.objects.filter(
+        department=department, item_type=item_type, kind=kind
+    ).select_related("created_by")[:10]
+
+
+def wording_department(scope: str) -> Department:
+    """The department a wording address names by id; NotFound otherwise."""
+    department = None
+    if scope.isdigit():
+        department = Department.objects.select_related("region").filter(pk=int(scope)).first()
+    if department is None:
+        raise NotFound()
+    return department

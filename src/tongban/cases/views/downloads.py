@@ -1,0 +1,27 @@
+"""Downloads: the files of applications and cases, each through the permission check."""
+
+import uuid
+
+from django.contrib.auth.decorators import login_required
+from django.http import FileResponse, HttpRequest
+
+from .. import selectors
+
+
+@login_required
+def attachment_file(request: HttpRequest, pid: uuid.UUID) -> FileResponse:
+    """A material file through a permission check, never from MEDIA_URL.
+
+    PDFs and images open in the browser (``inline``) unless ``?download=1``; the name shown is
+    the cleaned display name, and the browser is told not to guess the type.
+    """
+    attachment = selectors.get_attachment_for(request.user, pid)
+    response = FileResponse(
+        attachment.file.open("rb"),
+        content_type=attachment.content_type,
+        as_attachment=request.GET.get("download") == "1",
+        filename=attachment.display_name,
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "private, no-store"
+    return response
