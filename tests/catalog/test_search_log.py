@@ -22,6 +22,15 @@ ID_NUMBER = "51160219900307123X"
 MOBILE = "13912345678"
 
 
+@pytest.fixture(autouse=True)
+def written_at_once(settings):
+    """Counts are written with each search here (the tests' default waits for ``flush()``)."""
+    search_log.forget()
+    settings.TONGBAN_SEARCH_LOG_SECONDS = 0
+    yield
+    search_log.forget()
+
+
 @pytest.fixture
 def department():
     return DepartmentFactory(name="广安区民政局", region=region_chain("511602"))
@@ -317,3 +326,16 @@ def test_bad_reviews_are_refused(admin, normalized, outcome, message):
         services.review_query(actor=admin, normalized=normalized, outcome=outcome)
     assert message in refused.value.message
     assert not SearchQueryReview.objects.exists()
+
+
+def test_under_the_tests_counts_wait_for_an_explicit_flush(settings, monkeypatch):
+    del settings.TONGBAN_SEARCH_LOG_SECONDS
+    search_log.record_search("养狗", region_code="", result_count=0)
+    assert rows() == []
+    search_log.flush()
+    assert rows()[0].searches == 1
+    monkeypatch.setattr(recording, "MAX_PENDING", 2)
+    search_log.record_search("办证一", region_code="", result_count=1)
+    search_log.record_search("办证二", region_code="", result_count=1)  # too many waiting: dropped
+    search_log.flush()
+    assert len(rows()) == 1

@@ -16,7 +16,7 @@ from tongban.departments.selectors import get_department
 from tongban.regions.api import REGION_CODE_HELP, REGION_CODE_PATTERN
 from tongban.regions.selectors import get_region
 
-from . import selectors
+from . import search_log, selectors
 from .models import Audience, ItemType
 from .schemas import (
     ItemDetail,
@@ -189,6 +189,9 @@ def search(
         item_type=item_type.value if item_type else None,
         page=page,
         page_size=page_size,
+    )
+    search_log.record_search(
+        q, region_code=region_obj.code if region_obj else "", result_count=result.total, count=page == 1
     )
     return {
         "total": result.total,

@@ -507,7 +507,7 @@ class SearchClick(models.Model):
     """Which result of a logged query was opened, and how often (through ``/search/go/``)."""
 
     query_key = models.CharField(max_length=32)
-    item_code = models.CharField(_("实施编码"), max_length=36)
+    item_code = models.CharField(_("实施编码"), max_length=80)
     day = models.DateField(_("日期"))
     clicks = models.PositiveIntegerField(_("点击次数"), default=0)
 

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import search_log_views, views
 
 app_name = "catalog"
 
@@ -9,6 +9,9 @@ urlpatterns = [
     path("staff/catalog/items/<int:pk>/", views.item_detail, name="item"),
     path("staff/catalog/items/<int:pk>/edit/", views.item_edit, name="item_edit"),
     path("staff/catalog/items/<int:pk>/status/", views.item_status, name="item_status"),
+    path("staff/catalog/search-queries/", search_log_views.search_queries, name="search_queries"),
+    path("staff/catalog/search-queries/synonym/", search_log_views.add_synonym, name="search_synonym"),
+    path("staff/catalog/search-queries/review/", search_log_views.review_query, name="search_query_review"),
 ]
 # One set of routes per kind of child row, spelled out so they never shadow other item pages.
 for _kind in ("materials", "steps", "fees", "faqs"):

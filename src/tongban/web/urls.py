@@ -8,6 +8,7 @@ urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
     path("search/", views.search, name="search"),
     path("search/suggest/", views.suggest, name="suggest"),
+    path("search/go/", views.search_go, name="search_go"),
     path("items/<str:code>/", views.item_detail, name="item"),
     path("themes/", views.theme_list, name="themes"),
     path("themes/<str:audience>/<str:slug>/", views.theme_detail, name="theme"),

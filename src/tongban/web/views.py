@@ -6,6 +6,7 @@ valid page; bad filter values are ignored rather than failing the page.
 """
 
 import math
+import re
 from collections.abc import Callable
 
 from django.core.cache import caches
@@ -19,6 +20,7 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from tongban.catalog import search_log
 from tongban.catalog import selectors as catalog
 from tongban.catalog.models import Audience, ItemType, ServiceItem, Theme
 from tongban.core.errors import NotFound, ServiceError
@@ -339,7 +341,53 @@ def _filter_options(region: Region | None, department: Department | None) -> dic
 
 def search(request: HttpRequest) -> HttpResponse:
     """The search page; anonymous visitors asking the same thing share one rendered copy."""
-    return pagecache.render_page(request, "search", lambda: _search_page(request))
+    response = pagecache.render_page(request, "search", lambda: _search_page(request))
+    return _logged_search(request, response)
+
+
+# Rendered into a results page (also the cached copy) where its signed search-log key goes:
+# ``SEARCH_LOG_MARK`` + result count + ":" + region filter + ":".
+SEARCH_LOG_MARK = "tbsearchlog4d9a7c:"
+_SEARCH_LOG_TAIL = re.compile(rb"(\d{1,9}):(\d{0,12}):")
+
+
+def _logged_search(request: HttpRequest, response: HttpResponse) -> HttpResponse:
+    """Log the search (a cached answer too, so outside the page cache) and put its signed key
+    into the result links; the count and the region filter are read from the page's own mark."""
+    body = response.content
+    mark = SEARCH_LOG_MARK.encode()
+    at = body.find(mark)
+    if at < 0:
+        return response
+    tail = _SEARCH_LOG_TAIL.match(body, at + len(mark))
+    if tail is None:
+        return response
+    signed = search_log.record_search(
+        (request.GET.get("q") or "").strip()[:MAX_QUERY_LENGTH],
+        region_code=tail[2].decode(),
+        result_count=int(tail[1]),
+        count=parse_page(request.GET.get("page")) == 1,
+    )
+    response.content = body.replace(body[at : tail.end()], (signed or "").encode())
+    return response
+
+
+CODE_MAX_LENGTH = ServiceItem._meta.get_field("code").max_length
+
+
+@require_GET
+def search_go(request: HttpRequest) -> HttpResponse:
+    """A result link: count that it was opened for its logged query, then go to the guide.
+
+    Plain links, so counting works without JavaScript; an unsigned or forged key is not
+    counted, an unknown or unpublished item is 404.
+    """
+    code = request.GET.get("item") or ""
+    published = ServiceItem.objects.published()
+    if not code or len(code) > CODE_MAX_LENGTH or not published.filter(code=code).exists():
+        raise Http404(_("找不到该事项，或该事项未发布。"))
+    search_log.record_click(request.GET.get("s"), code)
+    return HttpResponseRedirect(reverse("web:item", args=[code]))
 
 
 def _search_page(request: HttpRequest) -> tuple[str, dict, int]:
@@ -377,6 +425,7 @@ def _search_page(request: HttpRequest) -> tuple[str, dict, int]:
             status = 400
     if result is not None:
         last_page = max(1, math.ceil(result.total / PAGE_SIZE))
+        log_mark = f"{SEARCH_LOG_MARK}{result.total}:{region.code if region else ''}:"
         context.update(
             {
                 "result": result,
@@ -384,11 +433,27 @@ def _search_page(request: HttpRequest) -> tuple[str, dict, int]:
                 "num_pages": last_page,
                 "page_range": _page_window(result.page, last_page),
                 "first_index": (result.page - 1) * PAGE_SIZE + 1,
+                "log_mark": log_mark,
+                "go_prefix": f"{reverse('web:search_go')}?s={log_mark}&item=",
             }
         )
+        if not result.hits:
+            context.update(_no_results_help(result, region, filters))
     else:
         context["popular_items"] = _popular_items(region)
     return "web/search.html", context, status
+
+
+def _no_results_help(result: object, region: Region | None, filters: dict) -> dict:
+    """What a search that found nothing offers instead of an empty list: the nearest items
+    (when the engine has some), the themes, and whether filters may be hiding results."""
+    themes = [t for t in _themes_with_counts(region) if getattr(t, "item_count", 1)]
+    return {
+        "nearest": list(getattr(result, "nearest", None) or []),
+        "fallback_person_themes": [t for t in themes if t.audience == Audience.PERSON],
+        "fallback_enterprise_themes": [t for t in themes if t.audience == Audience.ENTERPRISE],
+        "narrowed": any(filters[name] for name in ("audience", "item_type", "department", "theme_slug")),
+    }
 
 
 def _page_window(current: int, last: int, width: int = 2) -> list[int]:

@@ -14,6 +14,7 @@ from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext_lazy as _l
 
 from tongban.cases.selectors import PROCESSING_ROLES
+from tongban.catalog.search_log import selectors as search_log
 from tongban.identity import permissions
 from tongban.identity.models import StaffRole
 from tongban.identity.views import staff_required
@@ -49,6 +50,13 @@ def _roles_by_department(user: Any) -> list[dict[str, Any]]:  # noqa: ANN401
     return list(departments.values())
 
 
+def _search_review(user: Any) -> dict[str, Any] | None:
+    """The catalogue admin's weekly search work: this week's zero-result queries not yet dealt with."""
+    if not search_log.can_review(user):
+        return None
+    return {"url": reverse("catalog:search_queries"), "open": search_log.open_zero_result_count()}
+
+
 def workbench(request: HttpRequest) -> HttpResponse:
     """Called by identity's ``staff_home`` (which has checked that the user is signed-in staff)."""
     user = request.user
@@ -64,6 +72,7 @@ def workbench(request: HttpRequest) -> HttpResponse:
             for name, title, hint in CATALOGUE_PAGES
             if (url := optional_url(name)) is not None
         ],
+        "search_review": _search_review(user),
         "supervisor": is_supervisor,
         "platform_admin": StaffRole.PLATFORM_ADMIN in roles,
         "figures": figures.department_figures(user),

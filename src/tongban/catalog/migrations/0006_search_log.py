@@ -45,7 +45,7 @@ class Migration(migrations.Migration):
                     ),
                 ),
                 ("query_key", models.CharField(max_length=32)),
-                ("item_code", models.CharField(max_length=36, verbose_name="实施编码")),
+                ("item_code", models.CharField(max_length=80, verbose_name="实施编码")),
                 ("day", models.DateField(verbose_name="日期")),
                 ("clicks", models.PositiveIntegerField(default=0, verbose_name="点击次数")),
             ],

@@ -10,6 +10,7 @@
 
 from .recording import (
     flush,
+    forget,
     query_key,
     record_click,
     record_search,
@@ -18,4 +19,4 @@ from .recording import (
     unsign_key,
 )
 
-__all__ = ["flush", "query_key", "record_click", "record_search", "scrub", "sign_key", "unsign_key"]
+__all__ = ["flush", "forget", "query_key", "record_click", "record_search", "scrub", "sign_key", "unsign_key"]

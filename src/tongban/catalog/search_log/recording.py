@@ -7,8 +7,8 @@ which logged query. Nothing says who searched: no user, IP address or session.
 Why batches: a cached search page answers without touching the database, and one write per
 search would cost it more than half its speed (DESIGN §8: an insert halves a view's requests per
 second). Each process adds its counts up in memory and writes them with one statement per table,
-``TONGBAN_SEARCH_LOG_SECONDS`` (default 5; 0 writes at once, as the tests do) after the first
-unwritten search, or as soon as ``MAX_PENDING`` queries wait. A process that dies loses at most
+``TONGBAN_SEARCH_LOG_SECONDS`` (default 5; 0 writes at once; under the tests only an
+explicit ``flush()`` writes) after the first unwritten search, or as soon as ``MAX_PENDING`` queries wait. A process that dies loses at most
 those seconds of counts; nothing else depends on them.
 
 A logged query is named by ``query_key`` (a digest of day, region filter and normalised query);
@@ -39,6 +39,7 @@ MAX_PENDING = 500
 DEFAULT_SECONDS = 5.0
 NUMBER_MARK = "〔号码〕"
 _SALT = "tongban.catalog.search-go"
+ITEM_CODE_LENGTH = SearchClick._meta.get_field("item_code").max_length
 
 # Five or more digits, possibly split by single spaces, dashes or dots (ID, phone, bank card,
 # licence numbers …), with an ID number's final check letter; years and small counts stay.
@@ -120,14 +121,22 @@ class _Buffer:
 _buffer = _Buffer()
 
 
-def _seconds() -> float:
-    default = 0.0 if getattr(settings, "TESTING", False) else DEFAULT_SECONDS
-    return float(getattr(settings, "TONGBAN_SEARCH_LOG_SECONDS", default))
+def _seconds() -> float | None:
+    """Seconds a count may wait; None (the tests' default) waits for an explicit ``flush()``."""
+    default = None if getattr(settings, "TESTING", False) else DEFAULT_SECONDS
+    value = getattr(settings, "TONGBAN_SEARCH_LOG_SECONDS", default)
+    return None if value is None else float(value)
 
 
 def _after_adding() -> None:
     """Write now, or make sure a timer will (called with the buffer's lock released)."""
     seconds = _seconds()
+    if seconds is None:
+        # Tests count queries per page: nothing is written behind their back, and a long run
+        # does not pile up counts that no test asked for.
+        if _buffer.pending() >= MAX_PENDING:
+            _buffer.take()
+        return
     if seconds <= 0 or _buffer.pending() >= MAX_PENDING:
         flush()
         return
@@ -137,6 +146,11 @@ def _after_adding() -> None:
             timer.daemon = True
             _buffer.timer = timer
             timer.start()
+
+
+def forget() -> None:
+    """Drop what this process has counted and not yet written (tests start clean with it)."""
+    _buffer.take()
 
 
 def _flush_in_thread() -> None:
@@ -180,7 +194,7 @@ def record_click(signed_key: str | None, item_code: str) -> bool:
     if key is None:
         return False
     with _buffer.lock:
-        entry = _buffer.clicks.setdefault((key, item_code[:36]), [_today(), 0])
+        entry = _buffer.clicks.setdefault((key, item_code[:ITEM_CODE_LENGTH]), [_today(), 0])
         entry[1] += 1
     _after_adding()
     return True
