@@ -414,8 +414,18 @@ class SearchSynonym(models.Model):
     normalised (half-width, lower case) because the query is normalised the same way.
     """
 
+    class Origin(models.TextChoices):
+        SHIPPED = "shipped", _("随系统提供")
+        ADMIN = "admin", _("管理员维护")
+
     phrase = models.CharField(_("群众说法"), max_length=60, unique=True)
     expansions = models.CharField(_("对应规范用语"), max_length=300, help_text=_("多个用空格分隔"))
+    # Shipped entries that no admin edited are replaced when a new dictionary ships; an edit
+    # through a form (admin, staff page) makes the entry the admin's.
+    origin = models.CharField(_("来源"), max_length=10, choices=Origin.choices, default=Origin.ADMIN)
+    # The phrase typed as pinyin ('shebaoka') or initials ('sbk'), so typed latin finds it.
+    pinyin = models.CharField(max_length=240, blank=True, db_index=True, editable=False)
+    initials = models.CharField(max_length=60, blank=True, db_index=True, editable=False)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
@@ -428,6 +438,7 @@ class SearchSynonym(models.Model):
 
     def clean(self) -> None:
         self._normalise()
+        self.origin = self.Origin.ADMIN
         if not self.phrase:
             raise ValidationError({"phrase": "“群众说法”不能为空。"})
         if not self.expansions:
@@ -443,6 +454,9 @@ class SearchSynonym(models.Model):
 
         self.phrase = norm(self.phrase).replace(" ", "")
         self.expansions = norm(self.expansions.replace("，", " ").replace(",", " ").replace("、", " "))
+        from tongban.catalog.search.dictionary import phrase_pinyin
+
+        self.pinyin, self.initials = phrase_pinyin(self.phrase)
 
 
 class SearchEntry(models.Model):
@@ -466,6 +480,7 @@ class SearchEntry(models.Model):
     grams = models.TextField(blank=True, help_text="characters and character pairs of the name")
     filters = models.TextField(blank=True, help_text="region, audience, department, theme, type")
     region_code = models.CharField(max_length=12, db_index=True)
+    base_code = models.CharField(max_length=20, blank=True, default="", help_text="groups one service across regions")
     popularity = models.PositiveIntegerField(default=0, help_text="the item's, as of its last indexing")
     updated_at = models.DateTimeField(auto_now=True)
 

@@ -1,11 +1,26 @@
-"""Seed the admin-editable synonym table from the shipped starting dictionary.
+"""Seed the admin-editable synonym table from the first shipped dictionary.
 
-Phrases that already exist (edited by an admin) are left as they are.
+Phrases that already exist (edited by an admin) are left as they are. The dictionary of that
+time is kept in ``data/synonyms-before-0006.txt``; migration 0007 replaces it with the current one.
 """
 
 import unicodedata
+from pathlib import Path
 
 from django.db import migrations
+
+BEFORE = Path(__file__).resolve().parent.parent / "data" / "synonyms-before-0006.txt"
+
+
+def shipped_synonyms():
+    pairs = []
+    for line in BEFORE.read_text(encoding="utf-8").splitlines():
+        if not line.strip() or line.lstrip().startswith("#"):
+            continue
+        phrase, _, expansions = line.partition("\t")
+        if phrase.strip() and expansions.strip():
+            pairs.append((phrase.strip(), " ".join(expansions.split())))
+    return pairs
 
 
 def _norm(text):
@@ -13,8 +28,6 @@ def _norm(text):
 
 
 def seed(apps, schema_editor):
-    from tongban.catalog.search.dictionary import shipped_synonyms
-
     SearchSynonym = apps.get_model("catalog", "SearchSynonym")
     existing = set(SearchSynonym.objects.values_list("phrase", flat=True))
     rows = {}
@@ -26,8 +39,6 @@ def seed(apps, schema_editor):
 
 
 def unseed(apps, schema_editor):
-    from tongban.catalog.search.dictionary import shipped_synonyms
-
     SearchSynonym = apps.get_model("catalog", "SearchSynonym")
     phrases = [_norm(p).replace(" ", "") for p, _ in shipped_synonyms()]
     SearchSynonym.objects.filter(phrase__in=phrases).delete()

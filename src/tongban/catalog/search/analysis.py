@@ -47,6 +47,18 @@ def normalize(text: str) -> str:
     return " ".join(text.split())
 
 
+_QUALIFIER = re.compile(r"[(（][^()（）]*[)）]")
+
+
+def without_qualifiers(text: str) -> str:
+    """The name without its bracketed qualifiers: '食品(含保健食品)经营许可核发' → '食品经营许可核发'.
+
+    Official names put scope notes inside a concept ("（县级）", "(含保健食品)"); the concept
+    words of the name are then those of what is left.
+    """
+    return _QUALIFIER.sub("", text)
+
+
 def runs(text: str) -> list[str]:
     """The Han, latin and digit runs of normalised text (punctuation and spaces dropped)."""
     return _RUN.findall(text)
@@ -68,7 +80,7 @@ _jieba_lock = threading.Lock()
 _tokenizer = None
 
 
-def tokenizer():  # noqa: ANN201 - jieba.Tokenizer, imported lazily
+def tokenizer():
     """The process-wide jieba tokenizer with the catalogue's terms added (loaded on first use)."""
     global _tokenizer
     if _tokenizer is None:
@@ -197,10 +209,12 @@ class NameAnalysis:
 @functools.lru_cache(maxsize=20000)
 def analyse_name(name: str) -> NameAnalysis:
     text = normalize(name)
-    word_list = _unique(words(text) + search_words(text))
+    own_runs = runs(text)
+    core_runs = [r for r in runs(without_qualifiers(text)) if r not in own_runs]
+    word_list = _unique(words(text) + search_words(text) + [w for r in core_runs for w in search_words(r)])
     pinyin: list[str] = []
     grams: list[str] = []
-    for run in runs(text):
+    for run in own_runs + core_runs:
         if not is_han(run):
             grams.append(run)
             continue

@@ -42,6 +42,8 @@ class Candidate:
     title: str
     extra: str
     popularity: int
+    region_code: str = ""
+    base_code: str = ""
 
 
 def _fts_term(term: Term) -> str:
@@ -50,7 +52,7 @@ def _fts_term(term: Term) -> str:
     return f"{{{cols}}} : {phrase}" if len(term.columns) > 1 else f"{cols} : {phrase}"
 
 
-def render_fts(node) -> str:  # noqa: ANN001
+def render_fts(node) -> str:
     if isinstance(node, Term):
         return _fts_term(node)
     joiner = " AND " if isinstance(node, All) else " OR "
@@ -64,21 +66,25 @@ def _ts_term(term: Term) -> str:
     return f"{lexeme}:{suffix}" if suffix else lexeme
 
 
-def render_tsquery(node) -> str:  # noqa: ANN001
+def render_tsquery(node) -> str:
     if isinstance(node, Term):
         return _ts_term(node)
     joiner = " & " if isinstance(node, All) else " | "
     return "(" + joiner.join(render_tsquery(p) for p in node.parts) + ")"
 
 
-_PG_SELECT = "SELECT e.item_id, e.title, e.extra, e.popularity FROM catalog_searchentry e WHERE e.document @@ %s::tsquery "
+_PG_SELECT = (
+    "SELECT e.item_id, e.title, e.extra, e.popularity, e.region_code, e.base_code "
+    "FROM catalog_searchentry e WHERE e.document @@ %s::tsquery "
+)
 _SQLITE_SELECT = (
-    "SELECT e.item_id, e.title, e.extra, e.popularity FROM catalog_search_fts f "
+    "SELECT e.item_id, e.title, e.extra, e.popularity, e.region_code, e.base_code "
+    "FROM catalog_search_fts f "
     "CROSS JOIN catalog_searchentry e ON e.item_id = f.rowid WHERE catalog_search_fts MATCH %s "
 )
 
 
-def fetch_candidates(node, limit: int, *, by_popularity: bool = False, offset: int = 0) -> list[Candidate]:  # noqa: ANN001
+def fetch_candidates(node, limit: int, *, by_popularity: bool = False, offset: int = 0) -> list[Candidate]:
     """Indexed matches: any ``limit`` of them, or the most popular ones first.
 
     Unordered fetching streams from the index and stops at ``limit``, which is what keeps a
@@ -96,7 +102,7 @@ def fetch_candidates(node, limit: int, *, by_popularity: bool = False, offset: i
         return [Candidate(*row) for row in cursor.fetchall()]
 
 
-def fetch_popular_with_total(node, limit: int) -> tuple[list[Candidate], int]:  # noqa: ANN001
+def fetch_popular_with_total(node, limit: int) -> tuple[list[Candidate], int]:
     """The ``limit`` most popular matches and the number of all matches.
 
     PostgreSQL: one statement, the match evaluated once (a window count over every matching
@@ -108,17 +114,17 @@ def fetch_popular_with_total(node, limit: int) -> tuple[list[Candidate], int]:  
         candidates = fetch_candidates(node, limit, by_popularity=True)
         total = len(candidates) if len(candidates) < limit else count_matches(node)
         return candidates, total
-    sql = _PG_SELECT.replace("e.popularity FROM", "e.popularity, count(*) OVER () FROM", 1)
+    sql = _PG_SELECT.replace("e.base_code FROM", "e.base_code, count(*) OVER () FROM", 1)
     sql += "ORDER BY e.popularity DESC, e.item_id LIMIT %s"
     with connection.cursor() as cursor:
         cursor.execute(sql, [render_tsquery(node), limit])
         rows = cursor.fetchall()
     if not rows:
         return [], 0
-    return [Candidate(*row[:4]) for row in rows], rows[0][4]
+    return [Candidate(*row[:6]) for row in rows], rows[0][6]
 
 
-def count_matches(node) -> int:  # noqa: ANN001
+def count_matches(node) -> int:
     if connection.vendor == "postgresql":
         sql = "SELECT count(*) FROM catalog_searchentry e WHERE e.document @@ %s::tsquery"
         params = [render_tsquery(node)]

@@ -30,7 +30,7 @@ from tongban.catalog.models import SearchSynonym, ServiceItem
 from tongban.core.errors import InvalidInput
 from tongban.regions.codes import RegionCodeError, ancestor_codes, normalize_region_code
 
-from . import analysis, indexer
+from . import analysis, indexer, intent
 from .analysis import Concept
 from .backends import All, Any, Candidate, Term, fetch_candidates, fetch_popular_with_total
 
@@ -42,6 +42,11 @@ SYNONYM_BOOST = 1.5
 SELECTIVE_WEIGHT = 0.8  # needs at least this heavy drive the database match
 KEEP_RATIO = 0.45  # results below this share of the best score are dropped
 MIN_COVERAGE = 0.2
+INTENT_MATCH = 0.3  # share of an item's coverage added when its action is the one asked for
+INTENT_NEUTRAL = 0.1  # …when its name names no action (asked for one, or asked for none)
+NEAREST = 5  # items offered when nothing matches
+ALSO_MATCH = 0.1  # per further word of a synonym's concept found in the name (at most two)
+ACTION_WORD_MATCH = 0.05  # the name holds the very action word asked for (年审 → 年度审验)
 
 
 class SearchQueryTooLong(InvalidInput):
@@ -54,6 +59,9 @@ class SearchHit:
     item: ServiceItem
     score: float
     highlighted_name: str
+    # The same service as implemented in other regions (same base code or same name), when the
+    # search groups regions: ``item`` is the chosen region's implementation.
+    other_regions: list[ServiceItem] = field(default_factory=list)
 
 
 @dataclass
@@ -64,6 +72,9 @@ class SearchPage:
     page_size: int
     query: str
     corrected_query: str | None = None
+    # When nothing matches: the items closest to the query (any shared word or character,
+    # popular first), for the page to offer instead of an empty list.
+    nearest: list[SearchHit] = field(default_factory=list)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -85,45 +96,99 @@ class Plan:
     compact: str
     needs: list[Need]
     expansions: list[str] = field(default_factory=list)
+    intents: frozenset[str] = frozenset()  # action classes the person asked for (see ``intent``)
+    actions: frozenset[str] = frozenset()  # the action words themselves
 
     @property
     def empty(self) -> bool:
         return not any(n.weight > 0 for n in self.needs)
 
 
-def matched_synonyms(compact: str) -> list[tuple[str, str]]:
-    """Admin synonyms whose phrase occurs in the query (the database does the substring test).
+def matched_synonyms(compact: str, latin: list[str] | None = None) -> list[tuple[str, str, str]]:
+    """Synonyms whose phrase occurs in the query, or is typed as pinyin or initials ('sbk').
 
-    Longest phrases first; one contained in another matched phrase is left out.
+    One statement (the database does the substring test). Returns (phrase, expansions, how the
+    query says it: the phrase itself or the typed latin word), longest phrases first; a phrase
+    inside a longer matched one of the same kind (intent or concept) is left out: "社保" says
+    less than "社保卡", but the intent in "开" still counts within "开店".
     """
     if not compact:
         return []
     table = SearchSynonym._meta.db_table
     position = "strpos(%s, phrase)" if connection.vendor == "postgresql" else "instr(%s, phrase)"
+    sql = f"SELECT phrase, expansions, pinyin, initials FROM {table} WHERE {position} > 0"  # noqa: S608
+    params: list = [compact]
+    typed = [w for w in dict.fromkeys(latin or []) if len(w) >= 2]
+    if typed:
+        marks = ", ".join(["%s"] * len(typed))
+        sql += f" OR pinyin IN ({marks}) OR initials IN ({marks})"
+        params += typed + typed
     # A plain statement: building the equivalent ORM query cost more than running it.
     with connection.cursor() as cursor:
-        cursor.execute(f"SELECT phrase, expansions FROM {table} WHERE {position} > 0", [compact])  # noqa: S608
+        cursor.execute(sql, params)
         rows = cursor.fetchall()
-    rows = sorted(rows, key=lambda r: (-len(r[0]), r[0]))
-    # A phrase inside a longer matched one says less than it ("社保" within "社保卡补办").
-    return [r for r in rows if not any(len(o[0]) > len(r[0]) and r[0] in o[0] for o in rows)]
+    found = []
+    for phrase, expansions, pinyin, initials in rows:
+        if phrase in compact:
+            found.append((phrase, expansions, phrase))
+        else:
+            found.append((phrase, expansions, pinyin if pinyin in typed else initials))
+    found.sort(key=lambda r: (-len(r[2]), -len(r[0]), r[0]))
+    kinds = {r[0]: is_intent(r[1]) for r in found}
+    return [
+        r
+        for r in found
+        if not any(len(o[2]) > len(r[2]) and r[2] in o[2] and kinds[o[0]] == kinds[r[0]] for o in found)
+    ]
+
+
+def typed_pieces(latin: list[str]) -> list[str]:
+    """Parts of typed latin that may spell a phrase: runs of whole pinyin syllables
+    ('gongsizhuce' → gongsi, zhuce, …) and runs of three or more letters (initials: 'sbkbl' → sbk)."""
+    pieces: list[str] = []
+    for word in latin:
+        if len(word) > 24:
+            continue
+        pieces.append(word)
+        syllables = analysis.split_pinyin(word)
+        if syllables and len(syllables) > 2:
+            for i in range(len(syllables)):
+                for j in range(i + 2, len(syllables) + 1):
+                    pieces.append("".join(syllables[i:j]))
+        if len(word) <= 8:
+            pieces.extend(word[i:j] for i in range(len(word)) for j in range(i + 3, len(word) + 1))
+    return list(dict.fromkeys(pieces))
+
+
+def is_intent(expansions: str) -> bool:
+    """An entry whose official words are all action words says what to do, not what about."""
+    terms = expansions.split()
+    return bool(terms) and all(intent.is_action_word(t) for t in terms)
 
 
 def plan_query(text: str) -> Plan:
     norm = analysis.normalize(text)
     compact = "".join(analysis.runs(norm))
-    synonyms = matched_synonyms(compact)
+    query_words = analysis.words(norm)
+    synonyms = matched_synonyms(compact, typed_pieces([w for w in query_words if analysis.is_latin(w)]))
     covered = [False] * len(compact)
-    for phrase, _exp in synonyms:
-        start = compact.find(phrase)
+    intents = set(intent.query_classes(compact))
+    concept_synonyms = []
+    for phrase, expansions, said in synonyms:
+        # Action words say what to do (intents); the other words what about (concepts).
+        intents |= intent.classes_of_words(expansions.split())
+        concepts = [t for t in expansions.split() if not intent.is_action_word(t)]
+        if concepts:
+            concept_synonyms.append((phrase, " ".join(concepts)))
+        start = compact.find(said)
         while start >= 0:
-            for i in range(start, start + len(phrase)):
+            for i in range(start, start + len(said)):
                 covered[i] = True
-            start = compact.find(phrase, start + 1)
+            start = compact.find(said, start + 1)
     needs: list[Need] = []
     seen: set[str] = set()
     pos = 0
-    for word in analysis.words(norm):
+    for word in query_words:
         at = compact.find(word, pos)
         if at >= 0:
             pos = at + len(word)
@@ -135,19 +200,36 @@ def plan_query(text: str) -> Plan:
             weight *= SYNONYM_PENALTY
         needs.append(Need(weight, [analysis.concept_for(word, weight)], literal=True))
     expansions: list[str] = []
-    for phrase, expansion_text in synonyms:
+    for phrase, expansion_text in concept_synonyms:
         terms = [analysis.normalize(t).replace(" ", "") for t in expansion_text.split()]
         terms = [t for t in dict.fromkeys(terms) if t]
         if not terms:
             continue
         weight = SYNONYM_BOOST * max(max(analysis.word_weight(t) for t in terms), 0.8)
-        needs.append(
-            Need(weight, [analysis.concept_for(t, weight, from_synonym=True) for t in terms], literal=False)
-        )
+        # The everyday phrase itself also satisfies the need: a name may use it (乡村医生).
+        alternatives = [analysis.concept_for(t, weight, from_synonym=True) for t in terms]
+        if phrase not in terms and len(phrase) >= 2 and analysis.is_han(phrase):
+            alternatives.append(analysis.concept_for(phrase, weight, from_synonym=True))
+        needs.append(Need(weight, alternatives, literal=False))
         expansions.extend(terms)
         if phrase not in seen:
             seen.add(phrase)
-    return Plan(text=norm, compact=compact, needs=needs, expansions=list(dict.fromkeys(expansions)))
+    if intents and not any(n.weight >= SELECTIVE_WEIGHT for n in needs) and any(n.weight > 0 for n in needs):
+        # Nothing but an intent said in words ("暂停营业"): its action words are what to find.
+        terms = list(
+            dict.fromkeys(t for _p, e, _s in synonyms for t in e.split() if intent.is_action_word(t))
+        )
+        if terms:
+            needs.append(Need(1.0, [analysis.concept_for(t, 1.0, from_synonym=True) for t in terms], False))
+    actions = frozenset(t for _p, e, _s in synonyms for t in e.split() if intent.is_action_word(t))
+    return Plan(
+        text=norm,
+        compact=compact,
+        needs=needs,
+        expansions=list(dict.fromkeys(expansions)),
+        intents=frozenset(intents),
+        actions=actions | frozenset(w for w in query_words if intent.is_action_word(w)),
+    )
 
 
 def _forms(concept: Concept, literal: bool, fuzzy: bool) -> list:
@@ -162,6 +244,8 @@ def _forms(concept: Concept, literal: bool, fuzzy: bool) -> list:
             forms.append(All(tuple(Term(g, ("pinyin",)) for g in concept.pinyin_grams)))
         return forms
     forms.append(Term(text, ("tokens", "extra")))
+    if len(text) == 1 and not literal:
+        forms.append(Term(text, ("grams",)))  # a one-character concept (狗 → 犬)
     grams = concept.char_grams
     if len(text) >= 2:
         forms.append(
@@ -182,7 +266,7 @@ def _need_forms(need: Need, fuzzy: bool) -> tuple:
     return tuple(dict.fromkeys(f for c in need.alternatives for f in _forms(c, need.literal, fuzzy)))
 
 
-def match_node(plan: Plan, fuzzy: bool = True):  # noqa: ANN201
+def match_node(plan: Plan, fuzzy: bool = True):
     """Items matching any selective need (any need at all when none is selective)."""
     selective = [n for n in plan.needs if n.weight >= SELECTIVE_WEIGHT]
     chosen = selective or [n for n in plan.needs if n.weight > 0]
@@ -196,7 +280,7 @@ def match_node(plan: Plan, fuzzy: bool = True):  # noqa: ANN201
     return Any(tuple(dict.fromkeys(forms)))
 
 
-def strict_node(plan: Plan, fuzzy: bool, *, spare: int = 0):  # noqa: ANN201
+def strict_node(plan: Plan, fuzzy: bool, *, spare: int = 0):
     """Items matching every selective need (all but ``spare`` of them); None if that is not stricter."""
     selective = [n for n in plan.needs if n.weight >= SELECTIVE_WEIGHT]
     if len(selective) - spare < 2:
@@ -207,7 +291,7 @@ def strict_node(plan: Plan, fuzzy: bool, *, spare: int = 0):  # noqa: ANN201
     return Any(tuple(All(tuple(p for i, p in enumerate(parts) if i != skip)) for skip in range(len(parts))))
 
 
-def candidates_for(plan: Plan, filters: list):  # noqa: ANN201
+def candidates_for(plan: Plan, filters: list):
     """(node, candidates, overflow) from the first of these matches that finds anything.
 
     Every need, then all needs but one, then any; exact forms before typo-tolerant ones: a
@@ -240,7 +324,7 @@ def filter_node(
     department_id: int | None,
     theme_slug: str | None,
     item_type: str | None,
-):  # noqa: ANN201
+):
     parts = []
     if region_code:
         try:
@@ -273,11 +357,13 @@ def filter_node(
 class TitleDoc:
     """What an item name offers to matching; the same tokens the indexer wrote for it."""
 
-    __slots__ = ("key", "words", "pinyin", "grams")
+    __slots__ = ("key", "core", "words", "pinyin", "grams", "actions")
 
     def __init__(self, title: str) -> None:
         analysed = analysis.analyse_name(title)
         self.key = title_key(title)
+        self.core = "".join(analysis.runs(analysis.without_qualifiers(analysis.normalize(title))))
+        self.actions = intent.item_classes(self.key)
         self.words = set(analysed.words)
         self.pinyin = set(analysed.pinyin)
         self.grams = set(analysed.grams)
@@ -315,6 +401,20 @@ def _fraction(parts: Iterable[str], pool: set[str]) -> float:
     return sum(1 for p in parts if p in pool) / len(parts)
 
 
+def _negated(text: str, key: str) -> bool:
+    """Whether every occurrence of ``text`` in the name follows 非 ('非公司企业法人' is no company)."""
+    if text.startswith("非"):
+        return False
+    at = key.find(text)
+    if at < 0:
+        return False
+    while at >= 0:
+        if at == 0 or key[at - 1] != "非":
+            return False
+        at = key.find(text, at + 1)
+    return True
+
+
 def title_match(concept: Concept, doc: TitleDoc) -> float:
     """How well a name contains a concept: 1 literally, less through pinyin or most characters."""
     text = concept.text
@@ -328,8 +428,8 @@ def title_match(concept: Concept, doc: TitleDoc) -> float:
         if len(text) >= 2 and best < 0.7 and any(p.startswith(text) for p in doc.pinyin):
             best = 0.7
         return best
-    if text in doc.key:
-        return 1.0
+    if text in doc.key or text in doc.core:
+        return 1.0 if not _negated(text, doc.key) else 0.5
     best = 0.0
     if len(text) >= 2:
         share = _fraction(concept.char_grams, doc.grams)
@@ -366,21 +466,24 @@ def title_score(plan: Plan, doc: TitleDoc) -> TitleScore:
                 best = m
                 if m == 1.0:
                     break
+        if best == 1.0 and not need.literal and len(need.alternatives) > 1:
+            # Like a term frequency: a name holding several words of the concept is more about it.
+            also = sum(1 for c in need.alternatives if title_match(c, doc) == 1.0) - 1
+            best += ALSO_MATCH * min(also, 2)
         matches.append(best)
-        if best == 1.0:
-            explained += max((len(c.text) for c in need.alternatives if c.text in doc.key), default=0)
+        if best >= 1.0:
+            explained += max(
+                (len(c.text) for c in need.alternatives if c.text in doc.key or c.text in doc.core), default=0
+            )
     bonus = 0.0
     if plan.compact and plan.compact == doc.key:
         bonus += 0.5
-    for term in plan.expansions:
-        if term == doc.key:
-            bonus += 0.35
-            break
-        if len(term) >= 4 and term in doc.key:
-            bonus += 0.15
-            break
+    if any(term == doc.key for term in plan.expansions):
+        bonus += 0.35
     if doc.key:
         bonus += 0.2 * min(explained / len(doc.key), 1.0)
+    if any(len(a) >= 2 and a in doc.key for a in plan.actions):
+        bonus += ACTION_WORD_MATCH
     return TitleScore(matches, bonus)
 
 
@@ -402,7 +505,27 @@ def score(plan: Plan, doc: Doc, cache: dict[str, TitleScore] | None = None) -> t
                 m = max(m, extra_match(concept, doc.candidate.extra))
         gained += need.weight * m
     coverage = gained / total_weight if total_weight else 0.0
-    return coverage + title.bonus, coverage
+    return coverage + title.bonus + coverage * intent_bonus(plan, doc.title), coverage
+
+
+def intent_bonus(plan: Plan, doc: TitleDoc) -> float:
+    """Siblings differ only in their action: the one doing what was asked comes first.
+
+    Asked for an action: items whose name does it gain most, items naming no action a little.
+    Asked for none: no change here (``plain_service_first`` breaks the remaining ties).
+    """
+    if not plan.intents:
+        return 0.0
+    if doc.actions & plan.intents:
+        # An item for several actions ("申请设立、变更或注销登记") is less specifically the one asked for.
+        return INTENT_MATCH / len(doc.actions)
+    return INTENT_NEUTRAL if not doc.actions else 0.0
+
+
+def plain_service_first(doc: TitleDoc) -> int:
+    """Among equally relevant and equally used items, the plain service (a new application, or
+    no action named) before its replacements, changes and closures."""
+    return 0 if not doc.actions or doc.actions == {intent.NEW} else 1
 
 
 def rank(plan: Plan, candidates: list[Candidate]) -> tuple[list[tuple[float, Doc]], bool]:
@@ -418,8 +541,34 @@ def rank(plan: Plan, candidates: list[Candidate]) -> tuple[list[tuple[float, Doc
         return [], bool(candidates)
     best = max(s for s, _ in scored)
     kept = [(s, d) for s, d in scored if s >= KEEP_RATIO * best]
-    kept.sort(key=lambda sd: (-round(sd[0], 2), -sd[1].candidate.popularity, sd[1].candidate.item_id))
+    kept.sort(
+        key=lambda sd: (
+            -round(sd[0], 2),
+            -sd[1].candidate.popularity,
+            plain_service_first(sd[1].title),
+            sd[1].candidate.item_id,
+        )
+    )
+    if not plan.intents:
+        kept = plain_siblings_first(kept)
     return kept, len(kept) < len(candidates)
+
+
+def plain_siblings_first(ranked: list[tuple[float, "Doc"]]) -> list[tuple[float, "Doc"]]:
+    """Asked for no particular action, the plain service leads its siblings (the items of the
+    same name that differ only in the action: 初次申领 before 补换证, 转入, 注销); every other
+    item keeps its place."""
+    groups: dict[str, list[int]] = {}
+    for position, (_s, doc) in enumerate(ranked):
+        groups.setdefault(intent.sibling_key(doc.title.core), []).append(position)
+    result = list(ranked)
+    for positions in groups.values():
+        if len(positions) < 2:
+            continue
+        members = sorted((ranked[p] for p in positions), key=lambda sd: plain_service_first(sd[1].title))
+        for position, member in zip(positions, members, strict=True):
+            result[position] = member
+    return result
 
 
 # ---------------------------------------------------------------------------------------------
@@ -481,7 +630,7 @@ def highlight(plan: Plan, title: str) -> str:
             continue
         for concept in need.alternatives:
             span = concept_span(concept, key)
-            if span is None and not concept.latin and len(concept.text) > 2:
+            if span is None and need.literal and not concept.latin and len(concept.text) > 2:
                 for gram in concept.char_grams:
                     at = key.find(gram)
                     if at >= 0:
@@ -585,12 +734,19 @@ def search_items(
     item_type: str | None = None,
     page: int = 1,
     page_size: int = 20,
+    group_regions: bool = False,
+    prefer_region: str | None = None,
 ) -> SearchPage:
     """Published items matching an everyday-language query, best first.
 
     An empty or blank query gives an empty page (no error); a query longer than
     ``MAX_QUERY_LENGTH`` characters raises ``SearchQueryTooLong``; bad filters or paging raise
-    ``InvalidInput``.
+    ``InvalidInput``. When nothing matches, ``nearest`` holds the closest items.
+
+    ``group_regions``: one hit per service: items of the same base code, or of the same name,
+    in different regions are one hit whose ``item`` is the implementation nearest to
+    ``prefer_region`` (else to ``region_code``, else the best ranked) and whose
+    ``other_regions`` are the others; ``total`` then counts services.
     """
     _check_paging(page, page_size)
     text = " ".join((query or "").split())
@@ -605,28 +761,123 @@ def search_items(
         return empty
     node, candidates, overflow = candidates_for(plan, filters)
     ranked, dropped = rank(plan, candidates)
-    total = len(ranked) + (overflow if not dropped else 0)
+    if not ranked:
+        empty.nearest = nearest(plan, filters)
+        return empty
+    preferred = prefer_region or region_code
+    groups = group_by_service(ranked, preferred) if group_regions else [[entry] for entry in ranked]
+    total = len(groups) + (overflow if not dropped else 0)
     start = (page - 1) * page_size
-    window = ranked[start : start + page_size]
-    if overflow and not dropped and start + page_size > len(ranked):
-        offset = MAX_CANDIDATES + max(0, start - len(ranked))
+    window = groups[start : start + page_size]
+    if overflow and not dropped and start + page_size > len(groups):
+        offset = MAX_CANDIDATES + max(0, start - len(groups))
         for candidate in fetch_candidates(node, page_size - len(window), by_popularity=True, offset=offset):
             doc = Doc(candidate)
-            window.append((score(plan, doc)[0], doc))
-    items = _shown_items([d.candidate.item_id for _, d in window])
-    hits = [
-        SearchHit(
-            item=items[d.candidate.item_id],
-            score=round(s, 4),
-            highlighted_name=highlight(plan, items[d.candidate.item_id].name),
+            window.append([(score(plan, doc)[0], doc)])
+    items = _shown_items([d.candidate.item_id for group in window for _, d in group])
+    hits = []
+    for group in window:
+        (s, d), others = group[0], group[1:]
+        if d.candidate.item_id not in items:
+            continue
+        hits.append(
+            SearchHit(
+                item=items[d.candidate.item_id],
+                score=round(s, 4),
+                highlighted_name=highlight(plan, items[d.candidate.item_id].name),
+                other_regions=[items[o.candidate.item_id] for _, o in others if o.candidate.item_id in items],
+            )
         )
-        for s, d in window
-        if d.candidate.item_id in items
-    ]
     corrected = correction(plan, ranked[0][1]) if ranked else None
     return SearchPage(
         total=total, hits=hits, page=page, page_size=page_size, query=text, corrected_query=corrected
     )
+
+
+def _region_digits(code: str | None) -> str:
+    return (code or "").rstrip("0") if code else ""
+
+
+def group_by_service(ranked: list[tuple[float, Doc]], preferred: str | None) -> list[list[tuple[float, Doc]]]:
+    """Ranked items as services: one group per base code or name, at most one item per region.
+
+    A group sits where its best-ranked item was; its first item is the one whose region shares
+    the longest code prefix with ``preferred`` (the chosen or the user's region).
+    """
+    want = _region_digits(preferred)
+    groups: list[list[tuple[float, Doc]]] = []
+    by_key: dict[tuple[str, str], list[int]] = {}
+    for entry in ranked:
+        candidate = entry[1].candidate
+        keys = [("name", entry[1].title.core)]
+        if candidate.base_code:
+            keys.append(("base", candidate.base_code))
+        target = None
+        for key in keys:
+            for index in by_key.get(key, []):
+                if all(m[1].candidate.region_code != candidate.region_code for m in groups[index]):
+                    target = index
+                    break
+            if target is not None:
+                break
+        if target is None:
+            target = len(groups)
+            groups.append([])
+        groups[target].append(entry)
+        for key in keys:
+            if target not in by_key.setdefault(key, []):
+                by_key[key].append(target)
+    if want:
+        for group in groups:
+            if len(group) > 1:
+                group.sort(key=lambda e: -_common_prefix(_region_digits(e[1].candidate.region_code), want))
+    return groups
+
+
+def _common_prefix(a: str, b: str) -> int:
+    n = 0
+    for x, y in zip(a, b, strict=False):
+        if x != y:
+            break
+        n += 1
+    return n
+
+
+def nearest(plan: Plan, filters: list) -> list[SearchHit]:
+    """Items sharing any word or character with the query, most shared first, then popular.
+
+    A looser match than the search itself, for a query that found nothing.
+    """
+    chars = {ch for ch in plan.compact + "".join(plan.expansions) if analysis.is_han(ch)}
+    chars -= analysis.STOPWORDS
+    terms = [Term(ch, ("grams",)) for ch in sorted(chars)]
+    terms += [
+        Term(c.text, ("tokens", "pinyin"))
+        for need in plan.needs
+        for c in need.alternatives
+        if c.latin and len(c.text) >= 2
+    ]
+    if not terms:
+        return []
+    core = Any(tuple(terms)) if len(terms) > 1 else terms[0]
+    candidates = fetch_candidates(All((core, *filters)) if filters else core, 200, by_popularity=True)
+    if not candidates:
+        return []
+
+    def shared(candidate: Candidate) -> int:
+        return sum(1 for ch in chars if ch in candidate.title)
+
+    chosen: dict[str, Candidate] = {}
+    for candidate in sorted(candidates, key=lambda c: (-shared(c), -c.popularity, c.item_id)):
+        chosen.setdefault(candidate.title, candidate)
+        if len(chosen) >= NEAREST:
+            break
+    items = _shown_items([c.item_id for c in chosen.values()])
+    return [
+        SearchHit(item=items[c.item_id], score=0.0, highlighted_name=escape(items[c.item_id].name))
+        for c in chosen.values()
+        if c.item_id in items
+    ]
 
 
 def suggest(prefix: str, *, region_code: str | None = None, limit: int = 8) -> list[dict]:

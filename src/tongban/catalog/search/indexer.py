@@ -49,6 +49,7 @@ class ItemFacts:
     department_name: str
     department_short_name: str
     popularity: int
+    base_code: str = ""
     themes: tuple[tuple[str, str], ...] = ()  # (name, slug)
 
 
@@ -88,6 +89,7 @@ def build_entry(item: ItemFacts) -> SearchEntry:
         grams=" ".join(name.grams),
         filters=" ".join(_unique(filters)),
         region_code=item.region_code,
+        base_code=item.base_code,
         popularity=item.popularity,
     )
 
@@ -105,6 +107,7 @@ _FACT_FIELDS = (
     "department__name",
     "department__short_name",
     "popularity",
+    "base_code",
 )
 
 
@@ -124,8 +127,8 @@ def published_facts(ids: list[int]) -> list[ItemFacts]:
 
 _INSERT = (
     "INSERT INTO catalog_searchentry "
-    "(item_id, title, tokens, extra, pinyin, grams, filters, region_code, popularity, updated_at) "
-    "VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s)"
+    "(item_id, title, tokens, extra, pinyin, grams, filters, region_code, base_code, popularity, updated_at) "
+    "VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)"
 )
 
 
@@ -142,6 +145,7 @@ def _insert(entries: list[SearchEntry]) -> None:
             e.grams,
             e.filters,
             e.region_code,
+            e.base_code,
             e.popularity,
             now,
         )

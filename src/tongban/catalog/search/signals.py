@@ -23,7 +23,7 @@ def _pending() -> set[int] | None:
     return getattr(_state, "pending", None)
 
 
-def _reindex(ids) -> None:  # noqa: ANN001
+def _reindex(ids) -> None:
     ids = {int(i) for i in ids}
     if not ids:
         return
@@ -54,12 +54,12 @@ def bulk_indexing() -> Iterator[None]:
     index_items(ids)
 
 
-def item_saved(sender, instance, raw=False, **kwargs) -> None:  # noqa: ANN001, ANN003
+def item_saved(sender, instance, raw=False, **kwargs) -> None:
     if not raw:
         _reindex([instance.pk])
 
 
-def item_themes_changed(sender, instance, action, reverse, pk_set, **kwargs) -> None:  # noqa: ANN001, ANN003
+def item_themes_changed(sender, instance, action, reverse, pk_set, **kwargs) -> None:
     if action not in ("post_add", "post_remove", "post_clear"):
         return
     if not reverse:
@@ -70,12 +70,12 @@ def item_themes_changed(sender, instance, action, reverse, pk_set, **kwargs) -> 
         _reindex(pk_set)
 
 
-def department_saved(sender, instance, created=False, raw=False, **kwargs) -> None:  # noqa: ANN001, ANN003
+def department_saved(sender, instance, created=False, raw=False, **kwargs) -> None:
     if not raw and not created:
         _reindex(instance.items.values_list("pk", flat=True))
 
 
-def theme_saved(sender, instance, created=False, raw=False, **kwargs) -> None:  # noqa: ANN001, ANN003
+def theme_saved(sender, instance, created=False, raw=False, **kwargs) -> None:
     if not raw and not created:
         _reindex(instance.items.values_list("pk", flat=True))
 
