@@ -9,13 +9,13 @@ from django.http import HttpRequest, HttpResponse
 from ninja import Router, Schema, Status
 
 from tongban.cases.access import get_case_for
-from tongban.core.errors import NotFound
-from tongban.departments.models import Department
+from tongban.core.errors import InvalidInput
 from tongban.identity.oidc.auth import api_auth
+from tongban.regions.codes import RegionCodeError, normalize_region_code
 
-from . import selectors, services
+from . import access, selectors, services
 from .export import to_csv, to_xlsx
-from .models import Appeal, Rating, Rectification
+from .models import Rating
 
 router = Router(tags=["好差评"])
 
@@ -127,33 +127,24 @@ def rate_visit(request: HttpRequest, token: uuid.UUID, payload: RateIn) -> tuple
 
 @router.post("/ratings/{rating_id}/follow-up", response=RatingOut, auth=api_auth, summary="追评")
 def follow_up(request: HttpRequest, rating_id: int, payload: TextIn) -> dict:
-    rating = Rating.objects.filter(pk=rating_id).first()
-    if rating is None:
-        raise NotFound()
+    rating = selectors.get_rating(rating_id)
     return _rating_out(services.add_follow_up(user=request.user, rating=rating, text=payload.text))
 
 
 @router.get("/departments/{department_id}/ratings", response=FiguresOut, summary="部门评价统计（公开）")
 def department_figures(request: HttpRequest, department_id: int) -> dict:
-    department = Department.objects.filter(pk=department_id, is_active=True).first()
-    if department is None:
-        raise NotFound()
-    return _figures(selectors.department_figures(department))
+    return _figures(selectors.department_figures(selectors.public_department(department_id)))
 
 
 @router.get("/ratings/rankings", response=list[RankingOut], summary="部门排名（公开）")
 def rankings(
     request: HttpRequest, region: str = "", start: dt.date | None = None, end: dt.date | None = None
 ) -> list:
-    from tongban.regions.codes import RegionCodeError, normalize_region_code
-
     code = ""
     if region:
         try:
             code = normalize_region_code(region)
         except RegionCodeError as exc:
-            from tongban.core.errors import InvalidInput
-
             raise InvalidInput(str(exc), field="region") from exc
     return [
         {
@@ -188,17 +179,10 @@ def rectifications(request: HttpRequest, overdue: bool = False) -> list[dict]:
     ]
 
 
-def _rectification(user: object, pk: int) -> Rectification:
-    rect = selectors.rectifications_for(user).filter(pk=pk).first()
-    if rect is None:
-        raise NotFound()
-    return rect
-
-
 @router.post("/staff/rectifications/{pk}/callback", auth=api_auth, tags=["工作人员"], summary="记录回访")
 def callback(request: HttpRequest, pk: int, payload: TextIn) -> dict:
     rect = services.record_callback(
-        actor=request.user, rectification=_rectification(request.user, pk), note=payload.text
+        actor=request.user, rectification=selectors.task(request.user, pk), note=payload.text
     )
     return {"id": rect.pk, "status": rect.status}
 
@@ -206,17 +190,16 @@ def callback(request: HttpRequest, pk: int, payload: TextIn) -> dict:
 @router.post("/staff/rectifications/{pk}/complete", auth=api_auth, tags=["工作人员"], summary="完成整改")
 def complete(request: HttpRequest, pk: int, payload: TextIn) -> dict:
     rect = services.complete_rectification(
-        actor=request.user, rectification=_rectification(request.user, pk), outcome=payload.text
+        actor=request.user, rectification=selectors.task(request.user, pk), outcome=payload.text
     )
     return {"id": rect.pk, "status": rect.status}
 
 
 @router.post("/staff/ratings/{rating_id}/appeal", auth=api_auth, tags=["工作人员"], summary="对评价提出申诉")
 def appeal(request: HttpRequest, rating_id: int, payload: TextIn) -> dict:
-    rating = Rating.objects.filter(pk=rating_id).first()
-    if rating is None:
-        raise NotFound()
-    made = services.file_appeal(actor=request.user, rating=rating, reason=payload.text)
+    made = services.file_appeal(
+        actor=request.user, rating=selectors.get_rating(rating_id), reason=payload.text
+    )
     return {"id": made.pk, "status": made.status}
 
 
@@ -224,11 +207,8 @@ def appeal(request: HttpRequest, rating_id: int, payload: TextIn) -> dict:
     "/staff/appeals/{appeal_id}/decision", auth=api_auth, tags=["工作人员"], summary="审核申诉（监察）"
 )
 def decide(request: HttpRequest, appeal_id: int, payload: AppealDecisionIn) -> dict:
-    found = Appeal.objects.filter(pk=appeal_id).first()
-    if found is None:
-        raise NotFound()
     decided = services.decide_appeal(
-        actor=request.user, appeal=found, upheld=payload.upheld, note=payload.note
+        actor=request.user, appeal=selectors.get_appeal(appeal_id), upheld=payload.upheld, note=payload.note
     )
     return {"id": decided.pk, "status": decided.status}
 
@@ -239,13 +219,10 @@ def decide(request: HttpRequest, appeal_id: int, payload: AppealDecisionIn) -> d
 def export(
     request: HttpRequest,
     format: Literal["csv", "xlsx"] = "csv",
-    start: dt.date | None = None,  # noqa: A002
+    start: dt.date | None = None,
     end: dt.date | None = None,
 ) -> HttpResponse:
-    from tongban.identity import permissions
-
-    if not permissions.supervised_region_codes(request.user):
-        raise NotFound()
+    access.check_supervisor(request.user)
     ratings = selectors.ratings_for_export(request.user, start=start, end=end)
     if format == "xlsx":
         body, mime = to_xlsx(ratings), "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"

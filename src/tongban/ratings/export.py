@@ -2,11 +2,13 @@
 
 import csv
 import io
-from typing import Any
+from collections.abc import Iterable
 
 from openpyxl import Workbook
 
 from tongban.core.masking import mask_name
+
+from .models import Rating
 
 HEADERS = [
     "评价时间",
@@ -25,7 +27,7 @@ HEADERS = [
 ]
 
 
-def _rows(ratings: Any) -> list[list]:  # noqa: ANN401
+def _rows(ratings: Iterable[Rating]) -> list[list]:
     rows = []
     for r in ratings:
         rows.append(
@@ -53,7 +55,7 @@ def _safe(text: str) -> str:
     return "'" + text if text[:1] in ("=", "+", "-", "@") else text
 
 
-def to_csv(ratings: Any) -> bytes:  # noqa: ANN401
+def to_csv(ratings: Iterable[Rating]) -> bytes:
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     writer.writerow(HEADERS)
@@ -61,7 +63,7 @@ def to_csv(ratings: Any) -> bytes:  # noqa: ANN401
     return ("\ufeff" + buffer.getvalue()).encode("utf-8")
 
 
-def to_xlsx(ratings: Any) -> bytes:  # noqa: ANN401
+def to_xlsx(ratings: Iterable[Rating]) -> bytes:
     book = Workbook()
     sheet = book.active
     sheet.title = "好差评"

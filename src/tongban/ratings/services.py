@@ -2,23 +2,26 @@
 
 Rules (DESIGN §5): only the applicant or their enterprise's agent rates, once per case, after
 the case has ended; never forced; staff cannot rate their own department; ratings are rate
-limited per person.
+limited per person. Who may do what is written once, in ``access``; the pages ask the same
+predicates before they offer an action.
 """
 
 import datetime as dt
-from typing import Any
+import uuid
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from tongban.cases.access import is_applicant_side
 from tongban.cases.models import Case
 from tongban.core import audit
-from tongban.core.errors import InvalidInput, NotFound, PermissionDenied, ServiceError
-from tongban.identity import permissions, ratelimit
-from tongban.identity.models import StaffRole
+from tongban.core.errors import InvalidInput, NotFound
+from tongban.core.types import User
+from tongban.departments.models import Department
+from tongban.identity import ratelimit
 from tongban.workdays import calendar
 
+from . import access
+from .access import RATEABLE, AlreadyRated
 from .models import (
     BAD_LEVELS,
     ONLINE_INDICATORS,
@@ -31,7 +34,6 @@ from .models import (
 )
 from .signals import rectification_completed
 
-RATEABLE = (Case.Status.CONCLUDED, Case.Status.REFUSED, Case.Status.DENIED, Case.Status.FORWARDED)
 DEFAULT_AFTER = dt.timedelta(days=7)
 CALLBACK_WORKDAYS = 1
 RECTIFY_WORKDAYS = 15
@@ -40,13 +42,9 @@ MAX_COMMENT = 500
 TAGS = ("办事快", "态度好", "指南清楚", "一次办成", "材料太多", "跑了多次", "等待太久", "态度差", "系统难用")
 
 
-class AlreadyRated(ServiceError):
-    code = "already_rated"
-    status = 409
-    default_message = "该办件已评价，每件只能评价一次。"
-
-
-def _clean_input(level: Any, scores: dict | None, comment: str, tags: list | None, indicators: dict) -> tuple:  # noqa: ANN401
+def _clean_input(
+    level: int | str | None, scores: dict | None, comment: str, tags: list | None, indicators: dict
+) -> tuple:
     try:
         level = Level(int(level))
     except (TypeError, ValueError) as exc:
@@ -73,7 +71,7 @@ def _clean_input(level: Any, scores: dict | None, comment: str, tags: list | Non
     return level, scores, comment, tags
 
 
-def _audit(action: str, actor: Any, obj: Any, **summary: Any) -> None:  # noqa: ANN401
+def _audit(action: str, actor: User | None, obj: Rating | Rectification | Appeal, **summary: object) -> None:
     """Each rating-related change is a link of the audit chain (DESIGN §6)."""
     label = "匿名评价人" if actor is None else None  # a window rating from the QR code, not signed in
     audit.append(f"ratings.{action}", actor=actor, actor_label=label, obj=obj, summary=summary)
@@ -94,25 +92,16 @@ def _open_rectification(rating: Rating) -> None:
 @transaction.atomic
 def rate_case(
     *,
-    user: Any,
+    user: User | None,
     case: Case,
-    level: int,
+    level: int | str,
     scores: dict | None = None,
-    comment: str = "",  # noqa: ANN401
+    comment: str = "",
     tags: list | None = None,
 ) -> Rating:
     """The applicant (or their enterprise's agent) rates a finished case online, once."""
-    if not getattr(user, "is_authenticated", False):
-        raise PermissionDenied("请先登录。")
     case = Case.objects.select_for_update().select_related("department", "item").get(pk=case.pk)
-    if not is_applicant_side(user, case):
-        raise NotFound()
-    if permissions.can_see_department(user, case.department):
-        raise PermissionDenied("工作人员不能评价本部门的办件。")
-    if case.status not in RATEABLE:
-        raise InvalidInput("办件办结后才能评价。", code="not_concluded")
-    if Rating.objects.filter(case=case).exists():
-        raise AlreadyRated()
+    access.check_rate_case(user, case)
     ratelimit.check(f"rating:user:{user.pk}", [(10, 3600), (30, 86400)], "评价过于频繁，请稍后再试。")
     level, scores, comment, tags = _clean_input(level, scores, comment, tags, ONLINE_INDICATORS)
     try:
@@ -138,10 +127,9 @@ def rate_case(
 
 
 @transaction.atomic
-def open_window_visit(*, clerk: Any, department: Any, case: Case | None = None) -> WindowVisit:  # noqa: ANN401
+def open_window_visit(*, clerk: User, department: Department, case: Case | None = None) -> WindowVisit:
     """Window staff open a visit; the person scans its QR code to rate it."""
-    if not permissions.has_role(clerk, StaffRole.INTAKE, department):
-        raise PermissionDenied("只有本部门窗口人员可以发起评价。")
+    access.check_open_window_visit(clerk, department)
     if case is not None and case.department_id != department.pk:
         raise InvalidInput("办件不属于该部门。", field="case")
     return WindowVisit.objects.create(
@@ -156,28 +144,19 @@ def open_window_visit(*, clerk: Any, department: Any, case: Case | None = None) 
 @transaction.atomic
 def rate_visit(
     *,
-    token: Any,
-    level: int,
+    token: uuid.UUID | str,
+    level: int | str,
     scores: dict | None = None,
     comment: str = "",
-    tags: list | None = None,  # noqa: ANN401
-    user: Any = None,
+    tags: list | None = None,
+    user: User | None = None,
     client_key: str = "",
 ) -> Rating:
     """One rating per window visit, from its QR code or the evaluator device."""
     visit = WindowVisit.objects.select_for_update().select_related("department").filter(token=token).first()
     if visit is None:
         raise NotFound()
-    if visit.expires_at < timezone.now():
-        raise InvalidInput("评价二维码已过期。", code="visit_expired")
-    if Rating.objects.filter(visit=visit).exists():
-        raise AlreadyRated("本次窗口服务已评价。")
-    if (
-        user is not None
-        and getattr(user, "is_authenticated", False)
-        and permissions.can_see_department(user, visit.department)
-    ):
-        raise PermissionDenied("工作人员不能评价本部门的服务。")
+    access.check_rate_visit(user, visit)
     if client_key:
         ratelimit.check(f"rating:client:{client_key}", [(20, 3600)], "评价过于频繁，请稍后再试。")
     level, scores, comment, tags = _clean_input(level, scores, comment, tags, WINDOW_INDICATORS)
@@ -201,13 +180,10 @@ def rate_visit(
 
 
 @transaction.atomic
-def add_follow_up(*, user: Any, rating: Rating, text: str) -> Rating:  # noqa: ANN401
+def add_follow_up(*, user: User | None, rating: Rating, text: str) -> Rating:
     """追评: one follow-up comment by whoever rated."""
     rating = Rating.objects.select_for_update().get(pk=rating.pk)
-    if rating.rater_id is None or rating.rater_id != getattr(user, "pk", None):
-        raise NotFound()
-    if rating.followed_up_at is not None:
-        raise InvalidInput("每条评价只能追评一次。", code="already_followed_up")
+    access.check_follow_up(user, rating)
     text = (text or "").strip()
     if not text:
         raise InvalidInput("请填写追评内容。", field="text")
@@ -245,18 +221,10 @@ def apply_default_ratings(now: dt.datetime | None = None) -> int:
     return len(ratings)
 
 
-def _department_staff(user: Any, department: Any) -> None:  # noqa: ANN401
-    """Any role in the department itself (a supervisor above it is not its staff)."""
-    if not permissions.roles(user, department):
-        raise NotFound()
-
-
 @transaction.atomic
-def record_callback(*, actor: Any, rectification: Rectification, note: str) -> Rectification:  # noqa: ANN401
+def record_callback(*, actor: User, rectification: Rectification, note: str) -> Rectification:
     rect = Rectification.objects.select_for_update().select_related("department").get(pk=rectification.pk)
-    _department_staff(actor, rect.department)
-    if rect.status != Rectification.Status.OPEN:
-        raise InvalidInput("已回访，不能重复记录。", code="already_called_back")
+    access.check_record_callback(actor, rect)
     note = (note or "").strip()
     if not note:
         raise InvalidInput("请填写回访情况。", field="note")
@@ -272,14 +240,10 @@ def record_callback(*, actor: Any, rectification: Rectification, note: str) -> R
 
 
 @transaction.atomic
-def complete_rectification(*, actor: Any, rectification: Rectification, outcome: str) -> Rectification:  # noqa: ANN401
+def complete_rectification(*, actor: User, rectification: Rectification, outcome: str) -> Rectification:
     """Record what was fixed and invite the person to rate again."""
     rect = Rectification.objects.select_for_update().select_related("department").get(pk=rectification.pk)
-    _department_staff(actor, rect.department)
-    if rect.status == Rectification.Status.OPEN:
-        raise InvalidInput("请先完成回访。", code="callback_first")
-    if rect.status == Rectification.Status.RECTIFIED:
-        raise InvalidInput("整改已完成。", code="already_rectified")
+    access.check_complete_rectification(actor, rect)
     outcome = (outcome or "").strip()
     if not outcome:
         raise InvalidInput("请填写整改结果。", field="outcome")
@@ -301,12 +265,9 @@ def _invite_re_rating(rect: Rectification) -> None:
 
 
 @transaction.atomic
-def re_rate(*, user: Any, rectification: Rectification, level: int) -> Rectification:  # noqa: ANN401
+def re_rate(*, user: User | None, rectification: Rectification, level: int | str) -> Rectification:
     rect = Rectification.objects.select_for_update().select_related("rating").get(pk=rectification.pk)
-    if rect.rating.rater_id != getattr(user, "pk", None):
-        raise NotFound()
-    if not rect.re_rating_invited or rect.re_rating_level is not None:
-        raise InvalidInput("当前不能再次评价。", code="no_re_rating")
+    access.check_re_rate(user, rect)
     try:
         rect.re_rating_level = Level(int(level))
     except (TypeError, ValueError) as exc:
@@ -317,14 +278,12 @@ def re_rate(*, user: Any, rectification: Rectification, level: int) -> Rectifica
 
 
 @transaction.atomic
-def file_appeal(*, actor: Any, rating: Rating, reason: str) -> Appeal:  # noqa: ANN401
+def file_appeal(*, actor: User, rating: Rating, reason: str) -> Appeal:
     rating = Rating.objects.select_for_update().select_related("department").get(pk=rating.pk)
-    _department_staff(actor, rating.department)
+    access.check_file_appeal(actor, rating)
     reason = (reason or "").strip()
     if len(reason) < 10:
         raise InvalidInput("请详细说明申诉理由（至少 10 个字）。", field="reason")
-    if rating.appeals.filter(status__in=[Appeal.Status.PENDING, Appeal.Status.UPHELD]).exists():
-        raise InvalidInput("该评价已有申诉。", code="appeal_exists")
     appeal = Appeal.objects.create(
         rating=rating, department=rating.department, reason=reason, submitted_by=actor
     )
@@ -333,16 +292,12 @@ def file_appeal(*, actor: Any, rating: Rating, reason: str) -> Appeal:  # noqa: 
 
 
 @transaction.atomic
-def decide_appeal(*, actor: Any, appeal: Appeal, upheld: bool, note: str) -> Appeal:  # noqa: ANN401
+def decide_appeal(*, actor: User, appeal: Appeal, upheld: bool, note: str) -> Appeal:
     """A supervisor of the department's region decides; an upheld appeal excludes the rating."""
     appeal = (
         Appeal.objects.select_for_update().select_related("rating", "department__region").get(pk=appeal.pk)
     )
-    supervised = permissions.supervised_region_codes(actor)
-    if not any(appeal.department.region.code.startswith(code) for code in supervised):
-        raise NotFound()
-    if appeal.status != Appeal.Status.PENDING:
-        raise InvalidInput("该申诉已处理。", code="appeal_decided")
+    access.check_decide_appeal(actor, appeal)
     note = (note or "").strip()
     if not note:
         raise InvalidInput("请填写审核意见。", field="note")

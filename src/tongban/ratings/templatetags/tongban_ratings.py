@@ -1,12 +1,13 @@
 """Rating fragments that other apps' pages include: a department's shop figures, an item's
 rating on its guide, and the 评价 box on the applicant's case page."""
 
-from typing import Any
-
 from django import template
 
-from tongban.ratings import selectors, services
-from tongban.ratings.models import Level, Rating
+from tongban.cases.models import Case
+from tongban.catalog.models import ServiceItem
+from tongban.departments.models import Department
+from tongban.ratings import access, selectors
+from tongban.ratings.models import Level
 
 register = template.Library()
 
@@ -36,7 +37,7 @@ def _distribution(figures: selectors.Figures) -> list[dict]:
 
 
 @register.inclusion_tag("ratings/_department_summary.html")
-def department_ratings(department: Any) -> dict:  # noqa: ANN401
+def department_ratings(department: Department) -> dict:
     """The 好差评 section of a department's public (shop) page."""
     figures = selectors.department_figures(department)
     return {
@@ -48,16 +49,20 @@ def department_ratings(department: Any) -> dict:  # noqa: ANN401
 
 
 @register.inclusion_tag("ratings/_item_summary.html")
-def item_ratings(item: Any) -> dict:  # noqa: ANN401
+def item_ratings(item: ServiceItem) -> dict:
     """The rating line of an item's guide."""
     figures = selectors.item_figures(item)
     return {"item": item, "figures": figures, "distribution": _distribution(figures)}
 
 
 @register.inclusion_tag("ratings/_case_box.html", takes_context=True)
-def case_rating(context: template.Context, case: Any) -> dict:  # noqa: ANN401
-    """On the applicant's case page: invite a rating once the case has ended (never required)."""
-    if case.status not in services.RATEABLE:
+def case_rating(context: template.Context, case: Case) -> dict:
+    """On the applicant's case page: the rating given, or an invitation exactly when the service
+    would take one (never required)."""
+    if case.status not in access.RATEABLE:
         return {"show": False}
-    rating = Rating.objects.filter(case=case).only("pk", "level", "is_default", "rater_id").first()
+    rating = selectors.rating_of_case(case)
+    user = getattr(context.get("request"), "user", None)
+    if rating is None and not access.can_rate_case(user, case):
+        return {"show": False}
     return {"show": True, "case": case, "rating": rating}
