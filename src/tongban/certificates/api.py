@@ -7,12 +7,12 @@ Public (no sign-in): verification by identifier or of a downloaded document, the
 
 import datetime as dt
 import json
-from typing import Any, Literal
+from typing import Literal
 
 from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.utils import timezone
 from ninja import Router, Schema, Status
 
-from tongban.catalog.models import ServiceItem
 from tongban.core.downloads import file_response
 from tongban.core.errors import NotFound
 from tongban.core.public import public_reverse
@@ -22,7 +22,7 @@ from tongban.identity.oidc.auth import api_auth
 
 from . import selectors, services
 from .documents import document_bytes
-from .models import Certificate
+from .models import Certificate, Share
 
 router = Router(tags=["电子证照"])
 
@@ -119,8 +119,6 @@ class ReplaceIn(Schema):
 
 
 def certificate_out(certificate: Certificate) -> dict:
-    from django.utils import timezone
-
     state = certificate.state_on(timezone.localdate())
     return {
         "identifier": certificate.identifier,
@@ -143,9 +141,7 @@ def certificate_out(certificate: Certificate) -> dict:
     }
 
 
-def share_out(request: HttpRequest, share: Any) -> dict:  # noqa: ANN401
-    from django.utils import timezone
-
+def share_out(request: HttpRequest, share: Share) -> dict:
     return {
         "id": share.pk,
         "recipient": share.recipient,
@@ -322,9 +318,7 @@ def share_revoke(request: HttpRequest, share_id: int, enterprise_id: int | None 
 
 @router.post("/proofs/{item_code}", auth=api_auth, response={201: CertificateOut}, summary="网上开具证明")
 def proof(request: HttpRequest, item_code: str, enterprise_id: int | None = None) -> tuple[int, dict]:
-    item = ServiceItem.objects.filter(code=item_code).first()
-    if item is None:
-        raise NotFound()
+    item = selectors.item_by_code(item_code)
     certificate = services.issue_online_proof(actor=_actor(request, enterprise_id), item=item)
     return Status(201, certificate_out(certificate))
 

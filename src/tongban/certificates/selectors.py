@@ -1,8 +1,8 @@
 """Reads shared by the pages and the API: verification, published keys, wallets."""
 
 import datetime as dt
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any
 
 from django.db import connection
 from django.db.models import Q, QuerySet
@@ -11,10 +11,14 @@ from django.utils import timezone
 from tongban.catalog.models import ServiceItem
 from tongban.core.errors import NotFound
 from tongban.core.masking import mask_id_number, mask_name, mask_uscc
+from tongban.core.types import User
+from tongban.departments.models import Department
 from tongban.identity import permissions
 from tongban.identity.actors import Actor
+from tongban.identity.models import EnterpriseAccount
 
 from . import identifiers, seals
+from .access import manageable_departments
 from .documents import check_document, stored_content
 from .models import Certificate, CertificateEvent, CertificateType, HolderKind, SealKey, Share
 
@@ -44,7 +48,7 @@ def masked_holder(holder: dict) -> dict:
     }
 
 
-def _answer(status: str, identifier: str, *, message: str = "", **extra: Any) -> dict:  # noqa: ANN401
+def _answer(status: str, identifier: str, *, message: str = "", **extra: object) -> dict:
     return {
         "status": status,
         "identifier": identifier,
@@ -238,7 +242,12 @@ def get_share_for(actor: Actor, share_id: int) -> Share:
     return share
 
 
-def valid_for_holder(*, user: Any = None, enterprise: Any = None, types: Any = None) -> QuerySet[Certificate]:  # noqa: ANN401
+def valid_for_holder(
+    *,
+    user: User | None = None,
+    enterprise: EnterpriseAccount | None = None,
+    types: Iterable[CertificateType] | QuerySet[CertificateType] | None = None,
+) -> QuerySet[Certificate]:
     """Certificates in force today held by ``enterprise`` (or by ``user`` personally)."""
     today = timezone.localdate()
     query = Certificate.objects.filter(status=Certificate.Status.VALID).filter(
@@ -258,7 +267,7 @@ def valid_for_holder(*, user: Any = None, enterprise: Any = None, types: Any = N
 # ---------------------------------------------------------------- staff and proofs
 
 
-def staff_certificate(user: Any, identifier: str) -> Certificate:  # noqa: ANN401
+def staff_certificate(user: User | None, identifier: str) -> Certificate:
     """A certificate as its issuing department's staff (and supervisors) see it; others get 404."""
     certificate = (
         Certificate.objects.select_related("type", "department", "department__region", "seal_key", "case")
@@ -296,3 +305,51 @@ def proof_type(item: ServiceItem) -> CertificateType | None:
         .select_related("department")
         .first()
     )
+
+
+def online_proof_type(item: ServiceItem) -> CertificateType:
+    """The type a published 证明 item issues online from registry data; NotFound otherwise."""
+    ctype = proof_type(item)
+    if (
+        ctype is None
+        or item.status != ServiceItem.Status.PUBLISHED
+        or item.result_type != ServiceItem.ResultType.PROOF
+    ):
+        raise NotFound("该事项不支持网上开具证明。")
+    return ctype
+
+
+def item_by_code(code: str) -> ServiceItem:
+    item = ServiceItem.objects.filter(code=code).select_related("department").first()
+    if item is None:
+        raise NotFound()
+    return item
+
+
+# ---------------------------------------------------------------- certificate types (事项管理)
+
+
+def manageable_type(user: User | None, pk: int) -> CertificateType:
+    """A certificate type of a department whose types ``user`` maintains; NotFound otherwise."""
+    ids = [d.pk for d in manageable_departments(user)]
+    ctype = CertificateType.objects.filter(pk=pk, department_id__in=ids).select_related("department").first()
+    if ctype is None:
+        raise NotFound()
+    return ctype
+
+
+def types_of(departments: Iterable[Department]) -> QuerySet[CertificateType]:
+    return (
+        CertificateType.objects.filter(department__in=list(departments))
+        .select_related("department")
+        .order_by("department__name", "name")
+    )
+
+
+def department_items(department: Department) -> list[ServiceItem]:
+    """The department's items a type may be issued by (the type page's checkboxes)."""
+    return list(ServiceItem.objects.filter(department=department).order_by("name").only("pk", "name"))
+
+
+def items_by_id(ids: Iterable[int]) -> list[ServiceItem]:
+    return list(ServiceItem.objects.filter(pk__in=list(ids)))

@@ -5,11 +5,9 @@ without JavaScript. The preview renders the type's real document template with s
 as HTML and as the PDF the holder would download.
 """
 
-from typing import Any
-
 from django import forms
 from django.contrib import messages
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.utils.csp import CSP
 from django.utils.translation import gettext as _
@@ -17,12 +15,12 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.csp import csp_override
 from django.views.decorators.http import require_GET
 
-from tongban.catalog.models import ServiceItem
 from tongban.core.downloads import file_response
-from tongban.core.errors import ServiceError
+from tongban.core.errors import InvalidInput, NotFound
+from tongban.departments.models import Department
 from tongban.identity.views import staff_required
 
-from . import rendering, services
+from . import access, rendering, selectors, services
 from .models import CertificateType, HolderKind
 
 EMPTY_ROWS = 3
@@ -30,7 +28,7 @@ MAX_ROWS = 40
 
 
 class TypeForm(forms.Form):
-    def __init__(self, *args: Any, **kwargs: Any) -> None:  # noqa: ANN401
+    def __init__(self, *args: object, **kwargs: object) -> None:
         kwargs.setdefault("label_suffix", "")
         super().__init__(*args, **kwargs)
 
@@ -55,22 +53,15 @@ class TypeForm(forms.Form):
     is_active = forms.BooleanField(label=gettext_lazy("启用"), required=False, initial=True)
 
 
-def _departments(request: HttpRequest) -> list:
-    departments = services.manageable_departments(request.user)
+def _departments(request: HttpRequest) -> list[Department]:
+    """The departments whose types the user maintains; nobody else sees these pages (404)."""
+    departments = access.manageable_departments(request.user)
     if not departments:
-        raise Http404()
+        raise NotFound()
     return departments
 
 
-def _type_or_404(request: HttpRequest, pk: int) -> CertificateType:
-    ids = [d.pk for d in _departments(request)]
-    ctype = CertificateType.objects.filter(pk=pk, department_id__in=ids).select_related("department").first()
-    if ctype is None:
-        raise Http404()
-    return ctype
-
-
-def _rows_from(ctype: CertificateType | None) -> list[dict[str, Any]]:
+def _rows_from(ctype: CertificateType | None) -> list[dict[str, object]]:
     rows = []
     required = set(((ctype.field_schema or {}).get("required") or []) if ctype else [])
     for key, prop in ctype.fields if ctype else []:
@@ -101,7 +92,7 @@ def _source_label(source: str) -> str:
     return f"{label}：{name}" if name and kind in ("data", "registry") else label
 
 
-def _rows_from_post(data: Any) -> tuple[list[dict[str, Any]], list[services.FieldSpec]]:  # noqa: ANN401
+def _rows_from_post(data: QueryDict) -> tuple[list[dict[str, object]], list[services.FieldSpec]]:
     rows, specs = [], []
     for index in range(MAX_ROWS):
         key = data.get(f"field-{index}-key", "").strip()
@@ -128,18 +119,14 @@ def _page(
     request: HttpRequest,
     *,
     form: TypeForm,
-    rows: list[dict[str, Any]],
-    department,  # noqa: ANN001
+    rows: list[dict[str, object]],
+    department: Department | None,
     ctype: CertificateType | None,
     chosen: set[int],
     error: str = "",
     status: int = 200,
 ) -> HttpResponse:
-    items = (
-        list(ServiceItem.objects.filter(department=department).order_by("name").only("pk", "name"))
-        if department
-        else []
-    )
+    items = selectors.department_items(department) if department else []
     blank = {"key": "", "title": "", "kind": "data", "name": "", "required": False}
     context = {
         "form": form,
@@ -162,11 +149,8 @@ def _page(
 @staff_required
 @require_GET
 def type_list(request: HttpRequest) -> HttpResponse:
-    departments = _departments(request)
-    types = CertificateType.objects.filter(department__in=departments).select_related("department")
-    return render(
-        request, "certificates/type_list.html", {"types": types.order_by("department__name", "name")}
-    )
+    types = selectors.types_of(_departments(request))
+    return render(request, "certificates/type_list.html", {"types": types})
 
 
 def _save(request: HttpRequest, ctype: CertificateType | None) -> HttpResponse:
@@ -177,7 +161,7 @@ def _save(request: HttpRequest, ctype: CertificateType | None) -> HttpResponse:
         wanted = request.POST.get("department") or request.GET.get("department") or departments[0].pk
         department = next((d for d in departments if str(d.pk) == str(wanted)), None)
         if department is None:
-            raise Http404()
+            raise NotFound()
     if request.method != "POST":
         initial = {"validity_count": 0, "is_active": True}
         if ctype is not None:
@@ -201,7 +185,7 @@ def _save(request: HttpRequest, ctype: CertificateType | None) -> HttpResponse:
         return _page(
             request, form=form, rows=rows, department=department, ctype=ctype, chosen=chosen, status=400
         )
-    items = list(ServiceItem.objects.filter(pk__in=chosen))
+    items = selectors.items_by_id(chosen)
     try:
         saved = services.save_certificate_type(
             actor=request.user,
@@ -211,7 +195,7 @@ def _save(request: HttpRequest, ctype: CertificateType | None) -> HttpResponse:
             items=items,
             ctype=ctype,
         )
-    except ServiceError as exc:
+    except InvalidInput as exc:
         return _page(
             request,
             form=form,
@@ -233,7 +217,7 @@ def type_new(request: HttpRequest) -> HttpResponse:
 
 @staff_required
 def type_edit(request: HttpRequest, pk: int) -> HttpResponse:
-    return _save(request, _type_or_404(request, pk))
+    return _save(request, selectors.manageable_type(request.user, pk))
 
 
 # The document templates carry their own print styles (WeasyPrint reads them); the preview page
@@ -250,11 +234,11 @@ def type_edit(request: HttpRequest, pk: int) -> HttpResponse:
     }
 )
 def type_preview(request: HttpRequest, pk: int) -> HttpResponse:
-    return HttpResponse(rendering.preview_html(_type_or_404(request, pk)))
+    return HttpResponse(rendering.preview_html(selectors.manageable_type(request.user, pk)))
 
 
 @staff_required
 @require_GET
 def type_preview_pdf(request: HttpRequest, pk: int) -> HttpResponse:
-    ctype = _type_or_404(request, pk)
+    ctype = selectors.manageable_type(request.user, pk)
     return file_response(rendering.preview_pdf(ctype), f"{ctype.code}-样本.pdf", "application/pdf")

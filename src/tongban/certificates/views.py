@@ -1,23 +1,27 @@
-"""Pages: the wallet (卡包), 亮证, 用证, public verification, online proofs and the staff page."""
+"""Pages: the wallet (卡包), 亮证, 用证, public verification, online proofs and the staff page.
+
+Buttons are offered by the rules the services check (``certificates.access``); a certificate
+that is not the caller's, or an unknown code, is the site's 404 page (the service error
+middleware maps ``NotFound``), so the views only catch what they show beside a form.
+"""
 
 import datetime as dt
+import json
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from tongban.catalog.models import ServiceItem
 from tongban.core.downloads import file_response
-from tongban.core.errors import NotFound, ServiceError
+from tongban.core.errors import ServiceError
 from tongban.core.qr import qr_svg
-from tongban.identity import permissions
 from tongban.identity.actors import current_actor
 
-from . import selectors, services
+from . import access, selectors, services
 from .documents import document_bytes
 from .models import Certificate
 from .rendering import field_rows
@@ -26,15 +30,10 @@ SHARE_PERIODS = [(1, _("1 天")), (7, _("7 天")), (30, _("30 天")), (90, _("90
 
 
 def _own(request: HttpRequest, identifier: str) -> Certificate:
-    try:
-        return selectors.wallet_certificate(current_actor(request), identifier)
-    except NotFound as exc:
-        raise Http404(exc.message) from exc
+    return selectors.wallet_certificate(current_actor(request), identifier)
 
 
 def _display(certificate: Certificate) -> dict:
-    import json
-
     content = json.loads(certificate.payload)
     state = certificate.state_on(timezone.localdate())
     return {
@@ -75,6 +74,7 @@ def wallet_detail(request: HttpRequest, identifier: str) -> HttpResponse:
             "shares": [(s, s.in_force_at(timezone.now())) for s in selectors.shares(certificate)],
             "events": selectors.history(certificate)[:50],
             "periods": SHARE_PERIODS,
+            "can_use": access.can_use(current_actor(request), certificate),
         },
     )
 
@@ -130,11 +130,8 @@ def share(request: HttpRequest, identifier: str) -> HttpResponse:
 @require_POST
 def share_revoke(request: HttpRequest, pk: int) -> HttpResponse:
     actor = current_actor(request)
-    try:
-        found = selectors.get_share_for(actor, pk)
-        services.revoke_share(actor=actor, share=found)
-    except NotFound as exc:
-        raise Http404(exc.message) from exc
+    found = selectors.get_share_for(actor, pk)
+    services.revoke_share(actor=actor, share=found)
     messages.success(request, _("已撤销该用证授权。"))
     return redirect("certificates:wallet_detail", identifier=found.certificate.identifier)
 
@@ -189,8 +186,6 @@ def presented(request: HttpRequest, token: str) -> HttpResponse:
         certificate = services.open_presentation(token, viewer=request.user)
     except services.Gone as exc:
         return render(request, "certificates/gone.html", {"message": exc.message}, status=410)
-    except NotFound as exc:
-        raise Http404(exc.message) from exc
     return render(
         request,
         "certificates/presented.html",
@@ -206,8 +201,6 @@ def shared(request: HttpRequest, token: str) -> HttpResponse:
         found = services.open_share(token, viewer=request.user, what=what)
     except services.Gone as exc:
         return render(request, "certificates/gone.html", {"message": exc.message}, status=410)
-    except NotFound as exc:
-        raise Http404(exc.message) from exc
     certificate = found.certificate
     if download == "pdf":
         from .rendering import render_pdf
@@ -241,10 +234,8 @@ def proofs(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def proof_item(request: HttpRequest, code: str) -> HttpResponse:
-    item = ServiceItem.objects.filter(code=code).select_related("department").first()
-    ctype = selectors.proof_type(item) if item is not None else None
-    if ctype is None or item.result_type != ServiceItem.ResultType.PROOF:
-        raise Http404()
+    item = selectors.item_by_code(code)
+    ctype = selectors.online_proof_type(item)
     actor = current_actor(request)
     if request.method == "POST":
         try:
@@ -263,10 +254,7 @@ def proof_item(request: HttpRequest, code: str) -> HttpResponse:
 @login_required
 def staff_certificate(request: HttpRequest, identifier: str) -> HttpResponse:
     """The issuing department's view: content, history, revoke (吊销/注销) and replace (换发/补发)."""
-    try:
-        certificate = selectors.staff_certificate(request.user, identifier)
-    except NotFound as exc:
-        raise Http404(exc.message) from exc
+    certificate = selectors.staff_certificate(request.user, identifier)
     if request.method == "POST":
         action = request.POST.get("action")
         reason = request.POST.get("reason", "")
@@ -287,9 +275,7 @@ def staff_certificate(request: HttpRequest, identifier: str) -> HttpResponse:
         except ServiceError as exc:
             messages.error(request, exc.message)
         return redirect("certificates:staff_certificate", identifier=identifier)
-    may_act = any(
-        permissions.has_role(request.user, r, certificate.department) for r in services.LIFECYCLE_ROLES
-    )
+    may_act = access.can_revoke(request.user, certificate) or access.can_replace(request.user, certificate)
     return render(
         request,
         "certificates/staff_certificate.html",
