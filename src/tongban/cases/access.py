@@ -200,6 +200,14 @@ STAFF_ACTIONS = (
     "decide",
     "conclude",
 )
+# The staff action a process decision belongs to (the services' steps name the decision).
+ACTION_BY_DECISION = {
+    "pass": "review",
+    "special": "special_start",
+    "forward": "forward",
+    "grant": "decide",
+    "deny": "decide",
+}
 # The outcome a step must offer for an action (decide: either 准予 or 不予).
 _OUTCOMES_OF = {
     "refuse": ({"refuse"}, "当前环节不能作出不予受理决定。"),

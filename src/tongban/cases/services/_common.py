@@ -5,22 +5,17 @@ from django.db import transaction
 from django.utils import timezone
 
 from tongban.core import audit
-from tongban.core.errors import InvalidInput, ServiceError
+from tongban.core.errors import InvalidInput
 from tongban.core.types import User, actor_label
 from tongban.workflow.engine import ProcessError, TaskInfo
 from tongban.workflow.selectors import process_for
 
 from .. import clock
-from ..access import check_staff_role
+from ..access import Conflict as Conflict  # the cases' 409, defined with the rules that raise it
 from ..models import Case, CaseEvent
 from ..signals import case_event, case_event_recorded
 
 DRAFT_DAYS = 30
-
-
-class Conflict(ServiceError):
-    code = "conflict"
-    status = 409
 
 
 def _emit(case: Case, event: str, actor: User) -> None:
@@ -131,20 +126,6 @@ def _lock(case: Case) -> Case:
         .defer("process__bpmn")
         .get(pk=case.pk)
     )
-
-
-def _check_turn(actor: User, case: Case, expected_step: str | None, expected_version: int | None) -> None:
-    if not case.is_open:
-        raise Conflict(f"办件已{case.get_status_display()}，不能再办理。", code="case_closed")
-    if expected_step and case.current_step != expected_step:
-        raise Conflict("该环节已由他人处理，请刷新后查看最新状态。", code="step_taken")
-    if expected_version is not None and case.version != expected_version:
-        raise Conflict("办件已被他人更新，请刷新后再操作。", code="stale")
-    if case.current_role == "applicant":
-        raise Conflict("办件正等待申请人补正。", code="awaiting_applicant")
-    check_staff_role(actor, case, case.current_role)
-    if case.assignee_id and case.assignee_id != actor.pk:
-        raise Conflict(f"该办件已由 {actor_label(case.assignee)} 认领。", code="claimed_by_other")
 
 
 def _advance(case: Case, actor: User, decision: str | None, data: dict | None = None) -> str | None:

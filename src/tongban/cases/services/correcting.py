@@ -10,16 +10,15 @@ from tongban.core.types import User
 from tongban.forms.schema import clean_data, validate_data
 
 from .. import clock
-from ..access import is_applicant_side
+from ..access import check_staff_action, is_applicant_side
 from ..models import Case, CorrectionRequest
+from ..selectors import open_correction as open_correction  # a read, shared with the pages and the API
 from ._common import (
     Conflict,
     FormInvalid,
     _advance,
-    _check_turn,
     _lock,
     _log,
-    _outcomes,
     _require_opinion,
     _save,
 )
@@ -43,9 +42,9 @@ def request_correction(
     if not fields and not materials:
         raise InvalidInput("请至少选择一项需要补正的内容或材料。", field="fields")
     locked = _lock(case)
-    _check_turn(actor, locked, expected_step, expected_version)
-    if "correct" not in _outcomes(locked):
-        raise InvalidInput("当前环节不能要求补正。", code="illegal_step")
+    check_staff_action(
+        actor, locked, "correct", expected_step=expected_step, expected_version=expected_version
+    )
     known = set((locked.form.schema.get("properties") or {}).keys()) if locked.form else set()
     unknown = [f for f in fields if f not in known]
     if unknown:
@@ -70,10 +69,6 @@ def request_correction(
         emit="correction_requested",
     )
     return correction
-
-
-def open_correction(case: Case) -> CorrectionRequest | None:
-    return case.corrections.filter(answered_at__isnull=True).prefetch_related("materials").first()
 
 
 @transaction.atomic

@@ -6,22 +6,19 @@ from django.utils import timezone
 
 from tongban.core.errors import InvalidInput
 from tongban.core.types import User, actor_label
-from tongban.identity.models import StaffRole
 
 from .. import clock
-from ..access import check_staff_role
+from ..access import ACTION_BY_DECISION, check_claim, check_release, check_staff_action
 from ..document_templates import outcome
 from ..models import Case
-from ._common import Conflict, _advance, _check_turn, _lock, _log, _outcomes, _require_opinion, _save
+from ._common import Conflict, _advance, _lock, _log, _outcomes, _require_opinion, _save
 
 
 @transaction.atomic
 def claim_case(*, actor: User, case: Case, expected_version: int | None = None) -> Case:
     """Take a task from the queue; when two claim at once exactly one wins."""
     locked = _lock(case)
-    if not locked.is_open or locked.current_role == "applicant":
-        raise Conflict("该办件当前没有可认领的环节。", code="nothing_to_claim")
-    check_staff_role(actor, locked, locked.current_role)
+    check_claim(actor, locked)
     if expected_version is not None and locked.version != expected_version:
         raise Conflict("办件已被他人更新，请刷新后再操作。", code="stale")
     won = Case.objects.filter(pk=locked.pk, assignee__isnull=True, version=locked.version).update(
@@ -42,9 +39,7 @@ def claim_case(*, actor: User, case: Case, expected_version: int | None = None) 
 @transaction.atomic
 def release_case(*, actor: User, case: Case) -> Case:
     locked = _lock(case)
-    check_staff_role(actor, locked, locked.current_role or StaffRole.INTAKE)
-    if locked.assignee_id != actor.pk:
-        raise Conflict("只能释放自己认领的办件。", code="not_yours")
+    check_release(actor, locked)
     locked.assignee, locked.claimed_at = None, None
     locked.version += 1
     locked.save(update_fields=["assignee", "claimed_at", "version"])
@@ -63,9 +58,9 @@ def accept_case(
 ) -> Case:
     """受理 (or, for an instant item, accept and conclude at once)."""
     locked = _lock(case)
-    _check_turn(actor, locked, expected_step, expected_version)
-    if locked.current_step not in {"intake", "handle"} and locked.current_role != "intake":
-        raise InvalidInput("当前环节不是受理。", code="illegal_step")
+    check_staff_action(
+        actor, locked, "accept", expected_step=expected_step, expected_version=expected_version
+    )
     before = locked.status
     outcome = "grant" if "grant" in _outcomes(locked) else "accept"
     end = _advance(locked, actor, outcome)
@@ -97,9 +92,9 @@ def refuse_case(
     """不予受理, with the reason written into the decision letter."""
     reason = _require_opinion(reason, "不予受理的理由")
     locked = _lock(case)
-    _check_turn(actor, locked, expected_step, expected_version)
-    if "refuse" not in _outcomes(locked):
-        raise InvalidInput("当前环节不能作出不予受理决定。", code="illegal_step")
+    check_staff_action(
+        actor, locked, "refuse", expected_step=expected_step, expected_version=expected_version
+    )
     before = locked.status
     _advance(locked, actor, "refuse")
     locked.decision_reason = reason
@@ -156,9 +151,7 @@ def end_special_procedure(
 ) -> Case:
     outcome = _require_opinion(outcome, "特别程序结果")
     locked = _lock(case)
-    if locked.status != Case.Status.SPECIAL:
-        raise Conflict("办件不在特别程序中。", code="not_special")
-    _check_turn(actor, locked, None, expected_version)
+    check_staff_action(actor, locked, "special_end", expected_version=expected_version)
     before = locked.status
     _advance(locked, actor, None)
     clock.resume(locked)
@@ -247,9 +240,9 @@ def conclude_case(
     if result not in Case.Result.values:
         raise InvalidInput("办结结果代码无效。", field="result")
     locked = _lock(case)
-    _check_turn(actor, locked, expected_step, expected_version)
-    if locked.status != Case.Status.PENDING_ISSUE:
-        raise InvalidInput("当前环节不能办结。", code="illegal_step")
+    check_staff_action(
+        actor, locked, "conclude", expected_step=expected_step, expected_version=expected_version
+    )
     before = locked.status
     locked.result = result
     _advance(locked, actor, None)
@@ -278,9 +271,14 @@ def _simple_step(
     save: bool = True,
 ) -> Case:
     locked = _lock(case)
-    _check_turn(actor, locked, expected_step, expected_version)
-    if decision not in _outcomes(locked):
-        raise InvalidInput("当前环节不能执行该操作。", code="illegal_step")
+    check_staff_action(
+        actor,
+        locked,
+        ACTION_BY_DECISION[decision],
+        decision=decision,
+        expected_step=expected_step,
+        expected_version=expected_version,
+    )
     before = locked.status
     _advance(locked, actor, decision)
     if save:

@@ -3,27 +3,19 @@
 from django.db import transaction
 from django.utils import timezone
 
-from tongban.core.errors import NotFound
 from tongban.core.types import User
-from tongban.identity.actors import check_agent_scope
 
-from ..access import is_applicant_side
+from ..access import WITHDRAWABLE as WITHDRAWABLE  # the rule lives with check_withdraw
+from ..access import check_withdraw
 from ..models import Case
-from ._common import Conflict, _lock, _log, _save
-
-WITHDRAWABLE = {Case.Status.PENDING_INTAKE, Case.Status.CORRECTION, Case.Status.IN_REVIEW}
+from ._common import _lock, _log, _save
 
 
 @transaction.atomic
 def withdraw_case(*, user: User, case: Case, reason: str = "") -> Case:
     """撤回: allowed until the review is finished; afterwards the decision must be made."""
     locked = _lock(case)
-    if not is_applicant_side(user, locked):
-        raise NotFound()
-    if locked.status not in WITHDRAWABLE:
-        raise Conflict(f"办件{locked.get_status_display()}，已不能撤回。", code="not_withdrawable")
-    if locked.enterprise_id and locked.enterprise.legal_rep_id != user.pk:
-        check_agent_scope(user, locked.enterprise, locked.item)
+    check_withdraw(user, locked)
     before = locked.status
     locked.status = Case.Status.WITHDRAWN
     locked.result = Case.Result.VOIDED
