@@ -202,8 +202,17 @@ TASKS = {
         "BACKEND": (
             "django.tasks.backends.immediate.ImmediateBackend"
             if env_bool("TONGBAN_TASKS_IMMEDIATE", False)
-            else "django_tasks_db.DatabaseBackend"
+            else "tongban.core.taskbackends.DatabaseBackend"
         ),
+        # Tests: the certificates' tasks run when enqueued (see tongban.core.taskbackends).
+        "OPTIONS": {
+            "RUN_AT_ONCE": [
+                "tongban.certificates.tasks.issue_case_certificates",
+                "tongban.certificates.tasks.render_wallet_attachment",
+            ]
+            if TESTING
+            else []
+        },
     }
 }
 

@@ -301,24 +301,21 @@ def issue_for_case(case: Any, actor: Any = None) -> list[Certificate]:  # noqa: 
     return issued
 
 
-def on_case_event(sender: Any, case: Any, event: str, actor: Any = None, **kwargs: Any) -> None:  # noqa: ANN401
-    """``case_event`` receiver (after commit): a case concluded with 出证 gets its certificates.
+def on_case_event(sender: Any, case: Any, event: str, actor: Any = None, **kwargs: Any) -> None:
+    """``case_event`` receiver (after commit): a case concluded with 出证 gets its certificates
+    from a task (``tasks.issue_case_certificates``), never in the staff member's request.
 
-    A failure leaves the case concluded and queues a retry; ``tongban certificates sweep`` also
-    issues whatever is still missing, and issuing twice is impossible (one per case and type).
+    The task retries with back-off; ``tongban tick`` (``issue_pending``) also issues whatever
+    is still missing, and issuing twice is impossible (one per case and type).
     """
     if event != "concluded" or getattr(case, "result", "") != "issued":
         return
-    try:
-        issue_for_case(case, actor)
-    except Exception:
-        logger.exception("issuing certificates for case %s failed; queued for retry", case.number)
-        from .tasks import issue_case_certificates
+    from .tasks import issue_case_certificates
 
-        try:
-            issue_case_certificates.enqueue(case.pk)
-        except Exception:
-            logger.exception("could not queue certificate retry for case %s", case.number)
+    try:
+        issue_case_certificates.enqueue(case.pk, actor_id=getattr(actor, "pk", None))
+    except Exception:
+        logger.exception("could not queue issuing for case %s; the periodic sweep issues it", case.number)
 
 
 def issue_pending(days: int = 30) -> int:
