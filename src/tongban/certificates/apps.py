@@ -1,8 +1,13 @@
+from typing import TYPE_CHECKING
+
 from django.apps import AppConfig
 from django.utils.translation import gettext as _
 
+if TYPE_CHECKING:
+    from tongban.cases.models import Case
 
-def missing_certificate_type(case) -> str:  # noqa: ANN001
+
+def missing_certificate_type(case: "Case") -> str:
     """A conclude warning: 出证 on this item would issue nothing, no licence type is configured."""
     from .models import CertificateType
 
@@ -19,11 +24,8 @@ class CertificatesConfig(AppConfig):
     verbose_name = "电子证照"
 
     def ready(self) -> None:
-        from django.db.models.signals import post_save
-
         from tongban.cases import selectors as case_selectors
-        from tongban.cases import services as case_services
-        from tongban.cases.models import Application, Case
+        from tongban.cases import steps
         from tongban.cases.signals import case_event
         from tongban.core import periodic
 
@@ -32,9 +34,7 @@ class CertificatesConfig(AppConfig):
         periodic.register("certificates.issue_pending", services.issue_pending)
         periodic.register("certificates.expire_due", services.expire_due)
         case_event.connect(services.on_case_event, dispatch_uid="certificates.case_event")
-        post_save.connect(reuse.on_application_saved, sender=Application, dispatch_uid="certificates.draft")
-        post_save.connect(reuse.on_case_saved, sender=Case, dispatch_uid="certificates.case")
-        if reuse.wallet_materials not in case_services.MATERIAL_PROVIDERS:
-            case_services.MATERIAL_PROVIDERS.append(reuse.wallet_materials)
+        steps.material_providers.register(reuse.WALLET)
+        steps.submission_steps.register(reuse.WALLET_STILL_VALID)
         if missing_certificate_type not in case_selectors.CONCLUDE_WARNINGS:
             case_selectors.CONCLUDE_WARNINGS.append(missing_certificate_type)

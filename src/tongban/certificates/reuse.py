@@ -1,24 +1,29 @@
 """免提交: a material that a certificate type stands in for is taken from the applicant's wallet.
 
-- ``wallet_materials`` is registered in ``cases.services.MATERIAL_PROVIDERS``: a required
-  material the applicant holds a valid certificate for is never reported missing.
-- When a draft is started (and again when the case is created, inside the submitting
-  transaction) the certificate is attached as the material: an ``Attachment`` holding its sealed
-  PDF, with ``certificate_identifier`` recorded and a name that tells staff it was verified.
-- A wallet attachment whose certificate stopped being valid before submission stops the
-  submission with a clear message.
+Registered with ``cases.steps`` by ``CertificatesConfig.ready`` and called by name from the
+cases services (no signals):
+
+- ``WALLET`` (material provider): a required material the applicant holds a valid certificate
+  for is never reported missing; when a draft is started, and again inside the submission, the
+  certificate is attached as the material: an ``Attachment`` with ``certificate_identifier``
+  recorded and a name that tells staff it was verified, pending its file until the task
+  ``render_wallet_attachment`` writes the sealed PDF (a download before that renders it).
+- ``WALLET_STILL_VALID`` (submission step): a wallet attachment whose certificate stopped being
+  valid before submission stops the submission with a clear message.
 """
 
 import hashlib
 import uuid
-from typing import Any
 
 from django.core.files.base import ContentFile
-from django.db import connection
+from django.db import connection, transaction
 from django.utils import timezone
 
+from tongban.cases.models import Application, Attachment, Case
+from tongban.cases.steps import MaterialProvider, SubmissionStep
 from tongban.core import rawsql
 from tongban.core.errors import InvalidInput
+from tongban.core.types import User
 
 from .models import Certificate, CertificateEvent, CertificateType
 from .selectors import valid_for_holder
@@ -37,7 +42,7 @@ def _accepting_sql() -> str:
     )
 
 
-def _accepting(application: Any) -> dict[int, set[int]]:  # noqa: ANN401
+def _accepting(application: Application) -> dict[int, set[int]]:
     """Material requirement → certificate types accepted for it, for the application's item.
 
     Hand-written (``core.rawsql``): every submission asks, and building it with the ORM cost
@@ -50,7 +55,7 @@ def _accepting(application: Any) -> dict[int, set[int]]:  # noqa: ANN401
     return accepting
 
 
-def wallet_matches(application: Any) -> dict[int, Certificate]:  # noqa: ANN401
+def wallet_matches(application: Application) -> dict[int, Certificate]:
     """Requirement → the newest valid certificate the applicant (or enterprise) holds for it."""
     accepting = _accepting(application)
     if not accepting:
@@ -73,17 +78,17 @@ def wallet_matches(application: Any) -> dict[int, Certificate]:  # noqa: ANN401
     return matches
 
 
-def wallet_materials(application: Any) -> set[int]:  # noqa: ANN401
-    """Hook for ``cases.services.missing_materials``: requirements the wallet satisfies."""
+def wallet_materials(application: Application) -> set[int]:
+    """For ``cases.services.missing_materials``: requirements the wallet satisfies."""
     return set(wallet_matches(application))
 
 
-def attach_from_wallet(application: Any, user: Any) -> list[Any]:  # noqa: ANN401
-    """Attach wallet certificates for accepted materials that have no current file yet."""
-    from tongban.cases.models import Attachment
+def attach_from_wallet(application: Application, actor: User | None) -> list[Attachment]:
+    """Attach wallet certificates for accepted materials that have no current file yet.
 
-    from .rendering import render_pdf
-    from .services import _lock, log_event
+    The rows are written here, in the caller's transaction, pending their file; the sealed PDF
+    is rendered by ``tasks.render_wallet_attachment``, whose row commits with them."""
+    from .tasks import render_wallet_attachment
 
     matches = wallet_matches(application)
     if not matches:
@@ -93,44 +98,75 @@ def attach_from_wallet(application: Any, user: Any) -> list[Any]:  # noqa: ANN40
             "requirement_id", flat=True
         )
     )
-    attached = []
-    for requirement_id, certificate in matches.items():
-        if requirement_id in present:
-            continue
-        pdf = render_pdf(certificate)
-        attachment = Attachment(
+    attached = [
+        Attachment.objects.create(
             application=application,
             requirement_id=requirement_id,
             display_name=f"{certificate.type.name}（电子证照·已核验）.pdf"[:120],
             content_type="application/pdf",
-            size=len(pdf),
-            sha256=hashlib.sha256(pdf).hexdigest(),
-            uploaded_by=user,
+            size=0,
+            sha256="",
+            uploaded_by=actor or application.created_by,
             certificate_identifier=certificate.identifier,
         )
-        attachment.file.save(f"{uuid.uuid4().hex}.pdf", ContentFile(pdf), save=False)
-        attachment.save()
-        log_event(
-            _lock(certificate),
-            CertificateEvent.Action.ATTACHED,
-            actor=user,
-            detail=f"申请“{application.item.name}”时免提交",
-        )
-        attached.append(attachment)
+        for requirement_id, certificate in matches.items()
+        if requirement_id not in present
+    ]
+    for attachment in attached:
+        render_wallet_attachment.enqueue(attachment.pk)
     return attached
 
 
-def on_application_saved(sender: Any, instance: Any, created: bool, raw: bool = False, **kwargs: Any) -> None:  # noqa: ANN401
-    """A new draft gets its wallet materials at once, so the upload is not asked for."""
-    if created and not raw:
-        attach_from_wallet(instance, instance.created_by)
+def is_pending(attachment: Attachment) -> bool:
+    return bool(attachment.certificate_identifier) and not attachment.file
 
 
-def on_case_saved(sender: Any, instance: Any, created: bool, raw: bool = False, **kwargs: Any) -> None:  # noqa: ANN401
-    """Inside the submitting transaction: wallet materials must still be valid, and are attached."""
-    if not created or raw:
-        return
-    application = instance.application
+def render_attachment(attachment: Attachment) -> bytes | None:
+    """The PDF of a wallet attachment whose file the task has not written yet (a download that
+    comes first); None for any other attachment."""
+    from .rendering import render_pdf
+
+    if not is_pending(attachment):
+        return None
+    certificate = Certificate.objects.filter(identifier=attachment.certificate_identifier).first()
+    return render_pdf(certificate) if certificate is not None else None
+
+
+def fill_attachment(attachment_id: int) -> bool:
+    """The task's work: render the PDF into the pending attachment and record, in the
+    certificate's own chain, that it was used (免提交). Its own transaction, audit last."""
+    from .rendering import render_pdf
+    from .services import _lock, log_event
+
+    with transaction.atomic():
+        attachment = (
+            Attachment.objects.select_for_update(of=("self",))
+            .select_related("application__item", "uploaded_by")
+            .filter(pk=attachment_id)
+            .first()
+        )
+        if attachment is None or not is_pending(attachment):
+            return False
+        certificate = Certificate.objects.filter(identifier=attachment.certificate_identifier).first()
+        if certificate is None:
+            return False
+        pdf = render_pdf(certificate)
+        attachment.file.save(f"{uuid.uuid4().hex}.pdf", ContentFile(pdf), save=False)
+        attachment.size = len(pdf)
+        attachment.sha256 = hashlib.sha256(pdf).hexdigest()
+        attachment.save(update_fields=["file", "size", "sha256"])
+        log_event(
+            _lock(certificate),
+            CertificateEvent.Action.ATTACHED,
+            actor=attachment.uploaded_by,
+            detail=f"申请“{attachment.application.item.name}”时免提交",
+        )
+    return True
+
+
+def check_wallet_attachments(application: Application, case: Case, actor: User) -> None:
+    """Submission step, inside the submitting transaction before its history line and audit:
+    wallet materials must still be valid, and what the wallet holds is attached."""
     today = timezone.localdate()
     stale = []
     # The submission's locked read says whether the draft has wallet attachments at all.
@@ -141,7 +177,7 @@ def on_case_saved(sender: Any, instance: Any, created: bool, raw: bool = False, 
             attachment.replaced = True
             attachment.save(update_fields=["replaced"])
             stale.append(attachment)
-    attach_from_wallet(application, instance.submitted_by)
+    attach_from_wallet(application, actor)
     for attachment in stale:
         required = attachment.requirement is not None and attachment.requirement.necessity == "required"
         if (
@@ -155,3 +191,9 @@ def on_case_saved(sender: Any, instance: Any, created: bool, raw: bool = False, 
                 field="materials",
                 code="certificate_invalid",
             )
+
+
+WALLET = MaterialProvider(
+    name="certificates.wallet", held=wallet_materials, attach=attach_from_wallet, render=render_attachment
+)
+WALLET_STILL_VALID = SubmissionStep(name="certificates.wallet_still_valid", run=check_wallet_attachments)

@@ -9,8 +9,8 @@ from tongban.core import audit
 
 from ._common import DRAFT_DAYS, RESULT_BY_END, STATUS_BY_END, STATUS_BY_ROLE, Conflict, FormInvalid
 from .applying import (
-    MATERIAL_PROVIDERS,
     attach_file,
+    attach_held_materials,
     missing_materials,
     prefilled_fields,
     remove_attachment,
@@ -36,7 +36,6 @@ from .withdrawing import WITHDRAWABLE, withdraw_case
 
 __all__ = [
     "DRAFT_DAYS",
-    "MATERIAL_PROVIDERS",
     "RESULT_BY_END",
     "STATUS_BY_END",
     "STATUS_BY_ROLE",
@@ -46,6 +45,7 @@ __all__ = [
     "accept_case",
     "answer_correction",
     "attach_file",
+    "attach_held_materials",
     "audit",
     "claim_case",
     "conclude_case",

@@ -2,7 +2,6 @@
 
 import datetime as dt
 import uuid
-from collections.abc import Callable
 from typing import Any
 
 from django.core.files.uploadedfile import UploadedFile
@@ -23,7 +22,7 @@ from tongban.identity.actors import check_agent_scope
 from tongban.identity.models import EnterpriseAccount
 from tongban.workflow.selectors import process_join, resolve_process
 
-from .. import clock
+from .. import clock, steps
 from ..forms import materials_to_upload, registry_defaults
 from ..models import Application, Attachment, Case
 from ..numbering import next_case_number
@@ -84,7 +83,7 @@ def start_application(
     if enterprise is not None:
         check_agent_scope(user, enterprise, item)
     form = _form_for(item)
-    return Application.objects.create(
+    application = Application.objects.create(
         item=item,
         form=form,
         applicant=user,
@@ -97,6 +96,8 @@ def start_application(
         },
         expires_at=timezone.now() + dt.timedelta(days=DRAFT_DAYS),
     )
+    attach_held_materials(application, user)
+    return application
 
 
 def _editable_draft(user: User, application: Application) -> Application:
@@ -178,9 +179,12 @@ def remove_attachment(*, user: User, attachment: Attachment) -> None:
     attachment.save(update_fields=["replaced"])
 
 
-# 免提交: apps above cases register functions returning the ids of required materials the
-# platform already holds for an application (tongban.certificates: valid wallet certificates).
-MATERIAL_PROVIDERS: list[Callable[[Application], set[int]]] = []
+def attach_held_materials(application: Application, actor: User | None) -> list[Attachment]:
+    """免提交: every material provider (``cases.steps``) attaches what it holds for the draft."""
+    attached = []
+    for provider in steps.material_providers:
+        attached += provider.attach(application, actor)
+    return attached
 
 
 def missing_materials(application: Application) -> list[MaterialRequirement]:
@@ -193,10 +197,10 @@ def missing_materials(application: Application) -> list[MaterialRequirement]:
         ).exclude(Exists(attached))
     )
     missing = materials_to_upload(missing, application.channel)
-    if missing and MATERIAL_PROVIDERS:
+    if missing and steps.material_providers:
         present: set[int] = set()
-        for provider in MATERIAL_PROVIDERS:
-            present |= provider(application)
+        for provider in steps.material_providers:
+            present |= provider.held(application)
         missing = [m for m in missing if m.pk not in present]
     return missing
 
@@ -351,6 +355,8 @@ def submit_application(
         case.save(force_insert=True)
     except IntegrityError as exc:  # the same key on two drafts at once; the transaction is undone
         raise Conflict("该申请正在提交，请勿重复操作。", code="duplicate_submit") from exc
+    for step in steps.submission_steps:  # before the history line and the audit append
+        step.run(locked, case, user)
     locked.status = Application.Status.SUBMITTED
     locked.save(update_fields=["status", "updated_at"])
     _log(

@@ -1,6 +1,8 @@
 """Staff processing a case: claim and release, accept or refuse, review, special procedures,
 forward, decide and conclude."""
 
+from collections.abc import Callable
+
 from django.db import transaction
 from django.utils import timezone
 
@@ -138,10 +140,8 @@ def start_special_procedure(
         notice,
         expected_step,
         expected_version,
-        save=False,
+        change=lambda c: clock.pause(c, "special"),
     )
-    clock.pause(locked, "special")
-    _save(locked)
     return locked
 
 
@@ -188,10 +188,8 @@ def forward_case(
         reason,
         expected_step,
         expected_version,
-        save=False,
+        change=lambda c: setattr(c, "decision_reason", reason),
     )
-    locked.decision_reason = reason
-    _save(locked)
     return locked
 
 
@@ -219,10 +217,8 @@ def decide_case(
         reason,
         expected_step,
         expected_version,
-        save=False,
+        change=lambda c: setattr(c, "decision_reason", reason),
     )
-    locked.decision_reason = reason
-    _save(locked)
     return locked
 
 
@@ -268,8 +264,10 @@ def _simple_step(
     opinion: str,
     expected_step: str | None,
     expected_version: int | None,
-    save: bool = True,
+    change: Callable[[Case], None] | None = None,
 ) -> Case:
+    """One step of the process; ``change`` adds what the use case writes besides (before the
+    save, so the history line and the audit append stay the last writes)."""
     locked = _lock(case)
     check_staff_action(
         actor,
@@ -281,7 +279,8 @@ def _simple_step(
     )
     before = locked.status
     _advance(locked, actor, decision)
-    if save:
-        _save(locked)
+    if change is not None:
+        change(locked)
+    _save(locked)
     _log(locked, actor, event, title, from_status=before, opinion=opinion, emit=event)
     return locked

@@ -18,7 +18,7 @@ from ..models import Application, Case
 from ._common import (
     DRAFT_DAYS,
 )
-from .applying import _form_for, _prefill, submit_application
+from .applying import _form_for, _prefill, attach_held_materials, submit_application
 from .processing import accept_case
 
 
@@ -35,7 +35,7 @@ def start_window_application(
         raise NotFound()
     permissions.require_role(staff, StaffRole.INTAKE, item.department)
     form = _form_for(item)
-    return Application.objects.create(
+    application = Application.objects.create(
         item=item,
         form=form,
         applicant=applicant,
@@ -55,6 +55,8 @@ def start_window_application(
         },
         expires_at=timezone.now() + dt.timedelta(days=DRAFT_DAYS),
     )
+    attach_held_materials(application, staff)
+    return application
 
 
 def counter_applicant(*, staff: User, id_number: str, department: Department) -> User:
@@ -110,7 +112,6 @@ def counter_applicant(*, staff: User, id_number: str, department: Department) ->
     return person
 
 
-@transaction.atomic
 def submit_at_window(
     *,
     staff: User,
@@ -123,6 +124,9 @@ def submit_at_window(
 
     The acceptance is the ordinary ``accept_case`` by the clerk (same clock, events, audit and
     notification as an accept from the queue). A repeated request returns the accepted case.
+    Submission and acceptance are two transactions, each ending with its own audit append
+    (``core.audit``): should the acceptance fail, the case waits in the intake queue and a
+    repeated request accepts it.
     """
     if application.channel != Channel.WINDOW:
         raise InvalidInput("只有窗口收件的申请可以当场受理。", code="not_window")

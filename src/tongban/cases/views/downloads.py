@@ -1,11 +1,12 @@
 """Downloads: the files of applications and cases, each through the permission check."""
 
+import io
 import uuid
 
 from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, HttpRequest
 
-from .. import selectors
+from .. import selectors, steps
 
 
 @login_required
@@ -13,11 +14,13 @@ def attachment_file(request: HttpRequest, pid: uuid.UUID) -> FileResponse:
     """A material file through a permission check, never from MEDIA_URL.
 
     PDFs and images open in the browser (``inline``) unless ``?download=1``; the name shown is
-    the cleaned display name, and the browser is told not to guess the type.
+    the cleaned display name, and the browser is told not to guess the type. A wallet
+    certificate's file still being rendered by its task is rendered for this response.
     """
     attachment = selectors.get_attachment_for(request.user, pid)
+    pending = steps.render_pending(attachment)
     response = FileResponse(
-        attachment.file.open("rb"),
+        io.BytesIO(pending) if pending is not None else attachment.file.open("rb"),
         content_type=attachment.content_type,
         as_attachment=request.GET.get("download") == "1",
         filename=attachment.display_name,

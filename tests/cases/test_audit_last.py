@@ -1,0 +1,155 @@
+"""Every write path of cases keeps ``core.audit``'s rule: the audit append is the last write of
+its transaction (no insert, update or delete after it but the audit's own), because appending
+locks the platform-wide chain head until commit. Submission steps of other apps (certificates'
+wallet) are checked in tests/certificates/test_submission_steps.py."""
+
+import pytest
+
+from tests.cases.audit_last import check_audit_last, transactions
+from tests.cases.conftest import citizen, fill, pdf_upload
+from tests.cases.test_flow import submitted_case
+from tongban.cases import services
+from tongban.cases.models import Case
+
+
+def _accepted(w):
+    case = submitted_case(w)
+    services.accept_case(actor=w["intake"], case=case)
+    return case
+
+
+def _reviewed(w):
+    case = _accepted(w)
+    services.review_case(actor=w["reviewer"], case=case, opinion="材料齐全。")
+    return case
+
+
+def _decided(w):
+    case = _reviewed(w)
+    services.decide_case(actor=w["decider"], case=case, grant=True, reason="符合条件。")
+    return case
+
+
+def _draft(w):
+    application = services.start_application(user=w["applicant"], item=w["item"])
+    services.save_draft(user=w["applicant"], application=application, data=fill(application))
+    services.attach_file(
+        user=w["applicant"], application=application, requirement=w["material"], upload=pdf_upload()
+    )
+    return application
+
+
+def _window_draft(w):
+    application = services.start_window_application(
+        staff=w["intake"], item=w["item"], applicant=citizen("王五")
+    )
+    services.save_draft(user=w["intake"], application=application, data=fill(application))
+    services.attach_file(
+        user=w["intake"], application=application, requirement=w["material"], upload=pdf_upload()
+    )
+    return application
+
+
+def _in_correction(w):
+    case = submitted_case(w)
+    services.request_correction(actor=w["intake"], case=case, notice="请补正地址。", fields=["address"])
+    return case
+
+
+def _special(w):
+    case = _accepted(w)
+    services.start_special_procedure(actor=w["reviewer"], case=case, kind="现场核查", notice="三日内核查。")
+    return case
+
+
+def _claimed(w):
+    case = submitted_case(w)
+    services.claim_case(actor=w["intake"], case=case)
+    return case
+
+
+# name -> (prepare(world) -> object, write(world, object))
+WRITE_PATHS = {
+    "submit": (_draft, lambda w, a: services.submit_application(user=w["applicant"], application=a)),
+    "window submit": (
+        _window_draft,
+        lambda w, a: services.submit_application(user=w["intake"], application=a),
+    ),
+    "window submit and accept at once": (
+        _window_draft,
+        lambda w, a: services.submit_at_window(staff=w["intake"], application=a),
+    ),
+    "claim": (submitted_case, lambda w, c: services.claim_case(actor=w["intake"], case=c)),
+    "release": (_claimed, lambda w, c: services.release_case(actor=w["intake"], case=c)),
+    "accept": (submitted_case, lambda w, c: services.accept_case(actor=w["intake"], case=c)),
+    "refuse": (
+        submitted_case,
+        lambda w, c: services.refuse_case(actor=w["intake"], case=c, reason="不属于本机关。"),
+    ),
+    "request correction": (
+        submitted_case,
+        lambda w, c: services.request_correction(
+            actor=w["intake"], case=c, notice="请补交。", fields=["address"], materials=[w["material"]]
+        ),
+    ),
+    "answer correction": (
+        _in_correction,
+        lambda w, c: services.answer_correction(
+            user=w["applicant"], case=c, data={"address": {"region": "511602", "detail": "建设路 2 号"}}
+        ),
+    ),
+    "review": (_accepted, lambda w, c: services.review_case(actor=w["reviewer"], case=c, opinion="符合。")),
+    "start special procedure": (
+        _accepted,
+        lambda w, c: services.start_special_procedure(
+            actor=w["reviewer"], case=c, kind="检验", notice="送检。"
+        ),
+    ),
+    "end special procedure": (
+        _special,
+        lambda w, c: services.end_special_procedure(actor=w["reviewer"], case=c, outcome="合格。"),
+    ),
+    "forward": (
+        _accepted,
+        lambda w, c: services.forward_case(actor=w["reviewer"], case=c, reason="应由市级决定。"),
+    ),
+    "grant": (
+        _reviewed,
+        lambda w, c: services.decide_case(actor=w["decider"], case=c, grant=True, reason="符合。"),
+    ),
+    "deny": (
+        _reviewed,
+        lambda w, c: services.decide_case(actor=w["decider"], case=c, grant=False, reason="不符。"),
+    ),
+    "conclude": (
+        _decided,
+        lambda w, c: services.conclude_case(actor=w["issuer"], case=c, result=Case.Result.ISSUED),
+    ),
+    "withdraw": (
+        submitted_case,
+        lambda w, c: services.withdraw_case(user=w["applicant"], case=c, reason="不办了。"),
+    ),
+}
+
+
+@pytest.mark.parametrize("path", list(WRITE_PATHS))
+def test_the_audit_append_is_the_last_write_of_every_transaction(world, path):
+    prepare, write = WRITE_PATHS[path]
+    target = prepare(world)
+    with transactions() as found:
+        write(world, target)
+    check_audit_last(found)
+
+
+def test_the_check_sees_a_write_after_the_audit_append(world):
+    """The recorder is not blind: a write after an append in one transaction is reported."""
+    from django.db import transaction
+
+    from tongban.core import audit
+
+    case = submitted_case(world)
+    with transactions() as found, transaction.atomic():
+        audit.append("test.append", obj=case)
+        Case.objects.filter(pk=case.pk).update(version=case.version + 1)
+    with pytest.raises(AssertionError, match="writes after the audit append"):
+        check_audit_last(found)
