@@ -3,8 +3,8 @@
 Parsing BPMN and building SpiffWorkflow's spec costs far more than a step, so each process keeps
 the parsed ``Process`` per definition digest (a definition's document never changes while cases
 use it; the admin form recomputes the digest when an unused one is edited). The item's choice
-itself is read from the database every time — as columns of the caller's own query
-(``process_join``) — so a new choice or upload takes effect at once in every process. The
+itself is read from the database every time (``chosen_definition``) — so a new choice or
+upload takes effect at once in every process. The
 shipped templates' rows are remembered per process once committed (a changed template file
 comes with a release, i.e. a restart, and ``ensure_template`` then adds a new row).
 """
@@ -16,7 +16,6 @@ from functools import cache
 from django.db import connection, transaction
 
 from tongban.catalog.models import CaseKind, ServiceItem
-from tongban.core.rawsql import table
 
 from .engine import Process, get_process, template_xml
 from .models import ItemProcess, ProcessDefinition
@@ -48,16 +47,12 @@ def template_digest(name: str) -> str:
     return hashlib.sha256(template_xml(name).encode()).hexdigest()
 
 
-def process_join(item_id: str, alias: str = "wf") -> tuple[str, str]:
-    """For the caller's own hand-written statement (``core.rawsql``): the select list (the id and
-    digest of the definition the item chose, NULL when it uses the template for its case kind)
-    and the joins, for rows whose item id is the SQL expression ``item_id``."""
-    choice, definition = f"{alias}_choice", f"{alias}_definition"
-    joins = (
-        f"LEFT JOIN {table(ItemProcess)} {choice} ON {choice}.item_id = {item_id} "
-        f"LEFT JOIN {table(ProcessDefinition)} {definition} ON {definition}.id = {choice}.definition_id"
-    )
-    return f"{choice}.definition_id, {definition}.digest", joins
+def chosen_definition(item_id: int) -> tuple[int | None, str | None]:
+    """The id and digest of the definition the item chose, (None, None) when it runs the
+    template for its case kind; one indexed read, so a new choice takes effect at once."""
+    choice = ItemProcess.objects.filter(item_id=item_id)
+    row = choice.values_list("definition_id", "definition__digest").first()
+    return row if row is not None else (None, None)
 
 
 # Template name -> (definition id, digest) of rows known to be committed. A per-process memo of
@@ -91,7 +86,7 @@ def clear_cache() -> None:
 
 
 def resolve_process(item: ServiceItem, definition_id: int | None, digest: str | None) -> tuple[int, Process]:
-    """The definition id and parsed process from ``process_join``'s columns."""
+    """The definition id and parsed process from ``chosen_definition``'s answer."""
     if definition_id is None:
         definition_id, digest = _template_definition(template_for(item.case_kind))
     return definition_id, process_for(definition_id, digest or "")

@@ -20,7 +20,7 @@ from tongban.forms.selectors import active_form
 from tongban.forms.services import default_schema_for, save_form_version
 from tongban.identity.actors import check_agent_scope
 from tongban.identity.models import EnterpriseAccount
-from tongban.workflow.selectors import process_join, resolve_process
+from tongban.workflow.selectors import chosen_definition, resolve_process
 
 from .. import clock, steps
 from ..forms import materials_to_upload, registry_defaults
@@ -219,7 +219,6 @@ def _draft_sql(with_key: bool, by_public_id: bool) -> str:
     """The submission's locked read (see ``_draft_to_submit``); parameters: the material
     flags' three, then the key's two (``with_key``), then the draft's id or public id."""
     app, item, department, form = _draft_columns()
-    process_select, process_joins = process_join("a.item_id")
     used = "NULL"
     if with_key:
         used = (
@@ -232,7 +231,7 @@ def _draft_sql(with_key: bool, by_public_id: bool) -> str:
             of=("a",) if connection.features.has_select_for_update_of else ()
         )
     return (
-        f"SELECT {app.sql}, {item.sql}, {department.sql}, {form.sql}, {process_select}, "  # noqa: S608 (as above)
+        f"SELECT {app.sql}, {item.sql}, {department.sql}, {form.sql}, "  # noqa: S608 (as above)
         f"EXISTS (SELECT 1 FROM {rawsql.table(MaterialRequirement)} r WHERE r.item_id = a.item_id "
         "AND r.necessity = %s AND NOT EXISTS (SELECT 1 FROM "
         f"{rawsql.table(Attachment)} t WHERE t.application_id = a.id AND t.requirement_id = r.id "
@@ -241,7 +240,7 @@ def _draft_sql(with_key: bool, by_public_id: bool) -> str:
         f"{used} "
         f"FROM {rawsql.table(Application)} a JOIN {rawsql.table(ServiceItem)} i ON i.id = a.item_id "
         f"JOIN {rawsql.table(Department)} d ON d.id = i.department_id "
-        f"LEFT JOIN {rawsql.table(FormDefinition)} f ON f.id = a.form_id {process_joins} "
+        f"LEFT JOIN {rawsql.table(FormDefinition)} f ON f.id = a.form_id "
         f"WHERE a.{'public_id' if by_public_id else 'id'} = %s {lock}"
     )
 
@@ -249,12 +248,12 @@ def _draft_sql(with_key: bool, by_public_id: bool) -> str:
 def _draft_to_submit(
     user: User, application: Application | None, public_id: uuid.UUID | str | None, key: str | None
 ) -> Application:
-    """The draft, locked, with everything a submission reads, in one hand-written statement
+    """The draft, locked, with what a submission reads, in one hand-written statement
     (``core.rawsql``: the ORM took twenty times longer to build it than the database to run it):
-    item, department, form, the process a case of the item starts with, whether a required
-    material has no file (only then are names and the wallet asked for), whether a file came
-    from the wallet (only then does the certificates hook check them) and the application an
-    idempotency key was already used for (``key_used_by``)."""
+    item, department, form, whether a required material has no file (only then are names and
+    the wallet asked for), whether a file came from the wallet (only then does the wallet's
+    submission step check them) and the application an idempotency key was already used for
+    (``key_used_by``). The process the item chose is workflow's to read (``chosen_definition``)."""
     params: list[Any] = [MaterialRequirement.Necessity.REQUIRED, False, False]
     if key:
         params += [user.pk, key]
@@ -277,7 +276,7 @@ def _draft_to_submit(
     at += len(item) + len(department)
     locked.form = form.load(row, at)
     at += len(form)
-    locked.wf_definition_id, locked.wf_definition_digest, unattached, wallet, locked.key_used_by = row[at:]
+    unattached, wallet, locked.key_used_by = row[at:]
     locked.materials_unattached = bool(unattached)
     locked.wallet_attachments = bool(wallet)
     return locked
@@ -320,7 +319,7 @@ def submit_application(
             field="materials",
             code="materials_missing",
         )
-    definition_id, process = resolve_process(item, locked.wf_definition_id, locked.wf_definition_digest)
+    definition_id, process = resolve_process(item, *chosen_definition(item.pk))
     state, ready = process.start({"item": item.code})
     now = timezone.now()
     today = timezone.localdate(now)
