@@ -7,7 +7,6 @@ items that never existed.
 from typing import Annotated, Any
 
 from django.http import HttpRequest
-from django.utils.translation import gettext as _
 from ninja import Path, Query, Router
 
 from tongban.core.errors import NotFound
@@ -47,7 +46,8 @@ def _department(department_id: int | None) -> Department | None:
     try:
         return get_department(department_id)
     except NotFound as exc:
-        raise NotFound(_("找不到实施主体 %(id)s。") % {"id": department_id}, field="department") from exc
+        exc.field = "department"
+        raise
 
 
 def _page(total: int, items: list[Any], page: int, page_size: int) -> dict[str, Any]:

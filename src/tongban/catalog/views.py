@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from tongban.core.errors import NotFound, PermissionDenied, ServiceError
+from tongban.core.errors import NotFound, ServiceError
 
 from . import selectors, services
 from .forms import CHILD_FORMS, ItemElementsForm, add_service_errors, describe_hints
@@ -32,18 +32,18 @@ ACTIONS = {
 
 
 def catalogue_staff(view: Callable) -> Callable:
-    """Signed-in staff holding 事项管理 somewhere; others are sent to sign in or get a 404."""
+    """Signed-in staff holding 事项管理 somewhere; others are sent to sign in or get a 404.
+
+    An item outside the user's departments is ``NotFound`` from the selectors, a write the
+    services refuse ``PermissionDenied``: the error middleware answers them (404 / 403)."""
 
     @wraps(view)
-    def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:  # noqa: ANN002, ANN003
+    def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
         if not request.user.is_authenticated:
             return redirect(f"{reverse('identity:staff_login')}?next={request.path}")
         if getattr(request.user, "kind", None) != "staff":
             raise Http404()
-        try:
-            return view(request, *args, **kwargs)
-        except (NotFound, PermissionDenied) as exc:
-            raise Http404() from exc
+        return view(request, *args, **kwargs)
 
     return wrapper
 

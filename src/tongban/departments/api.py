@@ -4,10 +4,8 @@ from typing import Any
 
 from django.db.models import Count, Q, QuerySet
 from django.http import HttpRequest
-from django.utils.translation import gettext as _
 from ninja import Query, Router, Schema
 
-from tongban.core.errors import NotFound
 from tongban.regions.api import REGION_CODE_HELP, REGION_CODE_PATTERN, RegionRef
 from tongban.regions.selectors import get_region
 
@@ -116,10 +114,7 @@ def list_departments(
 
 @router.get("/departments/{department_id}", response=DepartmentDetail, summary="实施主体详情")
 def department_detail(request: HttpRequest, department_id: int) -> dict[str, Any]:
-    try:
-        department = selectors.get_department(department_id)
-    except NotFound as exc:
-        raise NotFound(_("找不到实施主体 %(id)s。") % {"id": department_id}) from exc
+    department = selectors.get_department(department_id)
     return {
         "id": department.pk,
         "name": department.name,

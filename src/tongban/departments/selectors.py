@@ -1,6 +1,7 @@
 """Reads of departments shared by pages and the API."""
 
 from django.db.models import Count, Q, QuerySet
+from django.utils.translation import gettext as _
 
 from tongban.core.errors import NotFound
 from tongban.regions.models import Region
@@ -30,7 +31,7 @@ def departments_with_item_counts(region: Region | None = None) -> QuerySet[Depar
 def get_department(pk: int) -> Department:
     department = Department.objects.select_related("region").filter(pk=pk, is_active=True).first()
     if department is None:
-        raise NotFound()
+        raise NotFound(_("找不到实施主体 %(id)s。") % {"id": pk})
     return department
 
 

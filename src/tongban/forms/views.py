@@ -6,6 +6,7 @@ drag-and-drop, posting the same ``reorder`` form.
 """
 
 import json
+from collections.abc import Callable
 from functools import partial
 
 from django.contrib import messages
@@ -136,7 +137,9 @@ def field_edit(request: HttpRequest, pk: int, name: str) -> HttpResponse:
     return _field_page(request, _item(request, pk), name)
 
 
-def _apply(request: HttpRequest, item: ServiceItem, change, done: str) -> HttpResponse:  # noqa: ANN001
+def _apply(
+    request: HttpRequest, item: ServiceItem, change: Callable[[dict, dict], tuple[dict, dict]], done: str
+) -> HttpResponse:
     try:
         services.change_draft(actor=request.user, item=item, change=change)
     except ServiceError as exc:

@@ -2,6 +2,7 @@
 enterprises and agents, staff login and the staff pages. Thin: parse, call a service, render."""
 
 import io
+from collections.abc import Callable
 from functools import wraps
 from typing import Any
 
@@ -20,8 +21,9 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from tongban.core.errors import NotFound, ServiceError
+from tongban.core.errors import ServiceError
 from tongban.core.masking import mask_mobile
+from tongban.core.types import User
 from tongban.departments.models import Department
 
 from . import forms as f
@@ -216,7 +218,7 @@ def login_enrol(request: HttpRequest) -> HttpResponse:
     return render(request, "identity/login_enrol.html", context, status=_status(form))
 
 
-def _home_for(user: Any) -> str:  # noqa: ANN401
+def _home_for(user: User) -> str:
     return reverse("identity:staff_home" if user.kind == "staff" else "identity:account")
 
 
@@ -295,10 +297,7 @@ def two_factor(request: HttpRequest) -> HttpResponse:
 def acting_as(request: HttpRequest) -> HttpResponse:
     """Switch between acting for oneself and for an enterprise (kept in the session)."""
     raw = request.POST.get("enterprise", "")
-    try:
-        actor = switch_actor(request, int(raw) if raw.isdigit() else None)
-    except NotFound as exc:
-        raise Http404(exc.message) from exc
+    actor = switch_actor(request, int(raw) if raw.isdigit() else None)
     if actor.enterprise is not None:
         messages.info(request, _("您现在以“%(name)s”经办人身份办事。") % {"name": actor.enterprise.name})
     else:
@@ -321,17 +320,10 @@ def enterprise_open(request: HttpRequest) -> HttpResponse:
     return render(request, "identity/enterprise_open.html", {"form": form}, status=_status(form))
 
 
-def _rep_enterprise(request: HttpRequest, pk: int):  # noqa: ANN202
-    try:
-        return get_enterprise_for_rep(request.user, pk)
-    except NotFound as exc:
-        raise Http404(exc.message) from exc
-
-
 @login_required
 def enterprise_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """The legal representative's page of an enterprise: its agents and new authorisations."""
-    enterprise = _rep_enterprise(request, pk)
+    enterprise = get_enterprise_for_rep(request.user, pk)
     form = f.AuthoriseAgentForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -373,12 +365,9 @@ def enterprise_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def revoke_agent(request: HttpRequest, pk: int, grant_pk: int) -> HttpResponse:
-    enterprise = _rep_enterprise(request, pk)
-    try:
-        grant = selectors.get_authorisation_for_rep(request.user, enterprise, grant_pk)
-        services.revoke_authorisation(request.user, grant, request=request)
-    except NotFound as exc:
-        raise Http404(exc.message) from exc
+    enterprise = get_enterprise_for_rep(request.user, pk)
+    grant = selectors.get_authorisation_for_rep(request.user, enterprise, grant_pk)
+    services.revoke_authorisation(request.user, grant, request=request)
     messages.success(request, _("授权已撤销，立即生效。"))
     return redirect("identity:enterprise", pk=enterprise.pk)
 
@@ -407,11 +396,11 @@ def staff_login(request: HttpRequest) -> HttpResponse:
     )
 
 
-def staff_required(view):  # noqa: ANN001, ANN201
+def staff_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
     """Signed-in staff (the middleware has already made sure the second factor was verified)."""
 
     @wraps(view)
-    def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:  # noqa: ANN002, ANN003
+    def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
         if not request.user.is_authenticated:
             return redirect(f"{reverse('identity:staff_login')}?next={request.path}")
         if request.user.kind != "staff":

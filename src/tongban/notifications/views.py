@@ -1,11 +1,9 @@
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
-
-from tongban.core.errors import NotFound
 
 from . import services
 from .selectors import inbox as inbox_query
@@ -20,10 +18,7 @@ def inbox(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_POST
 def read(request: HttpRequest, pk: int) -> HttpResponse:
-    try:
-        notification = services.mark_read(user=request.user, notification_id=pk)
-    except NotFound as exc:
-        raise Http404(exc.message) from exc
+    notification = services.mark_read(user=request.user, notification_id=pk)
     target = notification.link or "notifications:inbox"
     if notification.link and not url_has_allowed_host_and_scheme(notification.link, allowed_hosts=None):
         target = "notifications:inbox"

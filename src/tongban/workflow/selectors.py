@@ -16,6 +16,7 @@ from functools import cache
 from django.db import connection, transaction
 
 from tongban.catalog.models import CaseKind, ServiceItem
+from tongban.core.errors import NotFound
 
 from .engine import Process, get_process, template_xml
 from .models import ItemProcess, ProcessDefinition
@@ -131,13 +132,16 @@ def with_current(items) -> list[ServiceItem]:  # noqa: ANN001
     return found
 
 
-def managed_item(user, item_id: int) -> ServiceItem | None:  # noqa: ANN001
-    """One item the user maintains, or None (the page answers 404: outsiders learn nothing)."""
-    return (
+def managed_item(user, item_id: int) -> ServiceItem:  # noqa: ANN001
+    """One item the user maintains; ``NotFound`` for any other (a 404: outsiders learn nothing)."""
+    item = (
         ServiceItem.objects.filter(pk=item_id, department_id__in=catalogue_department_ids(user))
         .select_related("department")
         .first()
     )
+    if item is None:
+        raise NotFound()
+    return item
 
 
 def versions(item: ServiceItem) -> list[ProcessDefinition]:
