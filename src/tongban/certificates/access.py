@@ -9,14 +9,15 @@ from collections.abc import Callable
 
 from django.utils import timezone
 
-from tongban.core.errors import InvalidInput, NotFound, PermissionDenied, ServiceError
+from tongban.cases.access import refusal
+from tongban.core.errors import InvalidInput, NotFound, PermissionDenied
 from tongban.core.types import User
 from tongban.departments.models import Department
 from tongban.identity import permissions
 from tongban.identity.actors import Actor, check_actor_scope
 from tongban.identity.models import StaffRole
 
-from .models import Certificate, Share
+from .models import Certificate
 
 # Staff roles of the issuing department that may revoke, cancel, renew and reissue.
 LIFECYCLE_ROLES = (StaffRole.ISSUE, StaffRole.DECIDE)
@@ -25,11 +26,7 @@ CHANGEABLE = (Certificate.Status.VALID, Certificate.Status.EXPIRED)
 
 
 def _allowed[**P](check: Callable[P, None], *args: P.args, **kwargs: P.kwargs) -> bool:
-    try:
-        check(*args, **kwargs)
-    except ServiceError:
-        return False
-    return True
+    return refusal(check, *args, **kwargs) is None
 
 
 # ---------------------------------------------------------------- the holder
@@ -64,10 +61,6 @@ def check_use(actor: Actor, certificate: Certificate) -> None:
 
 def can_use(actor: Actor, certificate: Certificate) -> bool:
     return _allowed(check_use, actor, certificate)
-
-
-def check_revoke_share(actor: Actor, share: Share) -> None:
-    check_holder(actor, share.certificate)
 
 
 # ---------------------------------------------------------------- the issuing department

@@ -14,10 +14,8 @@ from django.utils import timezone
 from ninja import Router, Schema, Status
 
 from tongban.core.downloads import file_response
-from tongban.core.errors import NotFound
 from tongban.core.public import public_reverse
-from tongban.identity.actors import Actor, may_act_for
-from tongban.identity.models import EnterpriseAccount
+from tongban.identity.actors import Actor
 from tongban.identity.oidc.auth import api_auth
 
 from . import selectors, services
@@ -155,12 +153,7 @@ def share_out(request: HttpRequest, share: Share) -> dict:
 
 def _actor(request: HttpRequest, enterprise_id: int | None) -> Actor:
     """Acting for oneself, or for an enterprise the caller may act for (else 404)."""
-    if enterprise_id is None:
-        return Actor(request.user)
-    enterprise = EnterpriseAccount.objects.filter(pk=enterprise_id).first()
-    if enterprise is None or not may_act_for(request.user, enterprise):
-        raise NotFound()
-    return Actor(request.user, enterprise)
+    return selectors.actor_for(request.user, enterprise_id)
 
 
 # ---------------------------------------------------------------- public

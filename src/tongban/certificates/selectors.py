@@ -14,7 +14,7 @@ from tongban.core.masking import mask_id_number, mask_name, mask_uscc
 from tongban.core.types import User
 from tongban.departments.models import Department
 from tongban.identity import permissions
-from tongban.identity.actors import Actor
+from tongban.identity.actors import Actor, may_act_for
 from tongban.identity.models import EnterpriseAccount
 
 from . import identifiers, seals
@@ -218,6 +218,16 @@ def wallet(actor: Actor) -> QuerySet[Certificate]:
     if actor.enterprise is not None:
         return base.filter(holder_enterprise=actor.enterprise)
     return base.filter(holder_user=actor.user, holder_enterprise__isnull=True)
+
+
+def actor_for(user: User | None, enterprise_id: int | None) -> Actor:
+    """The caller acting for themself, or for an enterprise they may act for (else NotFound)."""
+    if enterprise_id is None:
+        return Actor(user)
+    enterprise = EnterpriseAccount.objects.filter(pk=enterprise_id).first()
+    if enterprise is None or not may_act_for(user, enterprise):
+        raise NotFound()
+    return Actor(user, enterprise)
 
 
 def wallet_certificate(actor: Actor, identifier: str) -> Certificate:

@@ -5,13 +5,14 @@ and one ``can_<action>`` that says yes or no. The services call the check; the p
 action exactly when ``can_…`` says yes, so a button is never shown for a click the service would
 refuse (CKAN's one auth function per action is the model). Outsiders get NotFound: they learn
 nothing. Input checks (the level, the length of a text) and rate limits stay in the services.
+``refusal`` (from ``cases.access``) gives a page the error itself, to say why.
 """
 
 from collections.abc import Callable
 
 from django.utils import timezone
 
-from tongban.cases.access import is_applicant_side
+from tongban.cases.access import is_applicant_side, refusal
 from tongban.cases.models import Case
 from tongban.core.errors import InvalidInput, NotFound, PermissionDenied, ServiceError
 from tongban.core.types import User
@@ -29,16 +30,6 @@ class AlreadyRated(ServiceError):
     code = "already_rated"
     status = 409
     default_message = "该办件已评价，每件只能评价一次。"
-
-
-def refusal[**P](check: Callable[P, None], *args: P.args, **kwargs: P.kwargs) -> ServiceError | None:
-    """The error ``check`` raises for these arguments, or None when the action is allowed
-    (pages use it to say why an action is not offered)."""
-    try:
-        check(*args, **kwargs)
-    except ServiceError as exc:
-        return exc
-    return None
 
 
 def _allowed[**P](check: Callable[P, None], *args: P.args, **kwargs: P.kwargs) -> bool:
