@@ -56,7 +56,9 @@ def licence(world, issued, request):
     world["supervisor"] = staff(DepartmentFactory(name="区政务服务管理局"), "supervisor", name="监察员")
     state = request.node.callspec.params["state"]
     if state == "expired":
-        Certificate.objects.filter(pk=issued.pk).update(valid_until=timezone.localdate() - dt.timedelta(days=1))
+        Certificate.objects.filter(pk=issued.pk).update(
+            valid_until=timezone.localdate() - dt.timedelta(days=1)
+        )
     elif state == "revoked":
         services.revoke_certificate(actor=world["issuer"], certificate=issued, reason="违法经营")
     elif state == "replaced":

@@ -297,6 +297,11 @@ def received_rating(user: User | None, pk: int) -> Rating:
     return found
 
 
+def appeals_of(rating: Rating) -> list[Appeal]:
+    """A rating's appeals, newest first, with who filed and who decided them."""
+    return list(rating.appeals.select_related("submitted_by", "decided_by"))
+
+
 def pending_appeals(user: User | None, limit: int = 100) -> QuerySet[Appeal]:
     """Appeals waiting for a supervisor of the region, oldest first."""
     codes = permissions.supervised_region_codes(user)

@@ -47,7 +47,7 @@ def staff_appeal(request: HttpRequest, pk: int) -> HttpResponse:
         "rating": rating,
         "scores": scores_shown(rating),
         "rater": mask_name(rating.rater_name),
-        "appeals": list(rating.appeals.select_related("submitted_by", "decided_by")),
+        "appeals": selectors.appeals_of(rating),
         "can_appeal": access.can_file_appeal(request.user, rating),
         "error": error,
         "typed": request.POST.get("reason", "") if error else "",

@@ -100,6 +100,6 @@ def staff_task(request: HttpRequest, pk: int) -> HttpResponse:
         "contact_mobile": contact["mobile"] if is_member else mask_mobile(contact["mobile"]),
         "errors": errors,
         "typed": request.POST.get("text", "") if errors else "",
-        "appeals": list(rating.appeals.all()),
+        "appeals": selectors.appeals_of(rating),
     }
     return render(request, "ratings/staff_task.html", context, status=status)
