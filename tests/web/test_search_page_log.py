@@ -179,3 +179,20 @@ def test_a_hit_offers_the_same_service_in_other_regions(client, catalogue, monke
     assert "其他地区（1 个）" in html
     assert catalogue.other_department.region.name in html
     assert any(f"item={sibling.code}" in link for link in go_links(response))
+
+
+def test_one_result_per_service_with_the_visitors_region_first(client, catalogue):
+    from tongban.catalog.search import rebuild_index
+    from tongban.web.middleware import REGION_COOKIE
+
+    sibling = PublishedItemFactory(name="食品经营许可", department=catalogue.other_department)
+    rebuild_index()
+    response = search(client, q="食品经营许可", region="")
+    hits = [h for h in response.context["result"].hits if h.item.name == "食品经营许可"]
+    assert len(hits) == 1
+    assert {hits[0].item, *hits[0].other_regions} == {catalogue.food_item, sibling}
+    assert "其他地区（1 个）" in response.content.decode()
+    client.cookies[REGION_COOKIE] = catalogue.other_county.code
+    mine = search(client, q="食品经营许可", region="")
+    [hit] = [h for h in mine.context["result"].hits if h.item.name == "食品经营许可"]
+    assert hit.item == sibling and hit.other_regions == [catalogue.food_item]

@@ -414,6 +414,9 @@ def _search_page(request: HttpRequest) -> tuple[str, dict, int]:
             "theme_slug": filters["theme_slug"],
             "item_type": filters["item_type"],
             "page_size": PAGE_SIZE,
+            # One result per service: the visitor's region's implementation, the others under 其他地区.
+            "group_regions": True,
+            "prefer_region": getattr(request, "region_code", "") or None,
         }
         try:
             result = search_items(query, page=page_number, **arguments)

@@ -14,10 +14,10 @@ from tests.e2e.shipped.conftest import GROUP, look
 pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group(GROUP)]
 
 EVERYDAY = {
-    "申请低保": "最低生活保障",
-    "养狗要办证吗": "犬",
-    "身份证丢了": "居民身份证",
-    "开饭店要办什么证": "食品经营",
+    "申请低保": re.compile("最低生活保障"),
+    "养狗要办证吗": re.compile("犬"),
+    "身份证丢了": re.compile("身份证"),
+    "开饭店要办什么证": re.compile("食品.*经营"),
 }
 NONSENSE = "魃魈魍魉"  # words no dictionary explains: nothing matches until an admin says what they mean
 TARGET = "最低生活保障"
