@@ -156,7 +156,9 @@ def _bring_to(case, status, people) -> Case:
     if status == "claimed_by_reviewer":
         return services.claim_case(actor=reviewer, case=case)
     if status == "special":
-        return services.start_special_procedure(actor=reviewer, case=case, kind="现场核查", notice="核查场所。")
+        return services.start_special_procedure(
+            actor=reviewer, case=case, kind="现场核查", notice="核查场所。"
+        )
     if status == "forwarded":
         return services.forward_case(actor=reviewer, case=case, reason="属上级机关权限。")
     services.review_case(actor=reviewer, case=case, opinion="符合条件。")
@@ -233,7 +235,9 @@ def test_the_table_is_not_empty(client, world, people, person, expected):
     assert {a for a in ACTIONS if service_accepts(a, user, case)} == expected
 
 
-def test_an_agent_outside_their_scope_is_not_offered_withdrawal_and_the_service_says_why(client, world, people):
+def test_an_agent_outside_their_scope_is_not_offered_withdrawal_and_the_service_says_why(
+    client, world, people
+):
     """The drift that started this: the button ignored the agent's scope that the service checks."""
     case = _submit(people["agent_in_scope"], world["item"], world["material"], people["enterprise"])
     agent = people["agent_out_of_scope"]
@@ -245,3 +249,11 @@ def test_an_agent_outside_their_scope_is_not_offered_withdrawal_and_the_service_
     client.post(url, {"reason": "x"})
     case.refresh_from_db()
     assert case.status == Case.Status.PENDING_INTAKE
+
+
+def test_every_outcome_a_process_may_offer_has_its_action_on_the_page():
+    """Uploaded processes may only use outcomes the case pages offer (workflow.services)."""
+    from tongban.workflow.services import KNOWN_OUTCOMES
+
+    assert set(access.ACTION_BY_DECISION) == KNOWN_OUTCOMES
+    assert set(access.ACTION_BY_DECISION.values()) <= set(access.STAFF_ACTIONS)

@@ -200,8 +200,12 @@ STAFF_ACTIONS = (
     "decide",
     "conclude",
 )
-# The staff action a process decision belongs to (the services' steps name the decision).
+# The staff action a process decision (an outcome a step offers) belongs to; at a 受理 step
+# 准予 and 不予 belong to accept (see ``staff_actions``).
 ACTION_BY_DECISION = {
+    "accept": "accept",
+    "refuse": "refuse",
+    "correct": "correct",
     "pass": "review",
     "special": "special_start",
     "forward": "forward",
@@ -269,26 +273,17 @@ def check_staff_action(
     check_step_action(user, case, action, decision=decision)
 
 
-def can_act(user: User | None, case: Case, action: str) -> bool:
-    return _allowed(check_staff_action, user, case, action)
-
-
 def staff_actions(user: User | None, case: Case) -> list[str]:
     """The actions the case page offers ``user`` now: those ``check_staff_action`` accepts,
     in the order of the step's outcomes (none when it is not their turn)."""
     if not _allowed(check_turn, user, case):
         return []
-    by_outcome = {
-        "accept": "accept",
-        "refuse": "refuse",
-        "correct": "correct",
-        "pass": "review",
-        "special": "special_start",
-        "forward": "forward",
-        "grant": "accept" if case.current_role == StaffRole.INTAKE else "decide",
-        "deny": "accept" if case.current_role == StaffRole.INTAKE else "decide",
-    }
-    ordered = [by_outcome[o] for o in step_outcomes(case) if o in by_outcome]
+    intake = case.current_role == StaffRole.INTAKE
+    ordered = [
+        "accept" if intake and o in ("grant", "deny") else ACTION_BY_DECISION[o]
+        for o in step_outcomes(case)
+        if o in ACTION_BY_DECISION
+    ]
     ordered += [a for a in STAFF_ACTIONS if a not in ordered]
     actions: list[str] = []
     for action in ordered:

@@ -44,7 +44,7 @@ def ensure_template(name: str) -> ProcessDefinition:
     return definition
 
 
-# The outcomes the case pages know how to offer (cases.views.ACTION_BY_OUTCOME and 准予/不予).
+# The outcomes the case pages know how to offer (cases.access.ACTION_BY_DECISION).
 KNOWN_OUTCOMES = {"accept", "refuse", "correct", "pass", "special", "forward", "grant", "deny"}
 _FLOW_NODES = (
     "startEvent",

@@ -82,6 +82,8 @@ def _staff_case_page(
     # An error of an action the page no longer offers (taken by someone else meanwhile) is
     # shown above the actions instead of in its card.
     other_error = next((m for a, m in (action_error or {}).items() if a not in actions), "")
+    if claim_refused is not None and other_error == claim_refused.message:
+        other_error = ""  # the claim box says it already (taken by someone else)
     context = {
         "case": case,
         "events": selectors.timeline(case, staff_view=True),
