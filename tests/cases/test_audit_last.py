@@ -1,7 +1,8 @@
 """Every write path of cases keeps ``core.audit``'s rule: the audit append is the last write of
 its transaction (no insert, update or delete after it but the audit's own), because appending
-locks the platform-wide chain head until commit. Submission steps of other apps (certificates'
-wallet) are checked in tests/certificates/test_submission_steps.py."""
+locks the platform-wide chain head until commit; rating a concluded case (ratings) too.
+Submission steps of other apps (certificates' wallet) are checked in
+tests/certificates/test_submission_steps.py."""
 
 import pytest
 
@@ -48,6 +49,18 @@ def _window_draft(w):
         user=w["intake"], application=application, requirement=w["material"], upload=pdf_upload()
     )
     return application
+
+
+def _concluded(w):
+    case = _decided(w)
+    services.conclude_case(actor=w["issuer"], case=case, result=Case.Result.ISSUED)
+    return case
+
+
+def _rate(w, case, level):
+    from tongban.ratings import services as ratings
+
+    return ratings.rate_case(user=w["applicant"], case=case, level=level, comment="办理很慢。")
 
 
 def _in_correction(w):

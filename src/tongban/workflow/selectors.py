@@ -17,6 +17,7 @@ from django.db import connection, transaction
 
 from tongban.catalog.models import CaseKind, ServiceItem
 from tongban.core.errors import NotFound
+from tongban.core.rawsql import statement, table
 
 from .engine import Process, get_process, template_xml
 from .models import ItemProcess, ProcessDefinition
@@ -48,12 +49,24 @@ def template_digest(name: str) -> str:
     return hashlib.sha256(template_xml(name).encode()).hexdigest()
 
 
+@statement
+def _chosen_sql() -> str:
+    return (
+        f"SELECT c.definition_id, d.digest FROM {table(ItemProcess)} c "  # noqa: S608 (names from the models, value bound)
+        f"JOIN {table(ProcessDefinition)} d ON d.id = c.definition_id WHERE c.item_id = %s"
+    )
+
+
 def chosen_definition(item_id: int) -> tuple[int | None, str | None]:
     """The id and digest of the definition the item chose, (None, None) when it runs the
-    template for its case kind; one indexed read, so a new choice takes effect at once."""
-    choice = ItemProcess.objects.filter(item_id=item_id)
-    row = choice.values_list("definition_id", "definition__digest").first()
-    return row if row is not None else (None, None)
+    template for its case kind; read every time, so a new choice takes effect at once.
+
+    Hand-written (``core.rawsql``): every submission asks, and the ORM's query took five times
+    longer to build than the submission's whole locked read."""
+    with connection.cursor() as cursor:
+        cursor.execute(_chosen_sql(), [item_id])
+        row = cursor.fetchone()
+    return (row[0], row[1]) if row is not None else (None, None)
 
 
 # Template name -> (definition id, digest) of rows known to be committed. A per-process memo of
