@@ -3,7 +3,6 @@
 import re
 
 import pytest
-from axe_playwright_python.sync_playwright import Axe
 from django.conf import settings
 from django.test import Client
 from playwright.sync_api import expect
@@ -15,7 +14,7 @@ from tests.e2e import conftest as e2e_fixtures
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
-axe = Axe()
+assert_accessible = e2e_fixtures.assert_accessible
 browser = e2e_fixtures.browser
 
 
@@ -30,16 +29,6 @@ def page(browser):
     page.console_problems = problems
     yield page
     context.close()
-
-
-def assert_accessible(page, label: str) -> None:
-    results = axe.run(page)
-    bad = [
-        f"{v['id']} ({v['impact']}): {v['help']} → {[n['target'] for n in v['nodes']][:3]}"
-        for v in results.response["violations"]
-        if v["impact"] in ("serious", "critical")
-    ]
-    assert bad == [], f"{label}: {bad}"
 
 
 def sign_in(page, base_url: str, user) -> None:

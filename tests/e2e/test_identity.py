@@ -7,12 +7,11 @@ import json
 import re
 
 import pytest
-from axe_playwright_python.sync_playwright import Axe
 from django.utils import timezone
-from django_otp.oath import totp
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from playwright.sync_api import expect
 
+from tests.e2e.conftest import assert_accessible, sign_in, totp_token
 from tests.factories import DepartmentFactory, PublishedItemFactory
 from tests.identity.factories import (
     PASSWORD,
@@ -27,19 +26,8 @@ from tongban.registries.models import PopulationRecord
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
-axe = Axe()
 MOBILE = "13912340001"
 NEW_PASSWORD = "Browser-Pass-2026"
-
-
-def assert_accessible(page, label: str) -> None:
-    results = axe.run(page)
-    bad = [
-        f"{v['id']} ({v['impact']}): {v['help']} → {[n['target'] for n in v['nodes']][:3]}"
-        for v in results.response["violations"]
-        if v["impact"] in ("serious", "critical")
-    ]
-    assert bad == [], f"{label}: {bad}"
 
 
 @pytest.fixture(autouse=True)
@@ -60,11 +48,6 @@ def outbox(settings, tmp_path):
         return re.search(r"(\d{6})", texts[-1]).group(1)
 
     return last_code
-
-
-def token(device: TOTPDevice, drift: int = 0) -> str:
-    device.refresh_from_db()
-    return f"{totp(device.bin_key, drift=drift):06d}"
 
 
 def test_register_verify_logout_login(live_server, page, outbox):
@@ -142,7 +125,7 @@ def test_staff_log_in_with_totp(live_server, page):
     page.get_by_role("button", name="下一步").click()
     expect(page.get_by_role("heading", level=1, name="输入动态口令")).to_be_visible()
     assert_accessible(page, "totp")
-    page.get_by_label("动态口令").fill(token(device))
+    page.get_by_label("动态口令").fill(totp_token(device))
     page.get_by_role("button", name="验证并登录").click()
     expect(page.get_by_role("heading", level=1, name="工作台")).to_be_visible()
     assert_accessible(page, "staff home")
@@ -178,7 +161,7 @@ def test_staff_first_login_binds_an_authenticator(live_server, page):
     expect(page.locator(".qr-box svg")).to_be_visible()
     assert_accessible(page, "enrol")
     device = TOTPDevice.objects.get(user=newcomer, confirmed=False)
-    page.get_by_label("动态口令").fill(token(device))
+    page.get_by_label("动态口令").fill(totp_token(device))
     page.get_by_role("button", name="绑定并登录").click()
     expect(page.get_by_role("heading", level=1, name="工作台")).to_be_visible()
 
@@ -192,10 +175,7 @@ def test_enterprise_and_agent_pages(live_server, page):
     grant(account, other_agent, items=[item])
     base = live_server.url
 
-    page.goto(base + "/account/login/")
-    page.get_by_label("手机号码或用户名").fill(rep.mobile)
-    page.get_by_label("密码", exact=True).fill(PASSWORD)
-    page.get_by_role("button", name="登录").click()
+    sign_in(page, base, rep.mobile, PASSWORD)
     expect(page.get_by_role("heading", level=1, name="我的账号")).to_be_visible()
     expect(page.get_by_role("heading", name="办事身份")).to_be_visible()
     assert_accessible(page, "account with enterprise")

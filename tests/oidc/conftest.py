@@ -10,6 +10,7 @@ from urllib.parse import parse_qs, urlparse
 
 import pytest
 
+from tests.e2e.conftest import assert_accessible
 from tests.factories import DepartmentFactory, UserFactory
 from tongban.identity.oidc.services import create_client
 
@@ -117,10 +118,8 @@ def page():
 
 
 def assert_axe_clean(page, label: str) -> None:
-    from axe_playwright_python.sync_playwright import Axe
-
-    violations = Axe().run(page).response["violations"]
-    assert [f"{v['id']} ({v['impact']}): {v['help']}" for v in violations] == [], label
+    """Stricter than the other browser tests: no axe violation of any impact."""
+    assert_accessible(page, label, impacts=None)
 
 
 def log_in(page, username: str = "zhangsan") -> None:

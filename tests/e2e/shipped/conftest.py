@@ -27,7 +27,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect
 
-from tests.e2e.conftest import SCREENSHOTS, assert_accessible
+from tests.e2e.conftest import SCREENSHOTS, assert_accessible, sign_in, sign_in_staff
 
 HERE = Path(__file__).parent
 SHOTS = SCREENSHOTS / "shipped"
@@ -201,7 +201,7 @@ def _wait_until_healthy(url: str, server: subprocess.Popen, log: Path) -> None:
         if server.poll() is not None:
             pytest.fail(f"tongban serve exited ({server.returncode}):\n{_tail(log)}")
         try:
-            with urllib.request.urlopen(url + "/healthz", timeout=5) as answer:  # noqa: S310
+            with urllib.request.urlopen(url + "/healthz", timeout=5) as answer:
                 if answer.status == 200:
                     return
         except OSError:
@@ -240,29 +240,6 @@ def totp_code(shipped: Shipped, username: str) -> str:
     return f"{hotp(key, wanted):06d}"
 
 
-def login_citizen(page, shipped: Shipped, mobile: str) -> None:
-    """Sign in on /account/login/ with a README citizen account (mobile + demo password)."""
-    page.goto(shipped.url + "/account/login/")
-    form = page.locator("form:has(input[type=password])")
-    form.get_by_label("手机号码或用户名").fill(mobile)
-    form.get_by_label("密码", exact=True).fill(PASSWORD)
-    form.get_by_role("button", name="登录").click()
-    expect(page).not_to_have_url(re.compile(r"/login/"))
-
-
-def login_staff(page, shipped: Shipped, username: str) -> None:
-    """Sign in on /staff/login/ with password, then the demo TOTP code."""
-    page.goto(shipped.url + "/staff/login/")
-    form = page.locator("form:has(input[type=password])")
-    form.get_by_label("用户名").fill(username)
-    form.get_by_label("密码", exact=True).fill(PASSWORD)
-    form.get_by_role("button", name="下一步").click()
-    expect(page).to_have_url(re.compile(r"/login/two-factor/"))
-    page.get_by_label("动态口令").fill(totp_code(shipped, username))
-    page.get_by_role("button", name="验证并登录").click()
-    expect(page).to_have_url(re.compile(r"/staff/"))
-
-
 @pytest.fixture
 def open_as(shipped, browser):
     """``open_as(account)`` → a page signed in as that README account (a mobile number for a
@@ -286,7 +263,12 @@ def open_as(shipped, browser):
         page.on("pageerror", lambda error: page.console_problems.append(str(error)))
         staff = bool(account) and not account.isdigit()
         if account and state is None:
-            (login_staff if staff else login_citizen)(page, shipped, account)
+            # Through the login pages, with the demo password (and TOTP code for staff).
+            if staff:
+                sign_in_staff(page, shipped.url, account, PASSWORD, lambda: totp_code(shipped, account))
+                expect(page).to_have_url(re.compile(r"/staff/"))
+            else:
+                sign_in(page, shipped.url, account, PASSWORD)
             shipped.sessions[account] = context.storage_state()
         page.goto(shipped.url + (start or ("/staff/" if staff else "/")))
         return page
@@ -315,15 +297,10 @@ def shot(page, name: str) -> None:
         page.set_viewport_size(size)
 
 
-def axe(page, label: str) -> None:
-    """No serious or critical axe violations (the same check as every other browser test)."""
-    assert_accessible(page, label)
-
-
 def look(page, name: str) -> None:
     """What every page of a journey gets: no script errors so far, axe, screenshots at both widths."""
     assert getattr(page, "console_problems", []) == [], f"{name}: {page.console_problems}"
-    axe(page, name)
+    assert_accessible(page, name)
     shot(page, name)
 
 
