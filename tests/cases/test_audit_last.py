@@ -142,6 +142,9 @@ WRITE_PATHS = {
         submitted_case,
         lambda w, c: services.withdraw_case(user=w["applicant"], case=c, reason="不办了。"),
     ),
+    # ratings of a concluded case (a bad one also opens the rectification)
+    "rate (ratings)": (_concluded, lambda w, c: _rate(w, c, 5)),
+    "rate badly (ratings)": (_concluded, lambda w, c: _rate(w, c, 1)),
 }
 
 
