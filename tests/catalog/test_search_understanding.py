@@ -116,6 +116,19 @@ def test_a_query_with_an_unknown_word_still_finds_the_rest():
     assert names("最低生活保障 火星基地")[0] == "最低生活保障"
 
 
+def test_a_few_full_matches_do_not_hide_the_partial_ones():
+    PublishedItemFactory(name="个体工商户设立登记")
+    PublishedItemFactory(name="个体工商户注销登记")
+    # 执照 → 设立登记 营业执照: only 设立登记 matches every word, yet the closure is what was asked.
+    assert set(names("个体户执照不开了")) == {"个体工商户设立登记", "个体工商户注销登记"}
+
+
+def test_a_single_known_character_is_enough_to_be_offered():
+    PublishedItemFactory(name="古树名木认定")
+    page = search_items("砍自家院子的树")
+    assert "古树名木认定" in [hit.item.name for hit in page.hits + page.nearest]
+
+
 def test_the_concept_is_found_inside_qualified_names():
     PublishedItemFactory(name="食品(含保健食品)经营许可核发")
     PublishedItemFactory(name="食品(含保健食品)经营许可注销")

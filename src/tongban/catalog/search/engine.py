@@ -45,6 +45,7 @@ MIN_COVERAGE = 0.2
 INTENT_MATCH = 0.3  # share of an item's coverage added when its action is the one asked for
 INTENT_NEUTRAL = 0.1  # …when its name names no action (asked for one, or asked for none)
 NEAREST = 5  # items offered when nothing matches
+FEW_STRICT = 10  # a strict match finding fewer items than this is completed by the loose match
 ALSO_MATCH = 0.1  # per further word of a synonym's concept found in the name (at most two)
 ACTION_WORD_MATCH = 0.05  # the name holds the very action word asked for (年审 → 年度审验)
 
@@ -266,14 +267,18 @@ def _need_forms(need: Need, fuzzy: bool) -> tuple:
     return tuple(dict.fromkeys(f for c in need.alternatives for f in _forms(c, need.literal, fuzzy)))
 
 
-def match_node(plan: Plan, fuzzy: bool = True):
-    """Items matching any selective need (any need at all when none is selective)."""
+def match_node(plan: Plan, fuzzy: bool = True, *, every_need: bool = False):
+    """Items matching any selective need (any need at all when none is selective, or when
+    ``every_need``: the last resort before 'nothing matches')."""
     selective = [n for n in plan.needs if n.weight >= SELECTIVE_WEIGHT]
-    chosen = selective or [n for n in plan.needs if n.weight > 0]
+    weighted = [n for n in plan.needs if n.weight > 0]
+    if every_need and (not selective or len(selective) == len(weighted)):
+        return None  # the same as the ordinary loose match
+    chosen = weighted if every_need else selective or weighted
     forms: list = []
     for need in chosen:
         forms.extend(_need_forms(need, fuzzy))
-        if not selective:
+        if every_need or not selective:
             forms.extend(
                 Term(c.text, ("grams",)) for c in need.alternatives if len(c.text) == 1 and not c.latin
             )
@@ -296,25 +301,46 @@ def candidates_for(plan: Plan, filters: list):
 
     Every need, then all needs but one, then any; exact forms before typo-tolerant ones: a
     well-typed query is answered by a cheap, precise match, and only a query that finds nothing
-    pays for tolerance.
+    pays for tolerance. A strict match that finds fewer than ``FEW_STRICT`` items is completed
+    by the loose one (any selective need), so that partial matches still rank below it.
     ``overflow`` counts matches beyond ``MAX_CANDIDATES`` (then the candidates are the most
     popular matches). A tier costs one statement (on SQLite a second one counts, only when
     more than ``MAX_CANDIDATES`` match).
     """
-    tiers = (
+    strict = (
         strict_node(plan, fuzzy=False),
         strict_node(plan, fuzzy=True),
         strict_node(plan, fuzzy=True, spare=1),
+    )
+    few: list[Candidate] = []
+    few_node = None
+    for core in strict:
+        if core is None:
+            continue
+        node = All((core, *filters)) if filters else core
+        candidates, total = fetch_popular_with_total(node, MAX_CANDIDATES)
+        if len(candidates) >= FEW_STRICT:
+            return node, candidates, total - len(candidates)
+        if candidates:
+            # Partial matches never vanish behind a handful of full ones: the loose match
+            # adds them, ranked below by the scorer.
+            few, few_node = candidates, node
+            break
+    loose = (
         match_node(plan, fuzzy=False),
         match_node(plan, fuzzy=True),
+        match_node(plan, fuzzy=True, every_need=True),
     )
-    for core in tiers:
+    for core in loose:
         if core is None:
             continue
         node = All((core, *filters)) if filters else core
         candidates, total = fetch_popular_with_total(node, MAX_CANDIDATES)
         if candidates:
-            return node, candidates, total - len(candidates)
+            seen = {c.item_id for c in few}
+            return node, few + [c for c in candidates if c.item_id not in seen], total - len(candidates)
+    if few:
+        return few_node, few, 0
     return None, [], 0
 
 
@@ -357,13 +383,15 @@ def filter_node(
 class TitleDoc:
     """What an item name offers to matching; the same tokens the indexer wrote for it."""
 
-    __slots__ = ("key", "core", "words", "pinyin", "grams", "actions")
+    __slots__ = ("key", "core", "words", "pinyin", "grams", "actions", "siblings", "plain")
 
     def __init__(self, title: str) -> None:
         analysed = analysis.analyse_name(title)
         self.key = title_key(title)
         self.core = "".join(analysis.runs(analysis.without_qualifiers(analysis.normalize(title))))
         self.actions = intent.item_classes(self.key)
+        self.siblings = intent.sibling_key(self.core)
+        self.plain = not self.actions or self.actions == {intent.NEW}
         self.words = set(analysed.words)
         self.pinyin = set(analysed.pinyin)
         self.grams = set(analysed.grams)
@@ -525,7 +553,7 @@ def intent_bonus(plan: Plan, doc: TitleDoc) -> float:
 def plain_service_first(doc: TitleDoc) -> int:
     """Among equally relevant and equally used items, the plain service (a new application, or
     no action named) before its replacements, changes and closures."""
-    return 0 if not doc.actions or doc.actions == {intent.NEW} else 1
+    return 0 if doc.plain else 1
 
 
 def rank(plan: Plan, candidates: list[Candidate]) -> tuple[list[tuple[float, Doc]], bool]:
@@ -560,7 +588,7 @@ def plain_siblings_first(ranked: list[tuple[float, "Doc"]]) -> list[tuple[float,
     item keeps its place."""
     groups: dict[str, list[int]] = {}
     for position, (_s, doc) in enumerate(ranked):
-        groups.setdefault(intent.sibling_key(doc.title.core), []).append(position)
+        groups.setdefault(doc.title.siblings, []).append(position)
     result = list(ranked)
     for positions in groups.values():
         if len(positions) < 2:
