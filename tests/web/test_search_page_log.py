@@ -196,3 +196,10 @@ def test_one_result_per_service_with_the_visitors_region_first(client, catalogue
     mine = search(client, q="食品经营许可", region="")
     [hit] = [h for h in mine.context["result"].hits if h.item.name == "食品经营许可"]
     assert hit.item == sibling and hit.other_regions == [catalogue.food_item]
+
+
+def test_the_fallback_speaks_english_too(client, catalogue):
+    client.cookies["django_language"] = "en"
+    html = search(client, q="魃魈魍魉").content.decode()
+    assert "No matching services" in html and "Nothing matches “魃魈魍魉”." in html
+    assert "Browse by theme" in html and "Ask by phone" in html
