@@ -21,7 +21,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-import pgcluster  # noqa: E402
+import pgcluster
 
 ROOT = Path(__file__).resolve().parent.parent
 BENCH_VAR = ROOT / "bench" / "var"

@@ -231,7 +231,7 @@ def _store(key: str, scope: str, stamp: str, version: str, html: str) -> int:
             "version = excluded.version, expires = excluded.expires, body = excluded.body",
             [key, scope, stamp, version, expires, body],
         )
-    if random.random() < CULL_CHANCE:  # noqa: S311 - not a secret
+    if random.random() < CULL_CHANCE:
         cull()
     return expires
 
@@ -301,7 +301,7 @@ def render_page(
     return HttpResponse(_fill(html, request, stamp, live), status=status)
 
 
-def _changed(sender, **kwargs) -> None:  # noqa: ANN001, ANN003
+def _changed(sender, **kwargs) -> None:
     if kwargs.get("raw"):
         return
     if "action" in kwargs and kwargs["action"] not in ("post_add", "post_remove", "post_clear"):

@@ -10,7 +10,7 @@ from . import calendar
 from .models import DayOverride, PublishedYear
 
 
-def _check_admin(actor) -> None:  # noqa: ANN001
+def _check_admin(actor) -> None:
     if actor is not None and not (actor.is_superuser or actor.has_perm("workdays.change_dayoverride")):
         raise PermissionDenied()
 
@@ -22,7 +22,7 @@ def publish_year(
     year: int,
     holidays: list[tuple[dt.date, str]],
     workdays: list[dt.date],
-    source: str = "",  # noqa: ANN001
+    source: str = "",
 ) -> PublishedYear:
     """Enter a year's full arrangement: holiday dates with names and adjusted workdays."""
     _check_admin(actor)

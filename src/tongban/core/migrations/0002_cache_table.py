@@ -10,7 +10,7 @@ from django.core.management import call_command
 from django.db import migrations
 
 
-def create_cache_tables(apps, schema_editor) -> None:  # noqa: ANN001
+def create_cache_tables(apps, schema_editor) -> None:
     call_command("createcachetable", database=schema_editor.connection.alias, verbosity=0)
 
 
