@@ -71,7 +71,7 @@ def _audience_or_404(audience: str) -> str:
     return audience
 
 
-def _or_404(getter, *args):  # noqa: ANN001, ANN002, ANN202
+def _or_404(getter, *args):
     try:
         return getter(*args)
     except NotFound as exc:
