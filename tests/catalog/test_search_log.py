@@ -339,3 +339,16 @@ def test_under_the_tests_counts_wait_for_an_explicit_flush(settings, monkeypatch
     search_log.record_search("办证二", region_code="", result_count=1)  # too many waiting: dropped
     search_log.flush()
     assert len(rows()) == 1
+
+
+def test_counts_older_than_the_retention_are_forgotten_by_the_tick():
+    from tongban.core import periodic
+
+    today = dt.date(2026, 12, 3)
+    old = logged("旧词", today - dt.timedelta(days=services.RETENTION_DAYS + 1))
+    kept = logged("新词", today - dt.timedelta(days=services.RETENTION_DAYS))
+    SearchClick.objects.create(query_key=old.key, item_code="X", day=old.day, clicks=1)
+    assert services.expire_old(today) == 2
+    assert list(SearchQuery.objects.all()) == [kept]
+    assert not SearchClick.objects.exists()
+    assert "catalog.search_log_expire" in periodic._DUTIES

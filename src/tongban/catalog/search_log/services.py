@@ -1,13 +1,14 @@
 """The catalogue admin's writes from the search log: a synonym for an everyday phrase, and a
 query marked as dealt with."""
 
+import datetime as dt
 import re
 
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from tongban.catalog.models import SearchQuery, SearchQueryReview, SearchSynonym
+from tongban.catalog.models import SearchClick, SearchQuery, SearchQueryReview, SearchSynonym
 from tongban.catalog.search import analysis
 from tongban.core import audit
 from tongban.core.errors import InvalidInput, PermissionDenied
@@ -19,6 +20,7 @@ from .selectors import can_review
 MAX_PHRASE = SearchSynonym._meta.get_field("phrase").max_length
 MAX_EXPANSIONS = SearchSynonym._meta.get_field("expansions").max_length
 MAX_TERM = 30
+RETENTION_DAYS = 400  # a year to compare with, and no longer: the log is for learning, not an archive
 _SEPARATORS = re.compile(r"[\s,，、;；/|]+")
 
 
@@ -113,3 +115,11 @@ def _mark(actor: User | None, normalized: str, outcome: str) -> SearchQueryRevie
         defaults={"outcome": outcome, "reviewed_by": actor_label(actor), "reviewed_at": timezone.now()},
     )
     return review
+
+
+def expire_old(today: dt.date | None = None) -> int:
+    """The periodic duty: forget counts older than ``RETENTION_DAYS``; returns rows removed."""
+    cutoff = (today or timezone.localdate()) - dt.timedelta(days=RETENTION_DAYS)
+    queries, _ = SearchQuery.objects.filter(day__lt=cutoff).delete()
+    clicks, _ = SearchClick.objects.filter(day__lt=cutoff).delete()
+    return queries + clicks
