@@ -3,8 +3,6 @@
 import re
 
 import pytest
-from django.conf import settings
-from django.test import Client
 from playwright.sync_api import expect
 
 # One Playwright per test, as in tests/e2e: a Playwright started before the test's database
@@ -31,16 +29,9 @@ def page(browser):
     context.close()
 
 
-def sign_in(page, base_url: str, user) -> None:
-    client = Client()
-    client.force_login(user)
-    cookie = client.cookies[settings.SESSION_COOKIE_NAME].value
-    page.context.add_cookies([{"name": settings.SESSION_COOKIE_NAME, "value": cookie, "url": base_url}])
-
-
 def test_wallet_pages_are_accessible_and_show_the_certificate(live_server, page, issued, world):
     base = live_server.url
-    sign_in(page, base, world["applicant"])
+    e2e_fixtures.add_session(page.context, base, world["applicant"])
     page.goto(base + "/my/certificates/")
     expect(page.get_by_role("heading", level=1, name="我的卡包")).to_be_visible()
     expect(page.get_by_role("link", name="食品经营许可证")).to_be_visible()

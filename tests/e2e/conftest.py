@@ -1,7 +1,8 @@
 """Browser tests: Playwright's sync API driving Debian's chromium against pytest-django's live server.
 
 The helpers every browser test shares live here, once: the axe check (``assert_accessible``),
-signing in through the login pages (``sign_in``, ``sign_in_staff`` with ``totp_token``), a new
+signing in through the login pages (``sign_in``, ``sign_in_staff`` with ``totp_token``) or
+without them (``add_session``), a new
 signed-out browser page (``new_page``) and photographs at both widths (``photograph``).
 The shipped-demo suite (``shipped/conftest.py``) uses the same ones.
 """
@@ -71,6 +72,24 @@ def photograph(page, screenshot, name: str) -> None:
         page.set_viewport_size({"width": width, "height": 900})
         screenshot(page, f"{name}-{suffix}")
     page.set_viewport_size({"width": 1280, "height": 900})
+
+
+def add_session(context, base_url: str, user, *, second_factor: bool = False) -> None:
+    """Sign ``user`` in without the login pages, for tests about other pages: a test client's
+    session cookie in the browser context (``second_factor``: verified with a TOTP device, as
+    staff pages require)."""
+    from django.conf import settings
+    from django.test import Client
+
+    from tests.factories import login_verified
+
+    client = Client()
+    if second_factor:
+        login_verified(client, user)
+    else:
+        client.force_login(user)
+    cookie = client.cookies[settings.SESSION_COOKIE_NAME].value
+    context.add_cookies([{"name": settings.SESSION_COOKIE_NAME, "value": cookie, "url": base_url}])
 
 
 def totp_token(device) -> str:

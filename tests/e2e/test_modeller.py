@@ -3,29 +3,21 @@ process with no console errors, a label edited through the modeller's API is sav
 version, and the page passes axe at 1280 and 390 px."""
 
 import pytest
-from django.test import Client
 from playwright.sync_api import expect
 
 from tests.cases.conftest import staff
-from tests.e2e.conftest import assert_accessible
-from tests.factories import DepartmentFactory, PublishedItemFactory, login_verified
+from tests.e2e.conftest import add_session, assert_accessible
+from tests.factories import DepartmentFactory, PublishedItemFactory
 from tongban.workflow.models import ItemProcess
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
-
-
-def signed_in(context, live_server, user) -> None:
-    client = Client()
-    login_verified(client, user)
-    cookie = client.cookies["sessionid"]
-    context.add_cookies([{"name": "sessionid", "value": cookie.value, "url": live_server.url}])
 
 
 def test_the_modeller_draws_the_process_and_saves_an_edit(live_server, context, page, screenshot):
     department = DepartmentFactory(name="区行政审批局")
     item = PublishedItemFactory(name="食品经营许可", department=department)
     admin = staff(department, "catalogue", name="事项管理员")
-    signed_in(context, live_server, admin)
+    add_session(context, live_server.url, admin, second_factor=True)
 
     page.goto(f"{live_server.url}/staff/processes/")
     expect(page.get_by_role("heading", name="办理流程")).to_be_visible()
@@ -68,7 +60,7 @@ def test_without_javascript_the_page_shows_the_picture_and_the_upload(live_serve
     admin = staff(department, "catalogue", name="事项管理员")
     context = browser.new_context(java_script_enabled=False, locale="zh-CN")
     try:
-        signed_in(context, live_server, admin)
+        add_session(context, live_server.url, admin, second_factor=True)
         page = context.new_page()
         page.goto(f"{live_server.url}/staff/processes/")
         page.get_by_role("link", name="食品经营许可").click()
