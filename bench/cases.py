@@ -35,8 +35,8 @@ from urllib.parse import quote, urlsplit, urlunsplit
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from catalog import Server, database_info, free_port, machine_info, percentile  # noqa: E402
-from catalog import wrk as wrk_get  # noqa: E402
+from catalog import Server, database_info, free_port, machine_info, percentile
+from catalog import wrk as wrk_get
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "results" / "cases.json"
@@ -215,7 +215,7 @@ def postmaster_pid() -> int | None:
             cursor.execute("SHOW data_directory")
             datadir = Path(cursor.fetchone()[0])
         return int((datadir / "postmaster.pid").read_text().split()[0])
-    except Exception:  # noqa: BLE001 - not a superuser, another machine: measure without it
+    except Exception:
         return None
 
 

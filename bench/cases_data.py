@@ -71,7 +71,7 @@ class CachedCalendar:
         is_workday = functools.cache(full.is_workday)
 
         class Preloaded(calendar.WorkCalendar):
-            def __init__(self, start: dt.date, end: dt.date) -> None:  # noqa: ARG002 - window is the whole span
+            def __init__(self, start: dt.date, end: dt.date) -> None:
                 self.start, self.end = start, end
                 self.overrides, self.published = full.overrides, full.published
 
@@ -85,7 +85,7 @@ class CachedCalendar:
         self.workdays_between = functools.cache(calendar.workdays_between)
 
     @contextlib.contextmanager
-    def installed(self, clock):  # noqa: ANN001, ANN206
+    def installed(self, clock):
         """Make ``clock`` use this calendar for the duration."""
         original_module, original_class = clock.calendar, self.module.WorkCalendar
         clock.calendar, self.module.WorkCalendar = self, self.preloaded
@@ -126,7 +126,7 @@ def step_states() -> tuple[dict[str, object], dict[str, dict[str, StepState]]]:
     definitions = {name: ensure_template(name) for name in ("instant", "promised")}
     states: dict[str, dict[str, StepState]] = {}
 
-    def at(process, state: str) -> StepState:  # noqa: ANN001
+    def at(process, state: str) -> StepState:
         task = process.ready(state)[0]
         return StepState(state, task.spec, task.title, task.role)
 
@@ -244,7 +244,7 @@ def _bulk_users(prefix: str, count: int, kind: str, rng: random.Random, serial_b
     return [by_name[name] for name in names]
 
 
-def _columns(model) -> list[str]:  # noqa: ANN001
+def _columns(model) -> list[str]:
     return [f.column for f in model._meta.concrete_fields if not f.primary_key]
 
 
@@ -336,7 +336,7 @@ class CaseGenerator:
         rng.shuffle(items)
         return items
 
-    def _data(self, applicant, region_code: str) -> str:  # noqa: ANN001
+    def _data(self, applicant, region_code: str) -> str:
         data = self.data_by_applicant.get(applicant.pk)
         if data is None:
             data = self.data_by_applicant[applicant.pk] = json.dumps(
@@ -351,7 +351,7 @@ class CaseGenerator:
             )
         return data
 
-    def _rows(self, count: int, clock) -> list[dict]:  # noqa: ANN001, C901, PLR0912
+    def _rows(self, count: int, clock) -> list[dict]:
         from tongban.cases.models import Case
 
         rng, today, tz = self.rng, self.today, self.tz
@@ -435,7 +435,7 @@ class CaseGenerator:
 RESULTS = {"concluded": "issued", "forwarded": "forwarded", "withdrawn": "voided"}
 
 
-def app_rows(rows: list[dict], first_id: int):  # noqa: ANN201
+def app_rows(rows: list[dict], first_id: int):
     for n, row in enumerate(rows):
         submitted = row["case"].submitted_at
         yield {
@@ -456,7 +456,7 @@ def app_rows(rows: list[dict], first_id: int):  # noqa: ANN201
         }
 
 
-def case_rows(rows: list[dict], first_app_id: int):  # noqa: ANN201
+def case_rows(rows: list[dict], first_app_id: int):
     for n, row in enumerate(rows):
         case, step, item = row["case"], row["step"], row["item"]
         yield {
@@ -501,7 +501,7 @@ def case_rows(rows: list[dict], first_app_id: int):  # noqa: ANN201
         }
 
 
-def _copy(model, rows, *, with_id: bool = False) -> None:  # noqa: ANN001
+def _copy(model, rows, *, with_id: bool = False) -> None:
     """COPY dicts of column values into the model's table; columns not given get the field default."""
     fields = [f for f in model._meta.concrete_fields if with_id or not f.primary_key]
     columns = [f.column for f in fields]
@@ -518,7 +518,7 @@ def _copy(model, rows, *, with_id: bool = False) -> None:  # noqa: ANN001
 # ---------------------------------------------------------------- accounts and sessions
 
 
-def queue_user_account():  # noqa: ANN201
+def queue_user_account():
     from django.contrib.auth import get_user_model
 
     user_model = get_user_model()

@@ -30,8 +30,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from catalog import Server, database_info, fetch, free_port, machine_info  # noqa: E402
-from catalog import wrk as wrk_get  # noqa: E402
+from catalog import Server, database_info, fetch, free_port, machine_info
+from catalog import wrk as wrk_get
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "results" / "certificates.json"

@@ -77,7 +77,7 @@ def load_regions(data_dir: Path | None = None) -> LoadReport:
 
 
 @transaction.atomic
-def add_village(*, actor, parent_code_value: str, code: str, name: str) -> Region:  # noqa: ANN001
+def add_village(*, actor, parent_code_value: str, code: str, name: str) -> Region:
     """Admins add villages/communities (12-digit codes) under a township."""
     if actor is None or not actor.is_staff:
         raise PermissionDenied()

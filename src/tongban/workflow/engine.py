@@ -136,7 +136,7 @@ def inspect_bpmn(xml: str | bytes) -> ProcessShape:
 
 
 @lru_cache(maxsize=128)
-def _spec_for(digest: str, data: bytes, process_id: str):  # noqa: ANN202
+def _spec_for(digest: str, data: bytes, process_id: str):
     """Parsed specs are immutable; caching them per content hash is safe in every process."""
     parser = BpmnParser()
     parser.add_bpmn_str(data, filename=f"{process_id}.bpmn")

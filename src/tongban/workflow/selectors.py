@@ -118,7 +118,7 @@ def process_for(definition_id: int, digest: str) -> Process:
     return process
 
 
-def catalogue_department_ids(user) -> set[int]:  # noqa: ANN001
+def catalogue_department_ids(user) -> set[int]:
     """Departments whose processes ``user`` maintains (事项管理 role)."""
     from tongban.identity import permissions
     from tongban.identity.models import StaffRole
@@ -126,7 +126,7 @@ def catalogue_department_ids(user) -> set[int]:  # noqa: ANN001
     return {m.department_id for m in permissions.memberships(user) if m.role == StaffRole.CATALOGUE}
 
 
-def managed_items(user, query: str = ""):  # noqa: ANN001, ANN201
+def managed_items(user, query: str = ""):
     """The user's departments' items, to page through (see ``with_current``)."""
     items = ServiceItem.objects.filter(department_id__in=catalogue_department_ids(user)).select_related(
         "department", "process_choice__definition"
@@ -136,7 +136,7 @@ def managed_items(user, query: str = ""):  # noqa: ANN001, ANN201
     return items.order_by("department__name", "name", "pk")
 
 
-def with_current(items) -> list[ServiceItem]:  # noqa: ANN001
+def with_current(items) -> list[ServiceItem]:
     """The items with the process each runs as ``current`` (None: the template for its case kind)."""
     found = list(items)
     for item in found:
@@ -145,7 +145,7 @@ def with_current(items) -> list[ServiceItem]:  # noqa: ANN001
     return found
 
 
-def managed_item(user, item_id: int) -> ServiceItem:  # noqa: ANN001
+def managed_item(user, item_id: int) -> ServiceItem:
     """One item the user maintains; ``NotFound`` for any other (a 404: outsiders learn nothing)."""
     item = (
         ServiceItem.objects.filter(pk=item_id, department_id__in=catalogue_department_ids(user))

@@ -6,11 +6,11 @@ from tongban.regions.services import load_regions
 class Command(BaseCommand):
     help = "行政区划：tongban regions load —— 导入全国省、市、县、乡镇/街道四级区划（可重复执行）。"
 
-    def add_arguments(self, parser) -> None:  # noqa: ANN001
+    def add_arguments(self, parser) -> None:
         sub = parser.add_subparsers(dest="action", required=True)
         sub.add_parser("load", help="导入随软件分发的 GB/T 2260 区划数据")
 
-    def handle(self, *args, **options) -> None:  # noqa: ANN002, ANN003
+    def handle(self, *args, **options) -> None:
         if options["action"] == "load":
             report = load_regions()
             self.stdout.write(
