@@ -352,3 +352,18 @@ def test_counts_older_than_the_retention_are_forgotten_by_the_tick():
     assert list(SearchQuery.objects.all()) == [kept]
     assert not SearchClick.objects.exists()
     assert "catalog.search_log_expire" in periodic._DUTIES
+
+
+def test_at_exit_the_tests_counts_are_dropped_not_written(settings):
+    del settings.TONGBAN_SEARCH_LOG_SECONDS
+    search_log.record_search("养狗", region_code="", result_count=0)
+    recording._flush_at_exit()
+    search_log.flush()
+    assert rows() == []
+
+
+def test_at_exit_a_servers_counts_are_written(settings):
+    settings.TONGBAN_SEARCH_LOG_SECONDS = 3600
+    search_log.record_search("养狗", region_code="", result_count=0)
+    recording._flush_at_exit()
+    assert rows()[0].searches == 1

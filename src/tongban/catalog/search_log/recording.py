@@ -245,6 +245,10 @@ def _date(day_iso: str) -> dt.date:
 
 
 def _flush_at_exit() -> None:
+    if _seconds() is None:
+        # Under the tests the database named at exit is no longer the test database.
+        forget()
+        return
     try:
         flush()
     except Exception:
