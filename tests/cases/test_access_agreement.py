@@ -257,3 +257,34 @@ def test_every_outcome_a_process_may_offer_has_its_action_on_the_page():
 
     assert set(access.ACTION_BY_DECISION) == KNOWN_OUTCOMES
     assert set(access.ACTION_BY_DECISION.values()) <= set(access.STAFF_ACTIONS)
+
+
+@pytest.mark.parametrize(
+    "person",
+    ("applicant", "legal_rep", "agent_in_scope", "agent_out_of_scope", "agent_expired", "intake", "outsider"),
+)
+@pytest.mark.parametrize("for_enterprise", [False, True], ids=["for-self", "for-enterprise"])
+def test_the_notice_offers_applying_exactly_when_the_service_starts_an_application(
+    client, world, people, person, for_enterprise
+):
+    """开始申请 on the one-time notice, acting for oneself or (chosen in the session) for the
+    enterprise; an expired agent's choice is dropped by the session check, so they act for
+    themselves."""
+    from tongban.identity.actors import SESSION_KEY, may_act_for
+
+    user, item = people[person], world["item"]
+    enterprise = people["enterprise"] if for_enterprise and may_act_for(user, people["enterprise"]) else None
+    if user.kind == "staff":
+        login_verified(client, user)
+    else:
+        client.force_login(user)
+    if for_enterprise:
+        session = client.session
+        session[SESSION_KEY] = people["enterprise"].pk
+        session.save()
+    body = client.get(reverse("cases:apply", args=[item.code])).content.decode()
+    offered = "我已阅读，开始填写" in body
+    accepted = _accepts(lambda: services.start_application(user=user, item=item, enterprise=enterprise))
+    assert offered == accepted
+    if person == "agent_out_of_scope" and for_enterprise:
+        assert not offered and "不在您的经办授权范围内" in body

@@ -12,6 +12,7 @@ from collections.abc import Callable
 
 from django.db.models import Q, QuerySet
 
+from tongban.catalog.models import ServiceItem
 from tongban.core.errors import InvalidInput, NotFound, PermissionDenied, ServiceError
 from tongban.core.types import User, actor_label
 from tongban.identity import permissions
@@ -103,6 +104,18 @@ def _allowed[**P](check: Callable[P, None], *args: P.args, **kwargs: P.kwargs) -
 
 
 # ---------------------------------------------------------------- the applicant's side
+
+
+def check_apply(user: User | None, item: ServiceItem, enterprise: EnterpriseAccount | None = None) -> None:
+    """Applying online: a citizen account, a published item and, for an enterprise, the legal
+    representative or an agent whose authorisation in force covers the item."""
+    if not getattr(user, "is_authenticated", False) or getattr(user, "kind", "citizen") != "citizen":
+        raise PermissionDenied("请使用个人或企业账号登录后申请。")
+    if item.status != ServiceItem.Status.PUBLISHED:
+        raise NotFound()
+    if enterprise is not None:
+        check_agent_scope(user, enterprise, item)
+
 
 # 撤回 is possible until the review is finished; afterwards the decision must be made.
 WITHDRAWABLE = frozenset({Case.Status.PENDING_INTAKE, Case.Status.CORRECTION, Case.Status.IN_REVIEW})

@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from tongban.catalog.models import Channel, MaterialRequirement, ServiceItem
 from tongban.core import rawsql
-from tongban.core.errors import InvalidInput, NotFound, PermissionDenied
+from tongban.core.errors import InvalidInput, NotFound
 from tongban.core.types import User
 from tongban.departments.models import Department
 from tongban.forms.models import FormDefinition
@@ -23,6 +23,7 @@ from tongban.identity.models import EnterpriseAccount
 from tongban.workflow.selectors import chosen_definition, resolve_process
 
 from .. import clock, steps
+from ..access import check_apply
 from ..forms import materials_to_upload, registry_defaults
 from ..models import Application, Attachment, Case
 from ..numbering import next_case_number
@@ -76,12 +77,7 @@ def start_application(
     *, user: User, item: ServiceItem, enterprise: EnterpriseAccount | None = None
 ) -> Application:
     """A citizen or an enterprise's agent starts applying online."""
-    if not getattr(user, "is_authenticated", False) or getattr(user, "kind", "citizen") != "citizen":
-        raise PermissionDenied("请使用个人或企业账号登录后申请。")
-    if item.status != ServiceItem.Status.PUBLISHED:
-        raise NotFound()
-    if enterprise is not None:
-        check_agent_scope(user, enterprise, item)
+    check_apply(user, item, enterprise)
     form = _form_for(item)
     application = Application.objects.create(
         item=item,

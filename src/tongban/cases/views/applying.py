@@ -22,7 +22,7 @@ from tongban.core.masking import mask_id_number
 from tongban.forms.schema import validate_data
 from tongban.identity.actors import current_actor
 
-from .. import selectors, services
+from .. import access, selectors, services
 from ..access import get_application_for
 from ..documents import available_documents
 from ..forms import SectionForm, answers, is_application_form, materials_to_upload, steps_of
@@ -108,6 +108,7 @@ def apply_notice(request: HttpRequest, code: str) -> HttpResponse:
     if request.method == "POST":
         application = services.start_application(user=request.user, item=item, enterprise=actor.enterprise)
         return redirect("cases:apply_step", application.public_id, 0)
+    refused = access.refusal(access.check_apply, request.user, item, actor.enterprise)
     drafts = [d for d in selectors.my_drafts(request.user) if d.item_id == item.pk]
     materials = list(item.materials.all())
     context = {
@@ -117,7 +118,8 @@ def apply_notice(request: HttpRequest, code: str) -> HttpResponse:
         "fees": list(item.fees.all()),
         "actor": actor,
         "drafts": [(d, Flow(d).resume_url()) for d in drafts],
-        "can_apply": getattr(request.user, "kind", "") == "citizen",
+        "can_apply": refused is None,
+        "apply_refusal": refused.message if refused is not None and request.user.kind != "staff" else "",
     }
     return render(request, "cases/apply_notice.html", context)
 
