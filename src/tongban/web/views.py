@@ -23,7 +23,7 @@ from django.views.decorators.http import require_GET, require_POST
 from tongban.catalog import search_log
 from tongban.catalog import selectors as catalog
 from tongban.catalog.models import Audience, ItemType, ServiceItem, Theme
-from tongban.core.errors import NotFound, ServiceError
+from tongban.core.errors import ServiceError
 from tongban.core.public import public_reverse
 from tongban.core.qr import qr_svg
 from tongban.departments import selectors as departments
@@ -69,13 +69,6 @@ def _audience_or_404(audience: str) -> str:
     if audience not in Audience.values:
         raise Http404(_("没有这类服务对象。"))
     return audience
-
-
-def _or_404(getter, *args):
-    try:
-        return getter(*args)
-    except NotFound as exc:
-        raise Http404(exc.message) from exc
 
 
 def _region_key(region: Region | None) -> str:
@@ -139,7 +132,7 @@ def theme_list(request: HttpRequest) -> HttpResponse:
 
 def theme_detail(request: HttpRequest, audience: str, slug: str) -> HttpResponse:
     _audience_or_404(audience)
-    theme: Theme = _or_404(catalog.themes_by_slug, slug, audience)[0]
+    theme: Theme = catalog.themes_by_slug(slug, audience)[0]
     region = current_region(request)
     items = _popular(catalog.filter_items(catalog.published_items(), region=region, themes=[theme]))
     return render(
@@ -175,7 +168,7 @@ def department_list(request: HttpRequest) -> HttpResponse:
 
 
 def department_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    department: Department = _or_404(departments.get_department, pk)
+    department: Department = departments.get_department(pk)
     items = _popular(catalog.filter_items(catalog.published_items(), department=department))
     return render(
         request,
@@ -208,7 +201,7 @@ def region_detail(request: HttpRequest, code: str) -> HttpResponse:
 
 
 def life_event_detail(request: HttpRequest, slug: str) -> HttpResponse:
-    event = _or_404(catalog.get_life_event, slug)
+    event = catalog.get_life_event(slug)
     return render(request, "web/life_event_detail.html", {"event": event, "items": list(event.items.all())})
 
 
@@ -267,7 +260,7 @@ def item_detail(request: HttpRequest, code: str) -> HttpResponse:
 
 
 def _guide_page(request: HttpRequest, code: str) -> tuple[str, dict, int]:
-    guide = _or_404(catalog.get_guide, code)
+    guide = catalog.get_guide(code)
     item = guide.item
     own_url = public_reverse("web:item", item.code)
     context = {
