@@ -22,7 +22,7 @@ from tongban.catalog.models import ServiceItem
 from tongban.catalog.views import catalogue_staff
 from tongban.core.errors import InvalidInput, ServiceError
 
-from . import editing, preview, services
+from . import editing, preview, selectors, services
 from .editor_forms import NEW_SECTION, FieldForm
 from .models import FormDefinition
 
@@ -33,8 +33,7 @@ def _item(request: HttpRequest, pk: int) -> ServiceItem:
 
 def _working(item: ServiceItem) -> tuple[FormDefinition | None, FormDefinition | None]:
     """(draft, active) of the item."""
-    active = FormDefinition.objects.filter(item=item, status=FormDefinition.Status.ACTIVE).first()
-    return services.current_draft(item), active
+    return services.current_draft(item), selectors.active_form(item)
 
 
 def _shown(item: ServiceItem) -> tuple[dict, dict, str]:
@@ -83,7 +82,7 @@ def editor(request: HttpRequest, pk: int) -> HttpResponse:
         "active": active,
         "title": title,
         "sections": sections,
-        "versions": FormDefinition.objects.filter(item=item).order_by("-version")[:10],
+        "versions": selectors.recent_versions(item),
     }
     return render(request, "forms/editor.html", context)
 
