@@ -48,14 +48,14 @@ class Client(AbstractApplication):
             super().clean()
 
     @property
-    def jwk_key(self):  # noqa: ANN201
+    def jwk_key(self):
         if self.algorithm == self.RS256_ALGORITHM:
             from .keys import current_signing_key
 
             return current_signing_key()
         return super().jwk_key
 
-    def is_usable(self, request) -> bool:  # noqa: ANN001
+    def is_usable(self, request) -> bool:
         return self.is_active
 
 
@@ -111,3 +111,26 @@ class Consent(models.Model):
 
     def covers(self, scopes: list[str]) -> bool:
         return set(scopes) <= set(self.scope_list)
+
+
+class RedeemedCode(models.Model):
+    """An authorization code already exchanged, and what it bought.
+
+    DOT deletes a grant when its code is exchanged; this row remembers the code (as a digest) so
+    that a second exchange of it revokes the tokens the first one gave (RFC 6749 §4.1.2).
+    """
+
+    code_digest = models.CharField(_("授权码摘要"), max_length=64, unique=True)
+    client = models.ForeignKey(Client, verbose_name=_("接入系统"), on_delete=models.CASCADE, related_name="+")
+    # Plain ids, not foreign keys: DOT deletes tokens as it revokes them, and a replay after that
+    # finds nothing left to revoke.
+    access_token_id = models.BigIntegerField(_("访问令牌编号"), null=True)
+    token_family = models.UUIDField(_("刷新令牌族"), null=True)
+    redeemed_at = models.DateTimeField(_("兑换时间"), auto_now_add=True, db_index=True)
+
+    class Meta:
+        verbose_name = _("已兑换的授权码")
+        verbose_name_plural = _("已兑换的授权码")
+
+    def __str__(self) -> str:
+        return self.code_digest[:12]

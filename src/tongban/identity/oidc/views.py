@@ -32,6 +32,40 @@ from .models import Client, Consent
 
 # prompt values that always show the screen they ask for.
 _INTERACTIVE_PROMPTS = {"login", "consent", "create", "select_account"}
+# The scopes each consent screen showed, kept in the session: the form's hidden scope field is
+# never trusted (a person could be shown "确认您是谁" and post "openid api id_number phone").
+_SHOWN_KEY = "tongban_oidc_consent_shown"
+_SHOWN_KEEP = 10
+
+
+class ConsentExpired(ServiceError):
+    code = "consent_expired"
+    status = 400
+    default_message = "授权页面已失效或授权范围与页面不符，请回到原系统重新登录。"
+
+
+def _shown_key(client_id: str | None, redirect_uri: str | None, state: str | None) -> str:
+    return json.dumps([client_id or "", redirect_uri or "", state or ""])
+
+
+def _remember_shown(request: HttpRequest, data: dict) -> None:
+    scopes = data.get("scope") or " ".join(data.get("scopes") or [])
+    shown = request.session.get(_SHOWN_KEY, {})
+    shown.pop(_shown_key(data.get("client_id"), data.get("redirect_uri"), data.get("state")), None)
+    shown[_shown_key(data.get("client_id"), data.get("redirect_uri"), data.get("state"))] = scopes
+    request.session[_SHOWN_KEY] = dict(list(shown.items())[-_SHOWN_KEEP:])
+
+
+def _take_shown(request: HttpRequest, cleaned: dict) -> list[str]:
+    """The scopes the consent screen for this request showed (once); refused if none or if the post asks more."""
+    shown = request.session.get(_SHOWN_KEY, {})
+    scopes = shown.pop(
+        _shown_key(cleaned.get("client_id"), cleaned.get("redirect_uri"), cleaned.get("state")), None
+    )
+    request.session[_SHOWN_KEY] = shown
+    if scopes is None or not set((cleaned.get("scope") or "").split()) <= set(scopes.split()):
+        raise ConsentExpired()
+    return scopes.split()
 
 
 def _origin(uri: str) -> str | None:
@@ -69,7 +103,7 @@ class AuthorizeView(AuthorizationView):
 
     template_name = "oidc/authorize.html"
 
-    def get(self, request: HttpRequest, *args, **kwargs) -> HttpResponse:  # noqa: ANN002, ANN003
+    def get(self, request: HttpRequest, *args, **kwargs) -> HttpResponse:
         prompt = set(request.GET.get("prompt", "").split())
         try:
             scopes, credentials = self.validate_authorization_request(request)
@@ -106,18 +140,21 @@ class AuthorizeView(AuthorizationView):
         uri = credentials["redirect_uri"]
         return _return_to_client(self.request, uri + ("&" if "?" in uri else "?") + urlencode(params), client)
 
-    def render_to_response(self, context, **response_kwargs) -> HttpResponse:  # noqa: ANN001, ANN003
+    def render_to_response(self, context, **response_kwargs) -> HttpResponse:
+        if self.oauth2_data.get("client_id"):
+            _remember_shown(self.request, self.oauth2_data)
         response = super().render_to_response(context, **response_kwargs)
         return _allow_form_target(response, self.oauth2_data.get("redirect_uri"))
 
-    def get_context_data(self, **kwargs) -> dict:  # noqa: ANN003
+    def get_context_data(self, **kwargs) -> dict:
         context = super().get_context_data(**kwargs)
         application = kwargs.get("application")
         if application is not None:
             context["claim_descriptions"] = describe_scopes(application, kwargs.get("scopes", []))
         return context
 
-    def form_valid(self, form) -> HttpResponse:  # noqa: ANN001
+    def form_valid(self, form) -> HttpResponse:
+        form.cleaned_data["scope"] = " ".join(_take_shown(self.request, form.cleaned_data))
         self.success_url = None
         response = super().form_valid(form)
         issued = self.success_url and "code" in parse_qs(urlparse(self.success_url).query)
@@ -132,7 +169,7 @@ class AuthorizeView(AuthorizationView):
 class DiscoveryView(ConnectDiscoveryInfoView):
     """OpenID provider metadata: RS256 with our stored key, PKCE S256, revocation endpoint."""
 
-    def get(self, request: HttpRequest, *args, **kwargs) -> HttpResponse:  # noqa: ANN002, ANN003
+    def get(self, request: HttpRequest, *args, **kwargs) -> HttpResponse:
         response = super().get(request, *args, **kwargs)
         data = json.loads(response.content)
         data["id_token_signing_alg_values_supported"] = ["RS256"]
@@ -149,7 +186,7 @@ class DiscoveryView(ConnectDiscoveryInfoView):
 class JwksView(JwksInfoView):
     """The public signing keys, read from the database so that every web process publishes the same set."""
 
-    def get(self, request: HttpRequest, *args, **kwargs) -> HttpResponse:  # noqa: ANN002, ANN003
+    def get(self, request: HttpRequest, *args, **kwargs) -> HttpResponse:
         response = JsonResponse({"keys": published_keys()})
         response["Access-Control-Allow-Origin"] = "*"
         max_age = oauth2_settings.OIDC_JWKS_MAX_AGE_SECONDS
@@ -162,7 +199,7 @@ class LogoutView(RPInitiatedLogoutView):
 
     template_name = "oidc/logout_confirm.html"
 
-    def render_to_response(self, context, **response_kwargs) -> HttpResponse:  # noqa: ANN001, ANN003
+    def render_to_response(self, context, **response_kwargs) -> HttpResponse:
         response = super().render_to_response(context, **response_kwargs)
         return _allow_form_target(response, self.oidc_data.get("post_logout_redirect_uri"))
 
