@@ -220,7 +220,9 @@ def issue_for_case(case: Case, actor: User | None = None) -> list[Certificate]:
     return issued
 
 
-def on_case_event(sender: Any, case: Any, event: str, actor: Any = None, **kwargs: Any) -> None:
+def on_case_event(
+    sender: object, case: Case, event: str, actor: User | None = None, **kwargs: object
+) -> None:
     """``case_event`` receiver (after commit): a case concluded with 出证 gets its certificates
     from a task (``tasks.issue_case_certificates``), never in the staff member's request.
 
