@@ -288,3 +288,44 @@ def test_the_notice_offers_applying_exactly_when_the_service_starts_an_applicati
     assert offered == accepted
     if person == "agent_out_of_scope" and for_enterprise:
         assert not offered and "不在您的经办授权范围内" in body
+
+
+CORRECTING = (
+    "applicant",
+    "legal_rep",
+    "agent_in_scope",
+    "agent_out_of_scope",
+    "agent_expired",
+    "other_citizen",
+)
+
+
+@pytest.mark.parametrize("person", CORRECTING)
+def test_answering_a_correction_is_offered_exactly_when_the_service_accepts_it(client, world, people, person):
+    """补正 follows the same rule as 撤回: an agent outside their scope may not answer for the
+    enterprise (the service used to accept it while only submitting and withdrawing checked)."""
+    if person in ENTERPRISE_SIDE:
+        submitter, enterprise = people["agent_in_scope"], people["enterprise"]
+    else:
+        submitter, enterprise = world["applicant"], None
+    case = _submit(submitter, world["item"], world["material"], enterprise)
+    case = _bring_to(case, "correction", {**people, "case_applicant": submitter})
+    user = people[person]
+    answer = {"address": {"region": case.item.region_code, "detail": "建设路 2 号"}}
+    accepted = _accepts(
+        lambda: services.answer_correction(user=user, case=Case.objects.get(pk=case.pk), data=answer)
+    )
+    client.force_login(user)
+    response = client.get(reverse("cases:my_case", args=[case.number]))
+    offered = response.status_code == 200 and (
+        reverse("cases:my_case_correct", args=[case.number]) in response.content.decode()
+    )
+    assert offered == accepted
+    expected = person in ("applicant", "legal_rep", "agent_in_scope")
+    assert accepted == expected
+    if person == "agent_out_of_scope":
+        assert "不在您的经办授权范围内" in response.content.decode()
+        refused = client.post(reverse("cases:my_case_correct", args=[case.number]), {"address-detail": "x"})
+        assert refused.status_code == 403
+    case.refresh_from_db()
+    assert case.status == Case.Status.CORRECTION

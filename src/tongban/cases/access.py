@@ -128,12 +128,32 @@ def check_withdraw(user: User | None, case: Case) -> None:
         raise NotFound()
     if case.status not in WITHDRAWABLE:
         raise Conflict(f"办件{case.get_status_display()}，已不能撤回。", code="not_withdrawable")
-    if case.enterprise_id and case.enterprise.legal_rep_id != user.pk:
-        check_agent_scope(user, case.enterprise, case.item)
+    _check_enterprise_scope(user, case)
 
 
 def can_withdraw(user: User | None, case: Case) -> bool:
     return _allowed(check_withdraw, user, case)
+
+
+def check_correct(user: User | None, case: Case) -> None:
+    """补正: the applicant side while the case waits for a correction; an agent, as for withdrawing,
+    only within the scope of an authorisation in force."""
+    if not is_applicant_side(user, case):
+        raise NotFound()
+    if case.status != Case.Status.CORRECTION:
+        raise Conflict("该办件当前不需要补正。", code="no_correction")
+    _check_enterprise_scope(user, case)
+
+
+def can_correct(user: User | None, case: Case) -> bool:
+    return _allowed(check_correct, user, case)
+
+
+def _check_enterprise_scope(user: User | None, case: Case) -> None:
+    """For an enterprise's case the legal representative always acts; an agent only on the items
+    their authorisation covers."""
+    if case.enterprise_id and case.enterprise.legal_rep_id != user.pk:
+        check_agent_scope(user, case.enterprise, case.item)
 
 
 # ---------------------------------------------------------------- staff

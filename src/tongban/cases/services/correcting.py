@@ -5,16 +5,15 @@ from django.db import transaction
 from django.utils import timezone
 
 from tongban.catalog.models import MaterialRequirement
-from tongban.core.errors import InvalidInput, NotFound
+from tongban.core.errors import InvalidInput
 from tongban.core.types import User
 from tongban.forms.schema import clean_data, validate_data
 
 from .. import clock
-from ..access import check_staff_action, is_applicant_side
+from ..access import check_correct, check_staff_action
 from ..models import Case, CorrectionRequest
 from ..selectors import open_correction as open_correction  # a read, shared with the pages and the API
 from ._common import (
-    Conflict,
     FormInvalid,
     _advance,
     _lock,
@@ -81,10 +80,7 @@ def answer_correction(
 ) -> Case:
     """The applicant fixes only what the notice listed; the clock resumes."""
     locked = _lock(case)
-    if not is_applicant_side(user, locked):
-        raise NotFound()
-    if locked.status != Case.Status.CORRECTION:
-        raise Conflict("该办件当前不需要补正。", code="no_correction")
+    check_correct(user, locked)
     correction = open_correction(locked)
     data, files = dict(data or {}), dict(files or {})
     not_listed = [k for k in data if k not in correction.fields]

@@ -51,6 +51,7 @@ def my_case(request: HttpRequest, number: str) -> HttpResponse:
         "deadline": deadline(case),
         "correction": selectors.open_correction(case) if case.status == Case.Status.CORRECTION else None,
         "can_withdraw": access.can_withdraw(request.user, case),
+        "correct_refusal": access.refusal(access.check_correct, request.user, case),
         "sections": answers(form.schema, form.layout, case.data, attachments, form.title, mask=True)
         if form
         else [],
@@ -68,6 +69,7 @@ def my_case_correct(request: HttpRequest, number: str) -> HttpResponse:
     if correction is None:
         messages.info(request, _("该办件当前不需要补正。"))
         return redirect("cases:my_case", case.number)
+    access.check_correct(request.user, case)
     form_def = case.form
     materials = list(correction.materials.all())
     kwargs = {
