@@ -39,7 +39,13 @@ EVERY_STATE = {
     Case.Status.DENIED,
     Case.Status.WITHDRAWN,
 }
-PDF = b"%PDF-1.4\n%%EOF\n"
+# A whole one-page PDF: uploads are parsed (issue 19).
+PDF = (
+    b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>> endobj\n2 0 obj<</Type/Pages/Kids[3 0 R]/Count 1>> endobj\n"
+    b"3 0 obj<</Type/Page/Parent 2 0 R/MediaBox[0 0 595 842]>> endobj\nxref\n0 4\n0000000000 65535 f \n"
+    b"0000000009 00000 n \n0000000053 00000 n \n0000000103 00000 n \ntrailer<</Size 4/Root 1 0 R>>\n"
+    b"startxref\n167\n%%EOF\n"
+)
 
 
 def user(mobile_or_name: str) -> User:
