@@ -82,6 +82,7 @@ AUTH_USER_MODEL = "identity.User"
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "tongban.core.staticfiles.StaticFilesMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -249,6 +250,20 @@ SESSION_COOKIE_SECURE = env_bool("TONGBAN_SECURE_COOKIES", not DEBUG and not TES
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 SESSION_COOKIE_AGE = int(os.environ.get("TONGBAN_SESSION_AGE", str(8 * 3600)))
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if env_bool("TONGBAN_BEHIND_PROXY") else None
+# Behind TLS (a proxy that says so, or secure cookies): HSTS for a year by default. Django sends
+# the header on HTTPS answers only, so a plain-HTTP install is not locked out by it. Behind a proxy,
+# plain-HTTP requests are redirected to HTTPS, except the load balancer's health and readiness checks.
+_BEHIND_TLS = env_bool("TONGBAN_BEHIND_PROXY") or SESSION_COOKIE_SECURE
+SECURE_HSTS_SECONDS = int(os.environ.get("TONGBAN_HSTS_SECONDS", str(365 * 86400))) if _BEHIND_TLS else 0
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("TONGBAN_HSTS_INCLUDE_SUBDOMAINS", False)
+SECURE_HSTS_PRELOAD = env_bool("TONGBAN_HSTS_PRELOAD", False)
+SECURE_SSL_REDIRECT = env_bool("TONGBAN_SSL_REDIRECT", env_bool("TONGBAN_BEHIND_PROXY"))
+SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$", r"^ready$"]
+# Static files go through WhiteNoise inside the web application (not the server's own file
+# serving), so they carry the pages' security headers (tongban.core.staticfiles).
+WHITENOISE_MAX_AGE = 86400
+WHITENOISE_USE_FINDERS = DEBUG or TESTING
+WHITENOISE_AUTOREFRESH = DEBUG or TESTING
 
 from django.utils.csp import CSP  # noqa: E402
 

@@ -2,7 +2,8 @@
 
 Web processes use WSGI with a small fixed thread count: measured on these machines this is
 several times faster than ASGI or many blocking threads (DESIGN §8). Static files are collected
-into ``STATIC_ROOT`` and served by granian itself, so no Python code runs for them.
+into ``STATIC_ROOT`` and served by WhiteNoise inside the application, with the pages' security
+headers (granian's own file serving cannot add them).
 
 With the worker comes the periodic ``tongban tick --loop`` (when that command exists). A worker
 or tick process that dies is restarted a few times; the web server, or a child that keeps dying,
@@ -22,7 +23,6 @@ import sys
 import time
 from typing import Any
 
-from django.conf import settings
 from django.core.management import call_command, get_commands
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
@@ -165,9 +165,8 @@ class Command(BaseCommand):
         ]
         if opts["access_log"]:
             cmd.append("--access-log")
-        if not opts["no_static"]:
-            cmd += ["--static-path-route", settings.STATIC_URL.rstrip("/")]
-            cmd += ["--static-path-mount", str(settings.STATIC_ROOT)]
+        # Static files are served inside the application (tongban.core.staticfiles), not by
+        # granian's file serving, which cannot add the security headers.
         return [*cmd, "tongban.wsgi:application"]
 
     def supervise(self, children: list[Child]) -> str | None:
