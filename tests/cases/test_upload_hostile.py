@@ -179,6 +179,12 @@ def test_a_program_after_a_real_jpeg_does_not_survive():
         assert image.format == "JPEG" and image.size == (24, 16)
 
 
+def test_a_program_after_a_whole_pdf_is_refused():
+    error = refused(PDF + EXE)
+    assert "%%EOF" in error.message and "附加了其他数据" in error.message and error.code == "trailing_data"
+    assert check_upload(upload(PDF + b"\r\n\x00\x00")).content_type == "application/pdf"  # padding is fine
+
+
 # ---------------------------------------------------------------- PDFs: active content
 
 
@@ -220,6 +226,13 @@ def test_a_program_after_a_real_jpeg_does_not_survive():
         ),
         pytest.param(
             b"/AcroForm<</Fields[]/XFA 4 0 R>>", b"", (stream(b"<xdp:xdp/>", b""),), "XFA", id="xfa-form"
+        ),
+        pytest.param(
+            b"",
+            b"/AA<</O<</S 4 0 R/F(calc.exe)>>>>",
+            (b"/Launch",),
+            "/Launch",
+            id="action-type-behind-a-reference",
         ),
         pytest.param(
             b"",

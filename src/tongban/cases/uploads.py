@@ -9,8 +9,9 @@ A file must also be whole and harmless as the type it claims (issue 19): images 
 under a pixel limit and re-encoded, so what is stored is only the picture (EXIF orientation
 applied; EXIF, XMP, comments and any bytes after the image are dropped; the colour profile is
 kept); PDFs are parsed with pypdf and refused when they carry JavaScript, launch actions,
-embedded files or a stream that decompresses past a limit, or when they are encrypted (staff
-must be able to open every page, and an encrypted file cannot be looked into).
+embedded files or a stream that decompresses past a limit, when anything follows their last
+``%%EOF``, or when they are encrypted (staff must be able to open every page, and an encrypted
+file cannot be looked into). A PDF is stored as sent: nothing in it is rewritten.
 """
 
 import hashlib
@@ -253,6 +254,12 @@ def check_pdf(data: bytes) -> None:
             field="file",
             code="unsafe_pdf",
         )
+    if not data.rstrip(b"\r\n\t\f \x00").endswith(b"%%EOF"):
+        raise InvalidInput(
+            "PDF 文件结尾（%%EOF）之后还附加了其他数据，不是完整的 PDF，不能接收。请重新导出后上传。",
+            field="file",
+            code="trailing_data",
+        )
 
 
 def _all_objects(reader: pypdf.PdfReader) -> Iterator[object]:
@@ -278,9 +285,7 @@ def _active_content(obj: object) -> set[str]:
         return set()
     found = set()
     keys = set(obj.keys())
-    action = obj.get("/S")
-    subtype = obj.get("/Subtype")
-    kind = obj.get("/Type")
+    action, subtype, kind = (_resolved(obj, key) for key in ("/S", "/Subtype", "/Type"))
     if "/JS" in keys or "/JavaScript" in keys or action == NameObject("/JavaScript"):
         found.add("javascript")
     if action == NameObject("/Launch") or "/Launch" in keys:
@@ -296,6 +301,12 @@ def _active_content(obj: object) -> set[str]:
     if "/XFA" in keys:
         found.add("xfa")
     return found
+
+
+def _resolved(obj: DictionaryObject, key: str) -> object:
+    """The value under key, followed if it is a reference (a hostile file may write /S 7 0 R)."""
+    value = obj.get(key)
+    return value.get_object() if isinstance(value, IndirectObject) else value
 
 
 def _decoded_size(stream: StreamObject) -> int:
