@@ -2,11 +2,14 @@
 each checking who may do it. Views and the API only parse input and call these.
 
 One module per use case (applying, window, processing, correcting, withdrawing); what they
-share is in ``_common``. Import from here: ``from tongban.cases import services``.
+share is in ``_common``. Import from here: ``from tongban.cases import services``; the
+errors, ``clock`` and ``audit`` stay reachable as attributes as they were on the old module.
 """
 
 from tongban.core import audit
+from tongban.core.errors import InvalidInput, NotFound, PermissionDenied, ServiceError
 
+from .. import clock
 from ._common import DRAFT_DAYS, RESULT_BY_END, STATUS_BY_END, STATUS_BY_ROLE, Conflict, FormInvalid
 from .applying import (
     attach_file,
@@ -42,12 +45,17 @@ __all__ = [
     "WITHDRAWABLE",
     "Conflict",
     "FormInvalid",
+    "InvalidInput",
+    "NotFound",
+    "PermissionDenied",
+    "ServiceError",
     "accept_case",
     "answer_correction",
     "attach_file",
     "attach_held_materials",
     "audit",
     "claim_case",
+    "clock",
     "conclude_case",
     "counter_applicant",
     "decide_case",
