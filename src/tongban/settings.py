@@ -377,6 +377,16 @@ AXES_USERNAME_CALLABLE = "tongban.identity.backends.lockout_username"
 AXES_LOCKOUT_TEMPLATE = "identity/locked_out.html"
 AXES_VERBOSE = False
 AXES_IPWARE_PROXY_COUNT = 1 if env_bool("TONGBAN_BEHIND_PROXY") else None
+# Password spraying (one password, many accounts) never trips a per-account lockout; two more
+# rules do (tongban.identity.throttle, docs/operations.md "Security"). By address: failures from
+# one address naming this many different accounts within the cool-off stop that address signing
+# in until they age out (an account that then signs in stops counting, so a service hall behind
+# one address stays far below it). Site-wide: this many failures in a window make every failing
+# address wait some seconds before its next attempt while the attack lasts.
+TONGBAN_LOGIN_ADDRESS_ACCOUNT_LIMIT = int(os.environ.get("TONGBAN_LOGIN_ADDRESS_ACCOUNT_LIMIT", "20"))
+TONGBAN_LOGIN_SITE_FAILURE_LIMIT = int(os.environ.get("TONGBAN_LOGIN_SITE_FAILURE_LIMIT", "300"))
+TONGBAN_LOGIN_SITE_WINDOW_SECONDS = int(os.environ.get("TONGBAN_LOGIN_SITE_WINDOW_SECONDS", "300"))
+TONGBAN_LOGIN_ATTACK_DELAY_SECONDS = int(os.environ.get("TONGBAN_LOGIN_ATTACK_DELAY_SECONDS", "30"))
 OTP_TOTP_ISSUER = os.environ.get("TONGBAN_OTP_ISSUER", "通办")
 # SMS: "outbox" (development: JSON lines in var/outbox/sms.jsonl), "console" (DEBUG only),
 # "http" (a provider: POST to TONGBAN_SMS_URL with TONGBAN_SMS_API_KEY), or a dotted class path.

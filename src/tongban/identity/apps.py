@@ -6,4 +6,7 @@ class IdentityConfig(AppConfig):
     verbose_name = "统一身份认证"
 
     def ready(self) -> None:
-        from . import checks  # noqa: F401 - registers the deployment checks
+        from . import (
+            checks,  # noqa: F401 - registers the deployment checks
+            throttle,  # noqa: F401 - counts failed logins by address and site-wide
+        )

@@ -8,12 +8,15 @@ without importing identity.
 from typing import Any
 
 from axes.backends import AxesStandaloneBackend
+from axes.exceptions import AxesBackendPermissionDenied
 from django.contrib.auth import get_user_model
 from django.contrib.auth.backends import BaseBackend, ModelBackend
 from django.db.models import Q
 from django.http import HttpRequest
 
 from tongban.departments.models import Department
+
+from .throttle import address_refusal
 
 
 def lockout_username(request: HttpRequest, credentials: dict[str, Any]) -> str:
@@ -35,9 +38,12 @@ class LockoutBackend(AxesStandaloneBackend):
         username: str | None = None,
         password: str | None = None,
         **kwargs: Any,
-    ) -> None:  # noqa: E501
+    ) -> None:
         if request is None:
             return None
+        if address_refusal(request):  # an address throttled for spraying (e.g. on the admin login)
+            request.axes_locked_out = True
+            raise AxesBackendPermissionDenied("address throttled")
         return super().authenticate(request, username=username, password=password, **kwargs)
 
 
@@ -50,7 +56,7 @@ class MobileOrUsernameBackend(ModelBackend):
         username: str | None = None,
         password: str | None = None,
         **kwargs: Any,
-    ):  # noqa: ANN201, E501
+    ):
         if not username or password is None:
             return None
         model = get_user_model()
@@ -71,7 +77,7 @@ ROLE_PERMISSIONS = {
 
 
 class StaffRoleBackend(BaseBackend):
-    def has_perm(self, user_obj: Any, perm: str, obj: Any = None) -> bool:  # noqa: ANN401
+    def has_perm(self, user_obj: Any, perm: str, obj: Any = None) -> bool:
         role = ROLE_PERMISSIONS.get(perm)
         if role is None or obj is None or not getattr(user_obj, "is_active", False):
             return False

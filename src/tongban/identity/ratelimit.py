@@ -45,6 +45,15 @@ def hit(key: str, limit: int, seconds: int, *, now: datetime.datetime | None = N
         return RateCounter.objects.filter(key=key, window_start=start).values_list("count", flat=True).get()
 
 
+def current(key: str, seconds: int, *, now: datetime.datetime | None = None) -> int:
+    """The count of ``key`` in the window holding ``now``, without counting anything."""
+    start = _window_start(now or timezone.now(), seconds)
+    found = RateCounter.objects.filter(key=f"{key}:{seconds}"[:200], window_start=start).values_list(
+        "count", flat=True
+    )
+    return found.first() or 0
+
+
 def check(key: str, limits: list[tuple[int, int]], message: str | None = None) -> None:
     """Count one event against every ``(limit, seconds)`` and refuse when any is exceeded."""
     for limit, seconds in limits:

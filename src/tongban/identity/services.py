@@ -28,7 +28,7 @@ from tongban.registries.models import EnterpriseRecord, PopulationRecord
 from tongban.registries.selectors import read_enterprise, read_person
 from tongban.registries.validators import check_uscc, parse_id_number
 
-from . import permissions, ratelimit
+from . import permissions, ratelimit, throttle
 from .actors import Actor
 from .audit import client_ip, record_action
 from .codes import consume_code, issue_code
@@ -74,7 +74,7 @@ def normalize_mobile(value: str | None, *, field: str = "mobile") -> str:
     return mobile
 
 
-def _check_password(password: str, user: Any = None) -> None:  # noqa: ANN401
+def _check_password(password: str, user: Any = None) -> None:
     try:
         validate_password(password, user)
     except ValidationError as exc:
@@ -106,7 +106,7 @@ def send_code(mobile: str, purpose: str, *, ip: str | None) -> str:
 # --- citizens ------------------------------------------------------------------------------
 
 
-def register_citizen(*, mobile: str, code: str, password: str, request: HttpRequest | None = None) -> Any:  # noqa: ANN401
+def register_citizen(*, mobile: str, code: str, password: str, request: HttpRequest | None = None) -> Any:
     """L1 account from a mobile number proven by an SMS code and a password (argon2)."""
     mobile = normalize_mobile(mobile)
     if User.objects.filter(mobile=mobile).exists() or User.objects.filter(username=mobile).exists():
@@ -126,7 +126,7 @@ def register_citizen(*, mobile: str, code: str, password: str, request: HttpRequ
     return user
 
 
-def verify_real_name(user: Any, *, name: str, id_number: str, request: HttpRequest | None = None) -> Any:  # noqa: ANN401
+def verify_real_name(user: Any, *, name: str, id_number: str, request: HttpRequest | None = None) -> Any:
     """L1 → L2 after the population registry confirms name, ID number and that the person is alive."""
     if not getattr(user, "is_authenticated", False) or user.kind != User.Kind.CITIZEN:
         raise PermissionDenied("仅公众用户可进行实名核验。")
@@ -177,13 +177,13 @@ def verify_real_name(user: Any, *, name: str, id_number: str, request: HttpReque
 
 
 def verify_in_person(
-    staff: Any,  # noqa: ANN401
+    staff: Any,
     *,
     mobile: str,
     id_number: str,
     department: Department,
     request: HttpRequest | None = None,
-) -> Any:  # noqa: ANN401
+) -> Any:
     """Window staff (受理) confirm in person the identity of an L2 account holder → L3."""
     permissions.require_role(staff, StaffRole.INTAKE, department)
     mobile = normalize_mobile(mobile)
@@ -212,7 +212,7 @@ def verify_in_person(
     return citizen
 
 
-def reset_password(*, mobile: str, code: str, password: str, request: HttpRequest | None = None) -> Any:  # noqa: ANN401
+def reset_password(*, mobile: str, code: str, password: str, request: HttpRequest | None = None) -> Any:
     """Account recovery: a code sent to the registered mobile number sets a new password."""
     mobile = normalize_mobile(mobile)
     user = User.objects.filter(mobile=mobile, is_active=True).first()
@@ -233,7 +233,7 @@ def reset_password(*, mobile: str, code: str, password: str, request: HttpReques
 # --- logging in ----------------------------------------------------------------------------
 
 
-def record_login(request: HttpRequest | None, user: Any, method: str, *, success: bool = True) -> None:  # noqa: ANN401
+def record_login(request: HttpRequest | None, user: Any, method: str, *, success: bool = True) -> None:
     agent = request.headers.get("User-Agent", "")[:200] if request is not None else ""
     LoginEvent.objects.create(
         user=user, method=method, success=success, ip=client_ip(request), user_agent=agent
@@ -250,11 +250,15 @@ def _fail(request: HttpRequest, username: str) -> None:
 
 
 def ensure_not_locked(request: HttpRequest, username: str) -> None:
+    """Refuse a locked account (django-axes) or an address throttled by ``throttle``."""
+    refusal = throttle.address_refusal(request)
+    if refusal:
+        raise LockedOut(refusal)
     if AxesProxyHandler.is_locked(request, _credentials(username)):
         raise LockedOut()
 
 
-def _has_confirmed_totp(user: Any) -> bool:  # noqa: ANN401
+def _has_confirmed_totp(user: Any) -> bool:
     return TOTPDevice.objects.filter(user=user, confirmed=True).exists()
 
 
@@ -314,13 +318,13 @@ def sms_login(request: HttpRequest, *, mobile: str, code: str) -> LoginStep:
     return LoginStep(user, "done")
 
 
-def _pend(request: HttpRequest, user: Any, step: str) -> LoginStep:  # noqa: ANN401
+def _pend(request: HttpRequest, user: Any, step: str) -> LoginStep:
     request.session.cycle_key()
     request.session[PENDING_KEY] = {"user": user.pk, "at": int(timezone.now().timestamp()), "step": step}
     return LoginStep(user, step)
 
 
-def pending_user(request: HttpRequest) -> tuple[Any, str] | tuple[None, None]:  # noqa: ANN401
+def pending_user(request: HttpRequest) -> tuple[Any, str] | tuple[None, None]:
     data = request.session.get(PENDING_KEY)
     if not data or int(timezone.now().timestamp()) - data.get("at", 0) > PENDING_SECONDS:
         request.session.pop(PENDING_KEY, None)
@@ -331,7 +335,7 @@ def pending_user(request: HttpRequest) -> tuple[Any, str] | tuple[None, None]:  
     return user, data["step"]
 
 
-def totp_login(request: HttpRequest, *, token: str) -> Any:  # noqa: ANN401
+def totp_login(request: HttpRequest, *, token: str) -> Any:
     """Second factor: a TOTP token from the pending user's confirmed device."""
     user, step = pending_user(request)
     if user is None or step != "totp":
@@ -350,7 +354,7 @@ def totp_login(request: HttpRequest, *, token: str) -> Any:  # noqa: ANN401
     return user
 
 
-def _verify_token(user: Any, token: str, *, confirmed: bool) -> TOTPDevice | None:  # noqa: ANN401
+def _verify_token(user: Any, token: str, *, confirmed: bool) -> TOTPDevice | None:
     if not re.fullmatch(r"\d{6}", token or ""):
         return None
     for device in TOTPDevice.objects.filter(user=user, confirmed=confirmed).order_by("-id"):
@@ -359,18 +363,18 @@ def _verify_token(user: Any, token: str, *, confirmed: bool) -> TOTPDevice | Non
     return None
 
 
-def start_totp_enrolment(user: Any) -> TOTPDevice:  # noqa: ANN401
+def start_totp_enrolment(user: Any) -> TOTPDevice:
     """A fresh unconfirmed TOTP device (earlier unconfirmed ones are dropped)."""
     TOTPDevice.objects.filter(user=user, confirmed=False).delete()
     return TOTPDevice.objects.create(user=user, name="身份验证器", confirmed=False)
 
 
-def pending_enrolment_device(user: Any) -> TOTPDevice:  # noqa: ANN401
+def pending_enrolment_device(user: Any) -> TOTPDevice:
     device = TOTPDevice.objects.filter(user=user, confirmed=False).order_by("-id").first()
     return device or start_totp_enrolment(user)
 
 
-def confirm_totp_enrolment(user: Any, *, token: str, request: HttpRequest | None = None) -> TOTPDevice:  # noqa: ANN401
+def confirm_totp_enrolment(user: Any, *, token: str, request: HttpRequest | None = None) -> TOTPDevice:
     """Confirm the device whose QR code the user scanned by typing its current token."""
     device = _verify_token(user, re.sub(r"\s", "", token or ""), confirmed=False)
     if device is None:
@@ -387,7 +391,7 @@ def confirm_totp_enrolment(user: Any, *, token: str, request: HttpRequest | None
     return device
 
 
-def enrol_and_login(request: HttpRequest, *, token: str) -> Any:  # noqa: ANN401
+def enrol_and_login(request: HttpRequest, *, token: str) -> Any:
     """Staff first login: confirm the new device and finish logging in with it."""
     user, step = pending_user(request)
     if user is None or step != "enrol":
@@ -398,7 +402,7 @@ def enrol_and_login(request: HttpRequest, *, token: str) -> Any:  # noqa: ANN401
     return user
 
 
-def complete_login(request: HttpRequest, user: Any, method: str, *, device: TOTPDevice | None = None) -> None:  # noqa: ANN401
+def complete_login(request: HttpRequest, user: Any, method: str, *, device: TOTPDevice | None = None) -> None:
     """Log in (Django rotates the session key), mark the second factor, write the history."""
     django_login(request, user, backend=PASSWORD_BACKEND)
     if device is not None:
@@ -406,7 +410,7 @@ def complete_login(request: HttpRequest, user: Any, method: str, *, device: TOTP
     record_login(request, user, method)
 
 
-def remove_totp(user: Any, *, request: HttpRequest | None = None) -> None:  # noqa: ANN401
+def remove_totp(user: Any, *, request: HttpRequest | None = None) -> None:
     if user.kind == User.Kind.STAFF:
         raise PermissionDenied("工作人员必须使用动态口令，不能解除绑定。")
     TOTPDevice.objects.filter(user=user).delete()
@@ -416,7 +420,7 @@ def remove_totp(user: Any, *, request: HttpRequest | None = None) -> None:  # no
 # --- enterprises ---------------------------------------------------------------------------
 
 
-def open_enterprise(user: Any, *, uscc: str, request: HttpRequest | None = None) -> EnterpriseAccount:  # noqa: ANN401
+def open_enterprise(user: Any, *, uscc: str, request: HttpRequest | None = None) -> EnterpriseAccount:
     """The legal representative opens the enterprise account after the enterprise registry check."""
     if not getattr(user, "is_authenticated", False) or user.kind != User.Kind.CITIZEN:
         raise PermissionDenied("请使用公众用户账号开通企业账号。")
@@ -463,7 +467,7 @@ def open_enterprise(user: Any, *, uscc: str, request: HttpRequest | None = None)
 
 @transaction.atomic
 def authorise_agent(
-    user: Any,  # noqa: ANN401
+    user: Any,
     enterprise: EnterpriseAccount,
     *,
     mobile: str,
@@ -528,7 +532,7 @@ def authorise_agent(
 @transaction.atomic
 def revoke_authorisation(
     user: Any, grant: AgentAuthorization, *, request: HttpRequest | None = None
-) -> AgentAuthorization:  # noqa: ANN401
+) -> AgentAuthorization:
     """Revocation takes effect at once: every later ``current_actor``/scope check refuses."""
     grant = (
         AgentAuthorization.objects.select_for_update().select_related("enterprise", "agent").get(pk=grant.pk)
@@ -554,7 +558,7 @@ def revoke_authorisation(
 
 @transaction.atomic
 def create_staff_account(
-    actor: Any,  # noqa: ANN401
+    actor: Any,
     *,
     username: str,
     real_name: str,
@@ -562,7 +566,7 @@ def create_staff_account(
     roles: list[str],
     password: str,
     mobile: str | None = None,
-) -> Any:  # noqa: ANN401
+) -> Any:
     """A staff account bound to ``department`` with ``roles``; only platform admins (or the system)."""
     if actor is not None and not (
         permissions.is_platform_admin(actor) or getattr(actor, "is_superuser", False)
@@ -598,7 +602,7 @@ def create_staff_account(
 
 
 @transaction.atomic
-def set_staff_roles(actor: Any, staff: Any, *, department: Department, roles: list[str]) -> None:  # noqa: ANN401
+def set_staff_roles(actor: Any, staff: Any, *, department: Department, roles: list[str]) -> None:
     """Replace ``staff``'s roles in ``department`` (platform admins only)."""
     if actor is not None and not (
         permissions.is_platform_admin(actor) or getattr(actor, "is_superuser", False)
