@@ -15,13 +15,13 @@ types can read settings or call code.
 import datetime
 import re
 from dataclasses import dataclass
-from typing import Any
 
 from django.db import IntegrityError, transaction
 from django.db.models import Max, Q
 
 from tongban.catalog.models import ItemType
 from tongban.core.errors import InvalidInput, NotFound, PermissionDenied
+from tongban.core.types import User
 from tongban.departments.models import Department
 from tongban.identity import permissions
 from tongban.identity.models import StaffRole
@@ -317,12 +317,12 @@ def clean_wording(title: str, body: str) -> tuple[str, str]:
     return title, body
 
 
-def editable_departments(user: Any) -> list[Department]:  # noqa: ANN401
+def editable_departments(user: User) -> list[Department]:
     """Departments whose letters ``user`` may word (事项管理 of that department)."""
     return [m.department for m in permissions.memberships(user) if m.role == StaffRole.CATALOGUE]
 
 
-def check_editor(user: Any, department: Department | None) -> None:  # noqa: ANN401
+def check_editor(user: User, department: Department | None) -> None:
     """Platform wording: platform admins only. A department's: its own 事项管理 role only (a
     platform admin words the platform's letters, not another department's)."""
     if department is None:
@@ -348,7 +348,7 @@ def department_item_types(department: Department | None) -> list[str]:
 @transaction.atomic
 def save_wording(
     *,
-    actor: Any,  # noqa: ANN401
+    actor: User,
     department: Department | None,
     item_type: str,
     kind: str,

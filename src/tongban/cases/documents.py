@@ -18,6 +18,7 @@ from tongban.catalog.models import ItemType, LimitUnit
 from tongban.core.errors import NotFound
 from tongban.core.masking import mask_id_number
 from tongban.core.public import public_reverse, public_url
+from tongban.core.types import User
 
 from . import document_templates as wording_of
 from .access import get_case_for
@@ -33,7 +34,7 @@ class DocumentKind:
     title: str
 
 
-def _decision_event(case: Case) -> Any:  # noqa: ANN401
+def _decision_event(case: Case) -> Any:
     return case.events.filter(action="decided").order_by("-at").first()
 
 
@@ -46,13 +47,13 @@ def _decided_at_intake(case: Case) -> bool:
     )
 
 
-def _granted(case: Case, decision: Any) -> bool:  # noqa: ANN401
+def _granted(case: Case, decision: Any) -> bool:
     if case.status == Case.Status.DENIED:
         return False
     return decision is None or not decision.title.startswith("不予")
 
 
-def _template_kind(case: Case, slug: str, decision: Any = None) -> str:  # noqa: ANN401
+def _template_kind(case: Case, slug: str, decision: Any = None) -> str:
     if slug != "decision":
         return slug
     return Kind.GRANT if _granted(case, decision) else Kind.DENY
@@ -127,7 +128,7 @@ def case_values(case: Case, issued_on: datetime.date) -> dict[str, str]:
     }
 
 
-def sample_values(item_type: str, department: Any, item: Any = None) -> dict[str, str]:  # noqa: ANN401
+def sample_values(item_type: str, department: Any, item: Any = None) -> dict[str, str]:
     """Placeholder values of the preview's sample case (the department's own item if it has one)."""
     values = {name: sample for name, (_, sample) in wording_of.PLACEHOLDERS.items()}
     values["事项类型"] = ItemType(item_type).label
@@ -201,7 +202,7 @@ def _rows(case: Case, slug: str, values: dict[str, str]) -> list[tuple[str, str]
     return [("办件编号", case.number), ("申请事项", item.name)]
 
 
-def _issued_at(case: Case, slug: str, decision: Any) -> datetime.datetime:  # noqa: ANN401
+def _issued_at(case: Case, slug: str, decision: Any) -> datetime.datetime:
     """When the step that produced this letter happened: the letter is dated and worded then."""
     moment = None
     if slug in {"receipt", "acceptance"} or (slug == "decision" and decision is None):
@@ -228,7 +229,7 @@ def letter_context(
     title: str,
     body: str,
     values: dict[str, str],
-    department: Any,  # noqa: ANN401
+    department: Any,
     number: str,
     issued_on: datetime.date,
     rows: list[tuple[str, str]],
@@ -258,7 +259,7 @@ def to_pdf(context: dict[str, Any]) -> bytes:
     return HTML(string=html).write_pdf()
 
 
-def render_case_document(user: Any, number: str, slug: str) -> tuple[str, bytes]:  # noqa: ANN401
+def render_case_document(user: User, number: str, slug: str) -> tuple[str, bytes]:
     """(file name, PDF bytes) of one letter, after the access check."""
     case = get_case_for(user, number)
     if slug not in ORDER or slug not in {k.slug for k in available_documents(case)}:
@@ -288,7 +289,7 @@ def sample_letter(
     kind: str,
     title: str,
     body: str,
-    department: Any,  # noqa: ANN401
+    department: Any,
 ) -> dict[str, Any]:
     """The letter context of the preview: the text being edited, applied to a sample case."""
     item = None

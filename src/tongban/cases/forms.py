@@ -20,6 +20,7 @@ from django.http import QueryDict
 from django.utils.translation import gettext as _
 
 from tongban.core.masking import mask_id_number, mask_mobile
+from tongban.core.types import User
 from tongban.forms.schema import SIMPLE_WIDGETS, visible_fields
 from tongban.regions.codes import RegionCodeError, ancestor_codes, normalize_region_code
 from tongban.regions.models import Region
@@ -39,7 +40,7 @@ APPLICATION_FORM_NAME = re.compile(r"(申请表|申请书|申领表|登记表|�
 TRAILING_NOTE = re.compile(r"[（(][^（()）]*[）)]$")
 
 
-def is_application_form(material: Any) -> bool:  # noqa: ANN401
+def is_application_form(material: Any) -> bool:
     """Whether a material requirement is the application form that the online form replaces."""
     name = TRAILING_NOTE.sub("", (material.name or "").strip()).strip()
     return bool(APPLICATION_FORM_NAME.search(name)) and "或" not in name
@@ -56,8 +57,8 @@ def materials_to_upload(materials: list, channel: str) -> list:
 
 
 def registry_defaults(
-    schema: dict, applicant: Any, enterprise: Any, *, accessor: Any, purpose: str, department: Any = None
-) -> dict:  # noqa: ANN401
+    schema: dict, applicant: User, enterprise: Any, *, accessor: User, purpose: str, department: Any = None
+) -> dict:
     """Values of ``x-prefill: person.address / enterprise.address`` fields from the registries,
     so nothing the registries hold is asked again (国务院令第716号 第7条). Each registry read is
     logged with its purpose, as every read of a person's or enterprise's data is."""
@@ -200,7 +201,7 @@ def _django_field(prop: dict, title: str) -> forms.Field:
     return forms.CharField(label=title, required=False, widget=forms.TextInput(attrs=attrs))
 
 
-def _initial_simple(prop: dict, value: Any) -> Any:  # noqa: ANN401
+def _initial_simple(prop: dict, value: Any) -> Any:
     if value is None:
         return [] if prop.get("x-widget") == "multichoice" else ""
     if prop.get("x-widget") == "number" and isinstance(value, (int, float)):
@@ -208,7 +209,7 @@ def _initial_simple(prop: dict, value: Any) -> Any:  # noqa: ANN401
     return value
 
 
-def _json_simple(prop: dict, raw: Any) -> Any:  # noqa: ANN401
+def _json_simple(prop: dict, raw: Any) -> Any:
     """POST text → the JSON value; an unparsable number stays text so the schema reports it."""
     widget = prop.get("x-widget")
     if widget == "multichoice":
@@ -261,7 +262,7 @@ class SectionForm(forms.Form):
         saved: dict,
         prefilled: set[str] | frozenset[str] = frozenset(),
         post: QueryDict | None = None,
-        files: Any = None,  # noqa: ANN401
+        files: Any = None,
         attachments: dict[str, Any] | None = None,
         show_all: bool = False,
         htmx_url: str = "",
@@ -553,7 +554,7 @@ class SectionForm(forms.Form):
         attrs["aria-describedby"] = " ".join(filter(None, [attrs.get("aria-describedby"), described_by]))
 
 
-def _masked(widget: str, value: Any) -> str:  # noqa: ANN401
+def _masked(widget: str, value: Any) -> str:
     """ID and mobile numbers are shown masked where the person only needs to recognise them."""
     if widget == "id_number":
         return mask_id_number(str(value))
@@ -562,7 +563,7 @@ def _masked(widget: str, value: Any) -> str:  # noqa: ANN401
     return str(value)
 
 
-def _int(value: Any, default: int) -> int:  # noqa: ANN401
+def _int(value: Any, default: int) -> int:
     try:
         return max(0, int(value))
     except (TypeError, ValueError):
@@ -617,7 +618,7 @@ def answers(
     return sections
 
 
-def _answer(name: str, prop: dict, value: Any, step: int, attachments: dict, required: bool) -> Answer:  # noqa: ANN401
+def _answer(name: str, prop: dict, value: Any, step: int, attachments: dict, required: bool) -> Answer:
     widget = prop.get("x-widget")
     title = prop.get("title", name)
     empty = value in (None, "", [], {})
@@ -637,7 +638,7 @@ def _answer(name: str, prop: dict, value: Any, step: int, attachments: dict, req
     return Answer(name, title, "text", "" if empty else _plain(value), step, missing=required and empty)
 
 
-def _plain(value: Any) -> str:  # noqa: ANN401
+def _plain(value: Any) -> str:
     if isinstance(value, list):
         return "、".join(str(v) for v in value)
     if value is None:

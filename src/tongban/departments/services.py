@@ -5,6 +5,7 @@ from typing import Any
 from django.db import IntegrityError, transaction
 
 from tongban.core.errors import InvalidInput, PermissionDenied
+from tongban.core.types import User
 from tongban.regions.models import Region
 
 from .models import Department
@@ -24,7 +25,7 @@ EDITABLE_FIELDS = (
 )
 
 
-def _check_can_manage(actor: Any) -> None:  # noqa: ANN401
+def _check_can_manage(actor: User) -> None:
     """System/CLI (actor None), superusers and holders of ``departments.change_department``."""
     if actor is None:
         return
@@ -72,7 +73,7 @@ def _clean(data: dict[str, Any], *, instance: Department | None = None) -> dict[
 
 
 @transaction.atomic
-def create_department(*, actor: Any, data: dict[str, Any]) -> Department:  # noqa: ANN401
+def create_department(*, actor: User, data: dict[str, Any]) -> Department:
     """Create a department; the USCC must pass its GB 32100 check character."""
     _check_can_manage(actor)
     cleaned = _clean(data)
@@ -85,7 +86,7 @@ def create_department(*, actor: Any, data: dict[str, Any]) -> Department:  # noq
 
 
 @transaction.atomic
-def update_department(*, actor: Any, department: Department, data: dict[str, Any]) -> Department:  # noqa: ANN401
+def update_department(*, actor: User, department: Department, data: dict[str, Any]) -> Department:
     _check_can_manage(actor)
     cleaned = _clean(data, instance=department)
     for field, value in cleaned.items():

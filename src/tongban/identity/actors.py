@@ -12,6 +12,7 @@ from django.http import HttpRequest
 from django.utils import timezone
 
 from tongban.core.errors import NotFound, PermissionDenied
+from tongban.core.types import User
 
 from .models import AgentAuthorization, EnterpriseAccount
 
@@ -20,7 +21,7 @@ SESSION_KEY = "tongban_acting_for"
 
 @dataclass(frozen=True)
 class Actor:
-    user: Any
+    user: User
     enterprise: EnterpriseAccount | None = None
 
     @property
@@ -35,7 +36,7 @@ class Actor:
         return name
 
 
-def acting_choices(user: Any) -> list[EnterpriseAccount]:  # noqa: ANN401
+def acting_choices(user: User) -> list[EnterpriseAccount]:
     """Enterprises ``user`` may act for now: as legal representative or as an agent in force."""
     if not getattr(user, "is_authenticated", False) or user.kind != "citizen":
         return []
@@ -46,7 +47,7 @@ def acting_choices(user: Any) -> list[EnterpriseAccount]:  # noqa: ANN401
     return list((own | agent_of).distinct().order_by("name"))
 
 
-def may_act_for(user: Any, enterprise: EnterpriseAccount) -> bool:  # noqa: ANN401
+def may_act_for(user: User, enterprise: EnterpriseAccount) -> bool:
     if not enterprise.is_active or not getattr(user, "is_authenticated", False):
         return False
     if enterprise.legal_rep_id == user.pk:
@@ -86,8 +87,8 @@ def switch_actor(request: HttpRequest, enterprise_id: int | None) -> Actor:
 
 
 def check_agent_scope(
-    user: Any, enterprise: EnterpriseAccount, item: Any = None
-) -> AgentAuthorization | None:  # noqa: ANN401
+    user: User, enterprise: EnterpriseAccount, item: Any = None
+) -> AgentAuthorization | None:
     """Raise ``PermissionDenied`` unless ``user`` may act for ``enterprise`` on ``item``.
 
     The legal representative may do everything (returns None); an agent needs an
@@ -122,7 +123,7 @@ def check_agent_scope(
     raise PermissionDenied(f"“{item.name}”不在您的经办授权范围内。")
 
 
-def check_actor_scope(actor: Actor, item: Any = None) -> None:  # noqa: ANN401
+def check_actor_scope(actor: Actor, item: Any = None) -> None:
     """The same check for an ``Actor``: acting for oneself needs no authorisation."""
     if actor.user is None:
         raise PermissionDenied("请先登录。")
@@ -130,7 +131,7 @@ def check_actor_scope(actor: Actor, item: Any = None) -> None:  # noqa: ANN401
         check_agent_scope(actor.user, actor.enterprise, item)
 
 
-def get_enterprise_for_rep(user: Any, enterprise_id: int) -> EnterpriseAccount:  # noqa: ANN401
+def get_enterprise_for_rep(user: User, enterprise_id: int) -> EnterpriseAccount:
     """The enterprise account ``enterprise_id`` if ``user`` is its legal representative, else 404."""
     enterprise = EnterpriseAccount.objects.filter(
         pk=enterprise_id, legal_rep_id=getattr(user, "pk", None)

@@ -11,6 +11,7 @@ from django.db import models
 from django.http import HttpRequest
 
 from tongban.core import audit
+from tongban.core.types import User
 
 from .actors import Actor
 from .models import ActionRecord
@@ -25,12 +26,12 @@ def client_ip(request: HttpRequest | None) -> str | None:
 
 
 def record_action(
-    actor: Actor | Any,  # noqa: ANN401
+    actor: Actor | Any,
     action: str,
     *,
     target: models.Model | None = None,
     summary: str = "",
-    department: Any = None,  # noqa: ANN401
+    department: Any = None,
     request: HttpRequest | None = None,
 ) -> ActionRecord:
     """Append one ``ActionRecord``; ``actor`` is an ``Actor``, a user, or None for the system."""
@@ -59,5 +60,5 @@ def record_action(
     return record
 
 
-def actions_by(user: Any) -> models.QuerySet[ActionRecord]:  # noqa: ANN401
+def actions_by(user: User) -> models.QuerySet[ActionRecord]:
     return ActionRecord.objects.filter(user=user).select_related("enterprise")

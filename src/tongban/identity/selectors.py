@@ -5,13 +5,14 @@ from typing import Any
 from django.db.models import QuerySet
 
 from tongban.core.masking import mask_id_number, mask_mobile
+from tongban.core.types import User
 from tongban.registries.models import DataAccessLog
 from tongban.registries.selectors import access_log_for_person
 
 from .models import AgentAuthorization, EnterpriseAccount, LoginEvent, StaffMembership
 
 
-def profile(user: Any) -> dict[str, Any]:  # noqa: ANN401
+def profile(user: User) -> dict[str, Any]:
     """What the account page and ``/api/v1/identity/me`` show: identifiers masked."""
     return {
         "id": user.pk,
@@ -24,22 +25,22 @@ def profile(user: Any) -> dict[str, Any]:  # noqa: ANN401
     }
 
 
-def login_history(user: Any, limit: int = 20) -> QuerySet[LoginEvent]:  # noqa: ANN401
+def login_history(user: User, limit: int = 20) -> QuerySet[LoginEvent]:
     return LoginEvent.objects.filter(user=user).order_by("-created_at", "-id")[:limit]
 
 
-def data_use_log(user: Any, limit: int = 50) -> QuerySet[DataAccessLog]:  # noqa: ANN401
+def data_use_log(user: User, limit: int = 50) -> QuerySet[DataAccessLog]:
     """ "Who used my data": logged reads of the user's registry record."""
     if not user.id_number:
         return DataAccessLog.objects.none()
     return access_log_for_person(user.id_number)[:limit]
 
 
-def represented_enterprises(user: Any) -> QuerySet[EnterpriseAccount]:  # noqa: ANN401
+def represented_enterprises(user: User) -> QuerySet[EnterpriseAccount]:
     return EnterpriseAccount.objects.filter(legal_rep=user).order_by("name")
 
 
-def my_agencies(user: Any) -> QuerySet[AgentAuthorization]:  # noqa: ANN401
+def my_agencies(user: User) -> QuerySet[AgentAuthorization]:
     """Authorisations naming ``user`` as agent (in force or not), newest first."""
     return (
         AgentAuthorization.objects.filter(agent=user).select_related("enterprise").prefetch_related("items")
@@ -55,7 +56,7 @@ def enterprise_authorisations(enterprise: EnterpriseAccount) -> QuerySet[AgentAu
     )
 
 
-def get_authorisation_for_rep(user: Any, enterprise: EnterpriseAccount, grant_id: int) -> AgentAuthorization:  # noqa: ANN401
+def get_authorisation_for_rep(user: User, enterprise: EnterpriseAccount, grant_id: int) -> AgentAuthorization:
     from tongban.core.errors import NotFound
 
     grant = AgentAuthorization.objects.filter(
@@ -66,7 +67,7 @@ def get_authorisation_for_rep(user: Any, enterprise: EnterpriseAccount, grant_id
     return grant
 
 
-def department_staff(department: Any) -> list[dict[str, Any]]:  # noqa: ANN401
+def department_staff(department: Any) -> list[dict[str, Any]]:
     """Staff of a department with their roles (callers check ``can_see_department`` first)."""
     people: dict[int, dict[str, Any]] = {}
     for membership in (

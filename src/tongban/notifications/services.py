@@ -18,6 +18,7 @@ from django.utils import timezone
 
 from tongban.cases.models import Case
 from tongban.core.errors import InvalidInput, NotFound, PermissionDenied
+from tongban.core.types import User
 from tongban.identity import gateways, permissions
 from tongban.identity.models import StaffRole
 
@@ -59,7 +60,7 @@ def _recipients(case: Case) -> list[Any]:
     return people
 
 
-def on_case_event(sender: Any, case: Case, event: str, actor: Any = None, **kwargs: Any) -> None:  # noqa: ANN401
+def on_case_event(sender: Any, case: Case, event: str, actor: User | None = None, **kwargs: Any) -> None:
     """``case_event_recorded`` receiver, inside the step's transaction: one task row, so the
     messages are sent if and only if the step commits, and the fan-out runs in the worker."""
     from .tasks import notify_case
@@ -139,7 +140,7 @@ def notify_case_event(case_id: int, event: str, snapshot: dict | None = None) ->
     return inbox + len(ids) + len(hook_ids)
 
 
-def on_rectification_completed(sender: Any, rectification: Any, **kwargs: Any) -> None:  # noqa: ANN401
+def on_rectification_completed(sender: Any, rectification: Any, **kwargs: Any) -> None:
     """Invite the person who gave a bad rating to rate again once it has been fixed."""
     rating = rectification.rating
     if rating.rater_id is None:
@@ -175,7 +176,7 @@ def _next_attempt(attempts: int) -> dt.datetime:
     return timezone.now() + BACKOFF_BASE * (2 ** max(attempts - 1, 0))
 
 
-def _reschedule(task: Any, pk: int, when: dt.datetime) -> None:  # noqa: ANN401
+def _reschedule(task: Any, pk: int, when: dt.datetime) -> None:
     backend = task.get_backend()
     if getattr(backend, "supports_defer", False):
         task.using(run_after=when).enqueue(pk)
@@ -194,7 +195,7 @@ def attempt_delivery(delivery_id: int) -> str:
                 gateways.send_sms(delivery.user.mobile, delivery.body)
             else:
                 gateways.send_email(delivery.user.email, delivery.subject, delivery.body)
-        except Exception as exc:  # noqa: BLE001 - any gateway failure is retried
+        except Exception as exc:
             delivery.last_error = f"{type(exc).__name__}"[:300]
             if delivery.attempts >= MAX_ATTEMPTS:
                 delivery.status = Delivery.Status.FAILED
@@ -296,7 +297,7 @@ def retry_due() -> int:
 
 
 @transaction.atomic
-def mark_read(*, user: Any, notification_id: int) -> Notification:  # noqa: ANN401
+def mark_read(*, user: User, notification_id: int) -> Notification:
     notification = Notification.objects.filter(pk=notification_id, user=user).first()
     if notification is None:
         raise NotFound()
@@ -309,11 +310,11 @@ def mark_read(*, user: Any, notification_id: int) -> Notification:  # noqa: ANN4
 @transaction.atomic
 def subscribe_webhook(
     *,
-    actor: Any,
+    actor: User,
     department: Any,
     name: str,
     url: str,
-    secret: str,  # noqa: ANN401
+    secret: str,
     events: list[str] | None = None,
 ) -> WebhookSubscription:
     """Platform admins register a department system's endpoint."""
@@ -338,7 +339,7 @@ def subscribe_webhook(
 
 
 @transaction.atomic
-def update_template(*, actor: Any, template: MessageTemplate, subject: str, body: str) -> MessageTemplate:  # noqa: ANN401
+def update_template(*, actor: User, template: MessageTemplate, subject: str, body: str) -> MessageTemplate:
     if not (getattr(actor, "is_superuser", False) or permissions.has_role(actor, StaffRole.PLATFORM_ADMIN)):
         raise PermissionDenied()
     try:

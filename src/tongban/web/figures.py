@@ -14,6 +14,7 @@ from django.db.models import Avg, Count, Q, QuerySet
 
 from tongban.cases import clock
 from tongban.cases.models import Case
+from tongban.core.types import User
 from tongban.departments.models import Department
 from tongban.identity import permissions
 from tongban.identity.models import StaffRole
@@ -102,7 +103,7 @@ class DepartmentFigures:
     ratings: RatingFigures
 
 
-def own_departments(user: Any) -> list[Department]:  # noqa: ANN401
+def own_departments(user: User) -> list[Department]:
     """The departments a staff member works in, in a stable order. A 监察 membership alone does
     not count: the supervisor's figures are their region's (``region_overview``)."""
     seen: dict[int, Department] = {}
@@ -112,7 +113,7 @@ def own_departments(user: Any) -> list[Department]:  # noqa: ANN401
     return sorted(seen.values(), key=lambda d: (d.region.code, d.name))
 
 
-def department_figures(user: Any, on: dt.date | None = None) -> list[DepartmentFigures]:  # noqa: ANN401
+def department_figures(user: User, on: dt.date | None = None) -> list[DepartmentFigures]:
     """Figures of the user's own departments only (supervisors see their region separately)."""
     return [
         DepartmentFigures(
@@ -141,7 +142,7 @@ class RegionOverview:
     departments_with_cases: int
 
 
-def region_overview(user: Any, on: dt.date | None = None, top: int = 10) -> RegionOverview | None:  # noqa: ANN401
+def region_overview(user: User, on: dt.date | None = None, top: int = 10) -> RegionOverview | None:
     """监察: the supervised regions' cases and ratings, and the departments with most red cases."""
     codes = permissions.supervised_region_codes(user)
     if not codes:
@@ -173,7 +174,9 @@ def region_overview(user: Any, on: dt.date | None = None, top: int = 10) -> Regi
     )
 
 
-def supervised_departments(user: Any, *, with_cases_only: bool = True, on: dt.date | None = None) -> QuerySet:  # noqa: ANN401
+def supervised_departments(
+    user: User, *, with_cases_only: bool = True, on: dt.date | None = None
+) -> QuerySet:
     """Departments under a supervisor's eye with their open / red / total case counts."""
     on = on or clock.today()
     qs = permissions.staff_departments(user).annotate(

@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy as _l
 
 from tongban.cases.selectors import PROCESSING_ROLES
 from tongban.catalog.search_log import selectors as search_log
+from tongban.core.types import User
 from tongban.identity import permissions
 from tongban.identity.models import StaffRole
 from tongban.identity.views import staff_required
@@ -40,7 +41,7 @@ def optional_url(*names: str) -> str | None:
     return None
 
 
-def _roles_by_department(user: Any) -> list[dict[str, Any]]:  # noqa: ANN401
+def _roles_by_department(user: User) -> list[dict[str, Any]]:
     departments: dict[int, dict[str, Any]] = {}
     for membership in permissions.memberships(user):
         entry = departments.setdefault(
@@ -50,7 +51,7 @@ def _roles_by_department(user: Any) -> list[dict[str, Any]]:  # noqa: ANN401
     return list(departments.values())
 
 
-def _search_review(user: Any) -> dict[str, Any] | None:
+def _search_review(user: User) -> dict[str, Any] | None:
     """The catalogue admin's weekly search work: this week's zero-result queries not yet dealt with."""
     if not search_log.can_review(user):
         return None
