@@ -128,7 +128,7 @@ class ServiceItemFactory(factory.django.DjangoModelFactory):
     channels = factory.LazyFunction(lambda: ["1", "2"])
 
     @factory.post_generation
-    def themes(self, create, extracted, **kwargs):  # noqa: ANN001, ANN003
+    def themes(self, create, extracted, **kwargs):
         if create and extracted:
             self.themes.set(extracted)
 
@@ -189,7 +189,7 @@ class LifeEventFactory(factory.django.DjangoModelFactory):
     slug = factory.Sequence(lambda n: f"life-event-{n}")
 
     @factory.post_generation
-    def items(self, create, extracted, **kwargs):  # noqa: ANN001, ANN003
+    def items(self, create, extracted, **kwargs):
         if create and extracted:
             self.items.set(extracted)
 
@@ -221,7 +221,7 @@ class SuperUserFactory(StaffUserFactory):
     is_superuser = True
 
 
-def login_verified(client, user) -> None:  # noqa: ANN001
+def login_verified(client, user) -> None:
     """Sign ``user`` in on a test client with a verified second factor (staff need one).
 
     Creates a confirmed TOTP device and marks the session as verified with it, the way

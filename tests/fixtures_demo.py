@@ -14,7 +14,7 @@ from django.db import transaction
 from tongban.demo import run_steps
 
 
-def load_demo_for_module(django_db_blocker, skip: list[str] | None = None):  # noqa: ANN001, ANN201
+def load_demo_for_module(django_db_blocker, skip: list[str] | None = None):
     """Generator used by module-scoped fixtures: load, yield the step timings, roll back."""
     with django_db_blocker.unblock(), transaction.atomic():
         timings = run_steps(scale="city", skip=skip)

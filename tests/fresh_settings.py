@@ -6,7 +6,7 @@ import subprocess
 import sys
 
 
-def fresh_settings(expression: str, **env: str):  # noqa: ANN201
+def fresh_settings(expression: str, **env: str):
     """``expression`` (Python, with ``settings`` loaded) evaluated in a new interpreter whose
     environment has no ``TONGBAN_*`` variables or ``DATABASE_URL`` except those in ``env``;
     the value comes back through JSON."""

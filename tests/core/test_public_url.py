@@ -21,7 +21,7 @@ ROOT = Path(__file__).resolve().parents[2]
     ("host", "port", "expected"),
     [
         ("127.0.0.1", 8001, "http://127.0.0.1:8001"),
-        ("0.0.0.0", 8123, "http://127.0.0.1:8123"),  # noqa: S104
+        ("0.0.0.0", 8123, "http://127.0.0.1:8123"),
         ("localhost", 9000, "http://localhost:9000"),
         ("::1", 8001, "http://[::1]:8001"),
     ],
@@ -43,7 +43,7 @@ def test_serve_hands_the_address_to_the_web_worker_and_tick(monkeypatch):
     monkeypatch.setattr(serve, "call_command", lambda *a, **k: None)
     monkeypatch.setattr(serve.Child, "start", lambda self: started.append(self) or SimpleNamespace(pid=0))
     monkeypatch.setattr(serve.Command, "supervise", lambda self, children: None)
-    call_command("serve", "--port", "8123", "--tick", "0", stdout=open("/dev/null", "w"))  # noqa: SIM115
+    call_command("serve", "--port", "8123", "--tick", "0", stdout=open("/dev/null", "w"))
     assert {c.name for c in started} == {"web", "worker"}
     assert {c.env["TONGBAN_PUBLIC_URL"] for c in started} == {"http://127.0.0.1:8123"}
 

@@ -36,7 +36,7 @@ API_PREFIX = "/api/v1"
 _people = itertools.count(700)
 
 
-def person(name: str) -> Any:  # noqa: ANN401
+def person(name: str) -> Any:
     """An L2 citizen whose ID number the application forms accept (511602 exists from 1998)."""
     return CitizenFactory(
         real_name=name,
@@ -59,75 +59,75 @@ class World:
     # ------------------------------------------------------------ people
 
     @cached_property
-    def department(self) -> Any:  # noqa: ANN401
+    def department(self) -> Any:
         return DepartmentFactory(name="区行政审批局", region=region_chain("511602"))
 
     @cached_property
-    def other_department(self) -> Any:  # noqa: ANN401
+    def other_department(self) -> Any:
         return DepartmentFactory(name="县民政局", region=region_chain("511621"))
 
     @cached_property
-    def citizen(self) -> Any:  # noqa: ANN401
+    def citizen(self) -> Any:
         return person("张三")
 
     @cached_property
-    def other_citizen(self) -> Any:  # noqa: ANN401
+    def other_citizen(self) -> Any:
         return person("李四")
 
     @cached_property
-    def enterprise(self) -> Any:  # noqa: ANN401
+    def enterprise(self) -> Any:
         return enterprise_for(self.citizen)
 
     @cached_property
-    def agent(self) -> Any:  # noqa: ANN401
+    def agent(self) -> Any:
         return person("王五")
 
     @cached_property
-    def grant(self) -> Any:  # noqa: ANN401
+    def grant(self) -> Any:
         return grant(self.enterprise, self.agent, all_items=True)
 
     @cached_property
-    def staff(self) -> Any:  # noqa: ANN401
+    def staff(self) -> Any:
         return staff_in(self.department, *StaffRole.values)
 
     @cached_property
-    def other_staff(self) -> Any:  # noqa: ANN401
+    def other_staff(self) -> Any:
         return staff_in(self.other_department, *StaffRole.values)
 
     @cached_property
-    def intake(self) -> Any:  # noqa: ANN401
+    def intake(self) -> Any:
         return staff_in(self.department, StaffRole.INTAKE)
 
     @cached_property
-    def reviewer(self) -> Any:  # noqa: ANN401
+    def reviewer(self) -> Any:
         return staff_in(self.department, StaffRole.REVIEW)
 
     @cached_property
-    def decider(self) -> Any:  # noqa: ANN401
+    def decider(self) -> Any:
         return staff_in(self.department, StaffRole.DECIDE)
 
     @cached_property
-    def issuer(self) -> Any:  # noqa: ANN401
+    def issuer(self) -> Any:
         return staff_in(self.department, StaffRole.ISSUE)
 
     @cached_property
-    def supervisor(self) -> Any:  # noqa: ANN401
+    def supervisor(self) -> Any:
         city_office = DepartmentFactory(name="市政务服务管理局", region=region_chain("5116"))
         return staff_in(city_office, StaffRole.SUPERVISOR)
 
     # ------------------------------------------------------------ applying and cases
 
     @cached_property
-    def item(self) -> Any:  # noqa: ANN401
+    def item(self) -> Any:
         return PublishedItemFactory(
             name="食品经营许可", department=self.department, legal_limit=20, promised_limit=10
         )
 
     @cached_property
-    def material(self) -> Any:  # noqa: ANN401
+    def material(self) -> Any:
         return MaterialRequirementFactory(item=self.item, name="营业执照复印件")
 
-    def _complete_draft(self, user: Any, enterprise: Any = None) -> Any:  # noqa: ANN401
+    def _complete_draft(self, user: Any, enterprise: Any = None) -> Any:
         from tongban.cases import services
 
         application = services.start_application(user=user, item=self.item, enterprise=enterprise)
@@ -137,51 +137,51 @@ class World:
         )
         return application
 
-    def _submit(self, user: Any, enterprise: Any = None) -> Any:  # noqa: ANN401
+    def _submit(self, user: Any, enterprise: Any = None) -> Any:
         from tongban.cases import services
 
         application = self._complete_draft(user, enterprise)
         return services.submit_application(user=user, application=application)
 
     @cached_property
-    def draft(self) -> Any:  # noqa: ANN401
+    def draft(self) -> Any:
         """The citizen's complete, not yet submitted application."""
         return self._complete_draft(self.citizen)
 
     @cached_property
-    def draft_attachment(self) -> Any:  # noqa: ANN401
+    def draft_attachment(self) -> Any:
         return self.draft.attachments.get(replaced=False)
 
     @cached_property
-    def case(self) -> Any:  # noqa: ANN401
+    def case(self) -> Any:
         """The citizen's own case, submitted and waiting for intake (each later state below is
         reached by a case of its own, so one world can hold them all)."""
         return self._submit(self.citizen)
 
     @cached_property
-    def case_attachment(self) -> Any:  # noqa: ANN401
+    def case_attachment(self) -> Any:
         return self.case.application.attachments.get(replaced=False)
 
     @cached_property
-    def enterprise_case(self) -> Any:  # noqa: ANN401
+    def enterprise_case(self) -> Any:
         """A case the agent submitted for the enterprise."""
         self.grant  # noqa: B018 - the agent must be authorised first
         return self._submit(self.agent, self.enterprise)
 
     @cached_property
-    def claimed_case(self) -> Any:  # noqa: ANN401
+    def claimed_case(self) -> Any:
         from tongban.cases import services
 
         return services.claim_case(actor=self.intake, case=self._submit(self.citizen))
 
     @cached_property
-    def accepted_case(self) -> Any:  # noqa: ANN401
+    def accepted_case(self) -> Any:
         from tongban.cases import services
 
         return services.accept_case(actor=self.intake, case=self._submit(self.citizen))
 
     @cached_property
-    def correction_case(self) -> Any:  # noqa: ANN401
+    def correction_case(self) -> Any:
         """A case whose intake asked for the material again (补正)."""
         from tongban.cases import services
 
@@ -197,7 +197,7 @@ class World:
         return case
 
     @cached_property
-    def concluded_case(self) -> Any:  # noqa: ANN401
+    def concluded_case(self) -> Any:
         """A case ended by refusal, so it may be rated."""
         from tongban.cases import services
 
@@ -207,7 +207,7 @@ class World:
         case.refresh_from_db()
         return case
 
-    def _issued_case(self, case: Any) -> Any:  # noqa: ANN401
+    def _issued_case(self, case: Any) -> Any:
         from tongban.cases import services
         from tongban.cases.models import Case
 
@@ -221,13 +221,13 @@ class World:
     # ------------------------------------------------------------ certificates
 
     @cached_property
-    def licence_type(self) -> Any:  # noqa: ANN401
+    def licence_type(self) -> Any:
         from tests.certificates.conftest import make_type
 
         return make_type(self.department, self.item)
 
     @cached_property
-    def certificate(self) -> Any:  # noqa: ANN401
+    def certificate(self) -> Any:
         """The citizen's food licence, issued by concluding a real case with 出证."""
         from tongban.certificates.services import issue_for_case
 
@@ -236,7 +236,7 @@ class World:
         return certificate
 
     @cached_property
-    def enterprise_certificate(self) -> Any:  # noqa: ANN401
+    def enterprise_certificate(self) -> Any:
         from tongban.certificates.services import issue_for_case
 
         self.licence_type  # noqa: B018
@@ -244,7 +244,7 @@ class World:
         return certificate
 
     @cached_property
-    def share(self) -> Any:  # noqa: ANN401
+    def share(self) -> Any:
         from tongban.certificates.services import share_certificate
         from tongban.identity.actors import Actor
 
@@ -259,7 +259,7 @@ class World:
     # ------------------------------------------------------------ ratings
 
     @cached_property
-    def rating(self) -> Any:  # noqa: ANN401
+    def rating(self) -> Any:
         """A one-star rating of the concluded case, which opens a follow-up task."""
         from tongban.ratings import services
 
@@ -268,11 +268,11 @@ class World:
         )
 
     @cached_property
-    def rectification(self) -> Any:  # noqa: ANN401
+    def rectification(self) -> Any:
         return self.rating.rectification
 
     @cached_property
-    def called_back(self) -> Any:  # noqa: ANN401
+    def called_back(self) -> Any:
         from tongban.ratings import services
 
         return services.record_callback(
@@ -280,7 +280,7 @@ class World:
         )
 
     @cached_property
-    def rectified(self) -> Any:  # noqa: ANN401
+    def rectified(self) -> Any:
         """A finished follow-up, which invites the rater to rate again."""
         from tongban.ratings import services
 
@@ -289,7 +289,7 @@ class World:
         )
 
     @cached_property
-    def appeal(self) -> Any:  # noqa: ANN401
+    def appeal(self) -> Any:
         from tongban.ratings import services
 
         return services.file_appeal(
@@ -297,7 +297,7 @@ class World:
         )
 
     @cached_property
-    def visit(self) -> Any:  # noqa: ANN401
+    def visit(self) -> Any:
         from tongban.ratings import services
 
         return services.open_window_visit(clerk=self.intake, department=self.department)
@@ -305,13 +305,13 @@ class World:
     # ------------------------------------------------------------ messages and account
 
     @cached_property
-    def notification(self) -> Any:  # noqa: ANN401
+    def notification(self) -> Any:
         from tongban.notifications.models import Notification
 
         return Notification.objects.create(user=self.citizen, title="办件已受理", body="您的申请已受理。")
 
     @cached_property
-    def connection(self) -> Any:  # noqa: ANN401
+    def connection(self) -> Any:
         """A department system the citizen has signed in to (the consent is the object)."""
         from tongban.identity.oidc.services import create_client, record_consent
 
@@ -324,14 +324,14 @@ class World:
         return client
 
     @cached_property
-    def department_system(self) -> Any:  # noqa: ANN401
+    def department_system(self) -> Any:
         from tongban.identity.oidc.services import create_client
 
         return create_client(
             name="企业开办系统", redirect_uris=["https://qy.example.cn/cb"], department_id=self.department.pk
         ).client
 
-    def bearer_token(self, person: Any) -> str:  # noqa: ANN401
+    def bearer_token(self, person: Any) -> str:
         """An access token with the api scope that ``department_system`` holds for ``person``."""
         from oauth2_provider.models import get_access_token_model
 
@@ -346,7 +346,7 @@ class World:
         return token
 
     @cached_property
-    def passkey(self) -> Any:  # noqa: ANN401
+    def passkey(self) -> Any:
         from django_otp_webauthn.models import WebAuthnCredential
 
         return WebAuthnCredential.objects.create(
@@ -390,7 +390,7 @@ def api_url(path: str) -> str:
     return f"{API_PREFIX}{path}"
 
 
-def sign_in(client: Any, person: Any) -> None:  # noqa: ANN401
+def sign_in(client: Any, person: Any) -> None:
     client.logout()
     if person is None:
         return
@@ -400,7 +400,7 @@ def sign_in(client: Any, person: Any) -> None:  # noqa: ANN401
         client.force_login(person)
 
 
-def send(client: Any, row: ObjectURL, url: str, data: dict) -> Any:  # noqa: ANN401
+def send(client: Any, row: ObjectURL, url: str, data: dict) -> Any:
     if row.method == "get":
         return client.get(url, data)
     method = getattr(client, row.method)
@@ -409,13 +409,13 @@ def send(client: Any, row: ObjectURL, url: str, data: dict) -> Any:  # noqa: ANN
     return method(url, data)
 
 
-def body_of(response: Any) -> bytes:  # noqa: ANN401
+def body_of(response: Any) -> bytes:
     if getattr(response, "streaming", False):
         return b"".join(response.streaming_content)
     return response.content
 
 
-def refused(response: Any, *, anonymous: bool) -> bool:  # noqa: ANN401
+def refused(response: Any, *, anonymous: bool) -> bool:
     if response.status_code in (403, 404):
         return True
     if anonymous and response.status_code == 401:
@@ -460,7 +460,7 @@ def _contains(body: bytes, marker: str | bytes) -> bool:
     return (marker.encode() if isinstance(marker, str) else marker) in body
 
 
-def sign_in_as(client: Any, world: World, person: Any, *, bearer: bool) -> None:  # noqa: ANN401
+def sign_in_as(client: Any, world: World, person: Any, *, bearer: bool) -> None:
     """A session, or (``bearer``) an OIDC access token a department system holds for ``person``."""
     if bearer:
         client.logout()
@@ -470,7 +470,7 @@ def sign_in_as(client: Any, world: World, person: Any, *, bearer: bool) -> None:
         sign_in(client, person)
 
 
-def check_outsider(client: Any, world: World, row: ObjectURL, outsider: str, *, bearer: bool = False) -> None:  # noqa: ANN401
+def check_outsider(client: Any, world: World, row: ObjectURL, outsider: str, *, bearer: bool = False) -> None:
     """``outsider`` is refused (403/404, or sent to log in when anonymous), sees nothing, changes nothing."""
     url = row.build(world)
     data = row.data(world)
@@ -485,7 +485,7 @@ def check_outsider(client: Any, world: World, row: ObjectURL, outsider: str, *, 
     assert fingerprint() == before, (row.name, outsider, "a refused request changed something")
 
 
-def check_owner(client: Any, world: World, row: ObjectURL, *, bearer: bool = False) -> None:  # noqa: ANN401
+def check_owner(client: Any, world: World, row: ObjectURL, *, bearer: bool = False) -> None:
     """The owner gets through: reads show the object, actions change something."""
     url = row.build(world)
     data = row.data(world)
@@ -561,7 +561,7 @@ def row_named(rows: list[ObjectURL], name: str) -> ObjectURL:
     return next(row for row in rows if row.name == name)
 
 
-def check_without_role(client: Any, world: World, row: ObjectURL, member: str) -> None:  # noqa: ANN401
+def check_without_role(client: Any, world: World, row: ObjectURL, member: str) -> None:
     """A member of the object's department who lacks the role of the action changes nothing.
 
     The API answers 403/404; a page may instead show the case again with the refusal (403) or
@@ -586,7 +586,7 @@ def check_without_role(client: Any, world: World, row: ObjectURL, member: str) -
 def outsiders_test(rows: list[ObjectURL]) -> Callable:
     @pytest.mark.parametrize("row", rows, ids=lambda r: r.name)
     @pytest.mark.parametrize("outsider", OUTSIDERS)
-    def test(client, db, row, outsider) -> None:  # noqa: ANN001
+    def test(client, db, row, outsider) -> None:
         check_outsider(client, World(), row, outsider)
 
     return test
@@ -594,7 +594,7 @@ def outsiders_test(rows: list[ObjectURL]) -> Callable:
 
 def owner_test(rows: list[ObjectURL]) -> Callable:
     @pytest.mark.parametrize("row", rows, ids=lambda r: r.name)
-    def test(client, db, row) -> None:  # noqa: ANN001
+    def test(client, db, row) -> None:
         check_owner(client, World(), row)
 
     return test
@@ -604,7 +604,7 @@ def without_role_test(rows: list[ObjectURL], cases: list[tuple[str, str]]) -> Ca
     """``cases``: (row name, a department member lacking the role of that row's action)."""
 
     @pytest.mark.parametrize(("name", "member"), cases)
-    def test(client, db, name, member) -> None:  # noqa: ANN001
+    def test(client, db, name, member) -> None:
         check_without_role(client, World(), row_named(rows, name), member)
 
     return test
@@ -614,7 +614,7 @@ def applicant_side_test(rows: list[ObjectURL]) -> Callable:
     """Rows of the applicant's side, where even staff of the department are outsiders."""
 
     @pytest.mark.parametrize("row", rows, ids=lambda r: r.name)
-    def test(client, db, row) -> None:  # noqa: ANN001
+    def test(client, db, row) -> None:
         check_outsider(client, World(), row, "staff")
 
     return test

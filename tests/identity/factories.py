@@ -83,7 +83,7 @@ class CitizenFactory(factory.django.DjangoModelFactory):
     kind = User.Kind.CITIZEN
 
 
-def verified_citizen(record: PopulationRecord | None = None, **kwargs) -> User:  # noqa: ANN003
+def verified_citizen(record: PopulationRecord | None = None, **kwargs) -> User:
     """An L2 citizen bound to a population record (created when not given)."""
     record = record or PopulationRecordFactory()
     return CitizenFactory(
@@ -95,7 +95,7 @@ def verified_citizen(record: PopulationRecord | None = None, **kwargs) -> User: 
     )
 
 
-def enterprise_for(rep: User, **record_kwargs) -> EnterpriseAccount:  # noqa: ANN003
+def enterprise_for(rep: User, **record_kwargs) -> EnterpriseAccount:
     record = EnterpriseRecordFactory(
         legal_rep_name=rep.real_name, legal_rep_id_number=rep.id_number, **record_kwargs
     )
@@ -104,7 +104,7 @@ def enterprise_for(rep: User, **record_kwargs) -> EnterpriseAccount:  # noqa: AN
 
 def grant(
     enterprise: EnterpriseAccount, agent: User, *, items=(), all_items=False, days=30, **kwargs
-) -> AgentAuthorization:  # noqa: ANN001, ANN003
+) -> AgentAuthorization:
     g = AgentAuthorization.objects.create(
         enterprise=enterprise,
         agent=agent,
@@ -128,7 +128,7 @@ class StaffFactory(factory.django.DjangoModelFactory):
     kind = User.Kind.STAFF
 
 
-def staff_in(department, *roles: str, **kwargs) -> User:  # noqa: ANN001, ANN003
+def staff_in(department, *roles: str, **kwargs) -> User:
     user = StaffFactory(**kwargs)
     for role in roles:
         StaffMembership.objects.create(user=user, department=department, role=role)

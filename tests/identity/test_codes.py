@@ -150,7 +150,7 @@ def test_http_backend_posts_json_with_the_api_key(settings):
     received = {}
 
     class Handler(http.server.BaseHTTPRequestHandler):
-        def do_POST(self):  # noqa: N802
+        def do_POST(self):
             received["auth"] = self.headers["Authorization"]
             received["body"] = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
             self.send_response(200 if received["body"]["mobile"] != "13900000000" else 500)

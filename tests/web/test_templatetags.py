@@ -7,7 +7,7 @@ from django.utils import translation
 from tongban.catalog.models import ItemType, MaterialRequirement, OnlineDepth
 
 
-def render(source: str, **context) -> str:  # noqa: ANN003
+def render(source: str, **context) -> str:
     return Template("{% load i18n tongban_web %}" + source).render(Context(context))
 
 

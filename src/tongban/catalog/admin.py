@@ -97,10 +97,10 @@ class ChangeInline(admin.TabularInline):
     readonly_fields = fields
     verbose_name_plural = _("变更记录")
 
-    def has_add_permission(self, request, obj=None) -> bool:  # noqa: ANN001
+    def has_add_permission(self, request, obj=None) -> bool:
         return False
 
-    def has_change_permission(self, request, obj=None) -> bool:  # noqa: ANN001
+    def has_change_permission(self, request, obj=None) -> bool:
         return False
 
 
@@ -160,16 +160,16 @@ class ServiceItemAdmin(admin.ModelAdmin):
         (_("主题与检索"), {"fields": ("themes", "keywords", "popularity")}),
     )
 
-    def save_model(self, request, obj, form, change) -> None:  # noqa: ANN001
+    def save_model(self, request, obj, form, change) -> None:
         # Kept on the request: the admin instance is shared by every request.
         request._catalog_before = services.snapshot(ServiceItem.objects.get(pk=obj.pk)) if change else None
         super().save_model(request, obj, form, change)
 
-    def save_related(self, request, form, formsets, change) -> None:  # noqa: ANN001
+    def save_related(self, request, form, formsets, change) -> None:
         super().save_related(request, form, formsets, change)
         services.record_change(actor=request.user, item=form.instance, before=request._catalog_before)
 
-    def _lifecycle(self, request, queryset, action: str, **kwargs) -> None:  # noqa: ANN001, ANN003
+    def _lifecycle(self, request, queryset, action: str, **kwargs) -> None:
         done = 0
         for item in queryset.select_related("department"):
             try:
@@ -181,15 +181,15 @@ class ServiceItemAdmin(admin.ModelAdmin):
             self.message_user(request, _("已处理 %(n)d 个事项。") % {"n": done}, messages.SUCCESS)
 
     @admin.action(description=_("发布所选事项"), permissions=["change"])
-    def publish(self, request, queryset) -> None:  # noqa: ANN001
+    def publish(self, request, queryset) -> None:
         self._lifecycle(request, queryset, "publish_item")
 
     @admin.action(description=_("撤回所选事项"), permissions=["change"])
-    def withdraw(self, request, queryset) -> None:  # noqa: ANN001
+    def withdraw(self, request, queryset) -> None:
         self._lifecycle(request, queryset, "withdraw_item", reason=str(_("管理员在管理后台撤回")))
 
     @admin.action(description=_("退回草稿"), permissions=["change"])
-    def return_to_draft(self, request, queryset) -> None:  # noqa: ANN001
+    def return_to_draft(self, request, queryset) -> None:
         self._lifecycle(request, queryset, "return_to_draft")
 
 

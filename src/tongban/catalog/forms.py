@@ -166,7 +166,7 @@ class FeeForm(forms.ModelForm):
         fields = ("name", "standard", "basis", "may_reduce")
         widgets = {"basis": forms.Textarea(attrs={"rows": 3})}
 
-    def __init__(self, *args, **kwargs) -> None:  # noqa: ANN002, ANN003
+    def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         # An empty basis gets the national rule's own message from the service.
         self.fields["basis"].required = False

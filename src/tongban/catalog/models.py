@@ -250,7 +250,7 @@ class ServiceItem(models.Model):
     def clean(self) -> None:
         self.check_rules()
 
-    def save(self, *args, **kwargs) -> None:  # noqa: ANN002, ANN003
+    def save(self, *args, **kwargs) -> None:
         if self.region_id:
             self.region_code = self.region.code
         objects = {str(o) for o in self.service_objects or []}
@@ -444,7 +444,7 @@ class SearchSynonym(models.Model):
         if not self.expansions:
             raise ValidationError({"expansions": "“对应规范用语”不能为空。"})
 
-    def save(self, *args, **kwargs) -> None:  # noqa: ANN002, ANN003
+    def save(self, *args, **kwargs) -> None:
         self._normalise()
         super().save(*args, **kwargs)
 
@@ -480,7 +480,9 @@ class SearchEntry(models.Model):
     grams = models.TextField(blank=True, help_text="characters and character pairs of the name")
     filters = models.TextField(blank=True, help_text="region, audience, department, theme, type")
     region_code = models.CharField(max_length=12, db_index=True)
-    base_code = models.CharField(max_length=20, blank=True, default="", help_text="groups one service across regions")
+    base_code = models.CharField(
+        max_length=20, blank=True, default="", help_text="groups one service across regions"
+    )
     popularity = models.PositiveIntegerField(default=0, help_text="the item's, as of its last indexing")
     updated_at = models.DateTimeField(auto_now=True)
 

@@ -266,7 +266,7 @@ def get_guide(code: str) -> Guide:
 CATALOGUE_ROLE = "catalogue"
 
 
-def managed_departments(user) -> QuerySet[Department]:  # noqa: ANN001
+def managed_departments(user) -> QuerySet[Department]:
     """Departments whose items ``user`` maintains: those where they hold the 事项管理 role.
 
     Read through the departments' reverse relation to the staff roles (the catalogue sits below
@@ -279,7 +279,7 @@ def managed_departments(user) -> QuerySet[Department]:  # noqa: ANN001
     )
 
 
-def _managed_ids(user) -> QuerySet:  # noqa: ANN001
+def _managed_ids(user) -> QuerySet:
     if not getattr(user, "is_authenticated", False) or getattr(user, "kind", None) != "staff":
         return Department.objects.none().values("pk")
     return Department.objects.filter(
@@ -288,7 +288,7 @@ def _managed_ids(user) -> QuerySet:  # noqa: ANN001
 
 
 def workspace_items(
-    user,  # noqa: ANN001
+    user,
     *,
     query: str = "",
     status: str = "",
@@ -312,7 +312,7 @@ def workspace_items(
     return items.order_by("name", "id")
 
 
-def workspace_item(user, pk: int) -> ServiceItem:  # noqa: ANN001
+def workspace_item(user, pk: int) -> ServiceItem:
     """One item ``user`` maintains, with its child rows; ``NotFound`` for anything else."""
     item = (
         ServiceItem.objects.select_related("department", "region")

@@ -28,7 +28,7 @@ class SealKeyAdmin(admin.ModelAdmin):
         "retired_at",
     )
 
-    def has_add_permission(self, request) -> bool:  # noqa: ANN001
+    def has_add_permission(self, request) -> bool:
         return False
 
 
@@ -39,7 +39,7 @@ class EventInline(admin.TabularInline):
     fields = ("at", "action", "actor_label", "detail")
     readonly_fields = fields
 
-    def has_add_permission(self, request, obj=None) -> bool:  # noqa: ANN001
+    def has_add_permission(self, request, obj=None) -> bool:
         return False
 
 
@@ -51,10 +51,10 @@ class CertificateAdmin(admin.ModelAdmin):
     readonly_fields = [f.name for f in Certificate._meta.fields]
     inlines = [EventInline]
 
-    def has_add_permission(self, request) -> bool:  # noqa: ANN001
+    def has_add_permission(self, request) -> bool:
         return False
 
-    def has_delete_permission(self, request, obj=None) -> bool:  # noqa: ANN001
+    def has_delete_permission(self, request, obj=None) -> bool:
         return False
 
 
@@ -64,5 +64,5 @@ class ShareAdmin(admin.ModelAdmin):
     readonly_fields = ("certificate", "recipient", "purpose", "created_by", "valid_until", "revoked_at")
     exclude = ("token",)
 
-    def has_add_permission(self, request) -> bool:  # noqa: ANN001
+    def has_add_permission(self, request) -> bool:
         return False

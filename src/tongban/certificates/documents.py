@@ -20,7 +20,7 @@ from . import seals
 from .models import Certificate, SealKey
 
 
-def canonical(value: Any) -> str:  # noqa: ANN401
+def canonical(value: Any) -> str:
     return json.dumps(value, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
 
 

@@ -337,12 +337,12 @@ class CertificateEvent(models.Model):
         )
         return hashlib.sha256(body.encode("utf-8")).hexdigest()
 
-    def save(self, *args, **kwargs) -> None:  # noqa: ANN002, ANN003
+    def save(self, *args, **kwargs) -> None:
         if self.pk is not None:
             raise ValueError("CertificateEvent rows are append-only.")
         super().save(*args, **kwargs)
 
-    def delete(self, *args, **kwargs):  # noqa: ANN002, ANN003, ANN201
+    def delete(self, *args, **kwargs):
         raise ValueError("CertificateEvent rows are append-only.")
 
 

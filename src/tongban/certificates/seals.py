@@ -96,7 +96,7 @@ def _sm2_order() -> int:
     return int(default_ecc_table["n"], 16)
 
 
-def _sm2(private_hex: str, public_hex: str):  # noqa: ANN202
+def _sm2(private_hex: str, public_hex: str):
     from gmssl.sm2 import CryptSM2
 
     signer = CryptSM2(private_key=private_hex, public_key="00" * 64)

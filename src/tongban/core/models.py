@@ -39,7 +39,7 @@ def entry_hash(
     action: str,
     object_type: str,
     object_id: str,
-    summary: Any,  # noqa: ANN401
+    summary: Any,
     prev_hash: str,
 ) -> str:
     """SHA-256 over sorted-key UTF-8 JSON of every stored field (``hash`` itself excepted)."""
@@ -61,16 +61,16 @@ def entry_hash(
 class AuditQuerySet(models.QuerySet):
     """Bulk writes would bypass the chain, so the ORM offers none."""
 
-    def update(self, **kwargs: Any) -> int:  # noqa: ANN401
+    def update(self, **kwargs: Any) -> int:
         raise AppendOnlyError("审计记录只能追加，不能修改。")
 
-    def delete(self) -> Any:  # noqa: ANN401
+    def delete(self) -> Any:
         raise AppendOnlyError("审计记录只能追加，不能删除。")
 
-    def bulk_update(self, *args: Any, **kwargs: Any) -> int:  # noqa: ANN401
+    def bulk_update(self, *args: Any, **kwargs: Any) -> int:
         raise AppendOnlyError("审计记录只能追加，不能修改。")
 
-    def bulk_create(self, *args: Any, **kwargs: Any) -> Any:  # noqa: ANN401
+    def bulk_create(self, *args: Any, **kwargs: Any) -> Any:
         raise AppendOnlyError("审计记录只能通过 tongban.core.audit.append 逐条追加。")
 
 
@@ -115,13 +115,13 @@ class AuditEntry(models.Model):
             prev_hash=self.prev_hash,
         )
 
-    def save(self, *args: Any, **kwargs: Any) -> None:  # noqa: ANN401
+    def save(self, *args: Any, **kwargs: Any) -> None:
         if not self._state.adding:
             raise AppendOnlyError("审计记录只能追加，不能修改。")
         kwargs["force_insert"] = True
         super().save(*args, **kwargs)
 
-    def delete(self, *args: Any, **kwargs: Any) -> Any:  # noqa: ANN401
+    def delete(self, *args: Any, **kwargs: Any) -> Any:
         raise AppendOnlyError("审计记录只能追加，不能删除。")
 
 

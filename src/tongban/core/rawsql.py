@@ -73,7 +73,7 @@ def statement(build: Callable[..., str]) -> Callable[..., str]:
     built = cache(lambda vendor, *args: build(*args))
 
     @wraps(build)
-    def sql(*args: Any) -> str:  # noqa: ANN401
+    def sql(*args: Any) -> str:
         return built(connection.vendor, *args)
 
     return sql
@@ -83,6 +83,6 @@ def table(model: type[Model]) -> str:
     return connection.ops.quote_name(model._meta.db_table)
 
 
-def param(model: type[Model], name: str, value: Any) -> Any:  # noqa: ANN401
+def param(model: type[Model], name: str, value: Any) -> Any:
     """``value`` as the database stores ``model.name`` (a UUID is text on SQLite)."""
     return model._meta.get_field(name).get_db_prep_value(value, connection)

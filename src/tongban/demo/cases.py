@@ -314,7 +314,7 @@ def _play(scenario: Scenario) -> Case:
     return case
 
 
-def load(out=None, **_: object) -> str:  # noqa: ANN001
+def load(out=None, **_: object) -> str:
     """The demo step "cases": every scenario not yet present, each in its own transaction."""
     from . import refresh_statistics
 

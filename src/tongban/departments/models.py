@@ -39,7 +39,7 @@ class Department(models.Model):
     def __str__(self) -> str:
         return self.name
 
-    def save(self, *args, **kwargs) -> None:  # noqa: ANN002, ANN003
+    def save(self, *args, **kwargs) -> None:
         if self.uscc:
             self.uscc = normalize_uscc(self.uscc)
             validate_uscc(self.uscc)

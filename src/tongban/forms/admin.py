@@ -36,7 +36,7 @@ class FormDefinitionAdmin(admin.ModelAdmin):
     raw_id_fields = ("item",)
     readonly_fields = ("version", "created_at", "activated_at")
 
-    def save_model(self, request, obj, form, change) -> None:  # noqa: ANN001
+    def save_model(self, request, obj, form, change) -> None:
         from django.db.models import Max
 
         if not change:

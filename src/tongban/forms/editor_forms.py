@@ -45,7 +45,7 @@ class FieldForm(forms.Form):
         help_text=_("小写英文字母、数字和下划线，不填则自动生成；对接其他系统时使用。"),
     )
 
-    def __init__(self, *args, schema: dict, layout: dict, original: str | None = None, **kwargs) -> None:  # noqa: ANN002, ANN003
+    def __init__(self, *args, schema: dict, layout: dict, original: str | None = None, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.schema, self.layout = schema, layout
         titles = [s["title"] for s in layout.get("sections") or []]

@@ -15,7 +15,7 @@ _renderer: Renderer | None = None
 
 
 def register(renderer: Renderer) -> None:
-    global _renderer  # noqa: PLW0603
+    global _renderer
     _renderer = renderer
 
 

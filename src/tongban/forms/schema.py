@@ -198,7 +198,7 @@ def _title_at(props: dict, path: str) -> str:
     return title
 
 
-def _message(err: Any, title: str) -> str:  # noqa: ANN401
+def _message(err: Any, title: str) -> str:
     v, value = err.validator, err.validator_value
     messages = {
         "type": f"“{title}”的格式不正确。",
@@ -215,7 +215,7 @@ def _message(err: Any, title: str) -> str:  # noqa: ANN401
     return messages.get(v, f"“{title}”填写不正确。")
 
 
-def _check_widget(prop: dict, value: Any, path: str, errors: FormErrors) -> None:  # noqa: ANN401
+def _check_widget(prop: dict, value: Any, path: str, errors: FormErrors) -> None:
     widget = prop.get("x-widget")
     title = prop.get("title", path)
     if widget == "id_number" and isinstance(value, str) and (reason := id_number_error(value)):

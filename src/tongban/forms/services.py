@@ -15,7 +15,7 @@ from .models import FormDefinition
 from .schema import FormSchemaError, check_definition
 
 
-def _check_can_edit(actor, item: ServiceItem) -> None:  # noqa: ANN001
+def _check_can_edit(actor, item: ServiceItem) -> None:
     """System (None), superusers, or catalogue admins of the item's department."""
     if actor is None or actor.is_superuser:
         return
@@ -34,7 +34,7 @@ def save_form_version(
     item: ServiceItem,
     title: str,
     schema: dict,
-    layout: dict | None = None,  # noqa: ANN001
+    layout: dict | None = None,
     activate: bool = False,
 ) -> FormDefinition:
     """Store a new version (never edits an existing one)."""
@@ -61,7 +61,7 @@ def save_form_version(
 
 
 @transaction.atomic
-def activate_form(*, actor, form: FormDefinition) -> FormDefinition:  # noqa: ANN001
+def activate_form(*, actor, form: FormDefinition) -> FormDefinition:
     _check_can_edit(actor, form.item)
     FormDefinition.objects.filter(item=form.item, status=FormDefinition.Status.ACTIVE).exclude(
         pk=form.pk
@@ -151,7 +151,7 @@ def current_draft(item: ServiceItem) -> FormDefinition | None:
 
 
 @transaction.atomic
-def start_draft(*, actor, item: ServiceItem) -> FormDefinition:  # noqa: ANN001
+def start_draft(*, actor, item: ServiceItem) -> FormDefinition:
     """The item's working draft, made from the active version (or the default form) if none."""
     _check_can_edit(actor, item)
     ServiceItem.objects.select_for_update().filter(pk=item.pk).first()
@@ -179,7 +179,7 @@ def start_draft(*, actor, item: ServiceItem) -> FormDefinition:  # noqa: ANN001
 @transaction.atomic
 def change_draft(
     *, actor, item: ServiceItem, change: Callable[[dict, dict], tuple[dict, dict]]
-) -> FormDefinition:  # noqa: ANN001
+) -> FormDefinition:
     """Apply one editor change (a function of ``editing``) to the item's draft, checked first."""
     draft = start_draft(actor=actor, item=item)
     draft = FormDefinition.objects.select_for_update().get(pk=draft.pk)
@@ -196,7 +196,7 @@ def change_draft(
 
 
 @transaction.atomic
-def rename_draft(*, actor, item: ServiceItem, title: str) -> FormDefinition:  # noqa: ANN001
+def rename_draft(*, actor, item: ServiceItem, title: str) -> FormDefinition:
     if not (title or "").strip():
         raise InvalidInput("请填写表单名称。", field="title")
     draft = start_draft(actor=actor, item=item)
@@ -206,7 +206,7 @@ def rename_draft(*, actor, item: ServiceItem, title: str) -> FormDefinition:  # 
 
 
 @transaction.atomic
-def publish_draft(*, actor, item: ServiceItem) -> FormDefinition:  # noqa: ANN001
+def publish_draft(*, actor, item: ServiceItem) -> FormDefinition:
     """The draft becomes the active version; the next application uses it."""
     _check_can_edit(actor, item)
     ServiceItem.objects.select_for_update().filter(pk=item.pk).first()
@@ -235,7 +235,7 @@ def publish_draft(*, actor, item: ServiceItem) -> FormDefinition:  # noqa: ANN00
 
 
 @transaction.atomic
-def discard_draft(*, actor, item: ServiceItem) -> None:  # noqa: ANN001
+def discard_draft(*, actor, item: ServiceItem) -> None:
     """Throw the working draft away; the active version stays as it is."""
     _check_can_edit(actor, item)
     draft = current_draft(item)

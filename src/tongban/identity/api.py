@@ -59,13 +59,13 @@ class StaffOut(Schema):
     roles: list[str]
 
 
-def _citizen(request: HttpRequest):  # noqa: ANN202
+def _citizen(request: HttpRequest):
     if request.user.kind != "citizen":
         raise PermissionDenied("仅公众用户可使用该接口。")
     return request.user
 
 
-def _grant(grant) -> dict:  # noqa: ANN001
+def _grant(grant) -> dict:
     return {
         "id": grant.pk,
         "agent_name": grant.agent.display_name,

@@ -5,7 +5,7 @@ from django.core.checks import Warning, register
 
 
 @register("security", deploy=True)
-def sms_backend_check(app_configs, **kwargs):  # noqa: ANN001, ANN003, ANN201
+def sms_backend_check(app_configs, **kwargs):
     """Codes written to files or the console are for development: production needs a provider."""
     if settings.TONGBAN_SMS_BACKEND in ("outbox", "console"):
         return [

@@ -8,12 +8,12 @@ def account(request: HttpRequest) -> dict:
     Lazy, so pages that do not show the header pay no query.
     """
 
-    def actor():  # noqa: ANN202
+    def actor():
         from .actors import current_actor
 
         return current_actor(request)
 
-    def choices():  # noqa: ANN202
+    def choices():
         from .actors import acting_choices
 
         return acting_choices(request.user)

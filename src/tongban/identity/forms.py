@@ -14,7 +14,7 @@ from tongban.catalog.models import ServiceItem
 class Form(forms.Form):
     """Labels without a trailing colon: they sit above their fields."""
 
-    def __init__(self, *args, **kwargs) -> None:  # noqa: ANN002, ANN003
+    def __init__(self, *args, **kwargs) -> None:
         kwargs.setdefault("label_suffix", "")
         super().__init__(*args, **kwargs)
 
@@ -24,7 +24,7 @@ def _attrs(autocomplete: str, **extra: str) -> dict[str, str]:
 
 
 class MobileField(forms.CharField):
-    def __init__(self, **kwargs) -> None:  # noqa: ANN003
+    def __init__(self, **kwargs) -> None:
         kwargs.setdefault("label", _("手机号码"))
         kwargs.setdefault("max_length", 20)
         kwargs.setdefault("widget", forms.TextInput(attrs=_attrs("tel", type="tel", inputmode="numeric")))
@@ -32,7 +32,7 @@ class MobileField(forms.CharField):
 
 
 class CodeField(forms.CharField):
-    def __init__(self, **kwargs) -> None:  # noqa: ANN003
+    def __init__(self, **kwargs) -> None:
         kwargs.setdefault("label", _("短信验证码"))
         kwargs.setdefault("max_length", 6)
         kwargs.setdefault("required", False)
@@ -151,13 +151,13 @@ class AuthoriseAgentForm(Form):
         widget=forms.CheckboxSelectMultiple,
     )
 
-    def __init__(self, *args, **kwargs) -> None:  # noqa: ANN002, ANN003
+    def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.fields["items"].queryset = enterprise_items()
         if not self.is_bound:
             self.initial.setdefault("valid_until", (timezone.localdate() + datetime.timedelta(days=365)))
 
-    def clean_items(self):  # noqa: ANN201
+    def clean_items(self):
         return list(self.cleaned_data["items"])
 
     def valid_until_datetime(self) -> datetime.datetime:
@@ -169,7 +169,7 @@ class AuthoriseAgentForm(Form):
         return {int(v) for v in values if str(v).isdigit()}
 
 
-def enterprise_items():  # noqa: ANN201
+def enterprise_items():
     return ServiceItem.objects.published().filter(for_enterprise=True)
 
 

@@ -13,7 +13,7 @@ from tongban.registries.models import EnterpriseRecord
 
 
 class UserManager(DjangoUserManager):
-    def create_superuser(self, username, email=None, password=None, **extra_fields):  # noqa: ANN001, ANN201
+    def create_superuser(self, username, email=None, password=None, **extra_fields):
         """``tongban createsuperuser`` makes a staff account: it signs in with password and TOTP."""
         extra_fields.setdefault("kind", "staff")
         return super().create_superuser(username, email, password, **extra_fields)

@@ -73,7 +73,7 @@ def _date(text: str) -> datetime.date | None:
     raise ValueError(text)
 
 
-def _choice(value: str, choices: Any, default: str) -> str | None:  # noqa: ANN401
+def _choice(value: str, choices: Any, default: str) -> str | None:
     value = (value or "").strip()
     if not value:
         return default
@@ -201,7 +201,7 @@ def _upsert(model: type, key: str, rows: list[dict[str, Any]], report: ImportRep
     report.created += len(new)
 
 
-def _import(rows: Iterable[dict[str, str]], parse: Any, model: type, key: str) -> ImportReport:  # noqa: ANN401
+def _import(rows: Iterable[dict[str, str]], parse: Any, model: type, key: str) -> ImportReport:
     report = ImportReport()
     regions: dict[str, Region | None] = {}
     seen: dict[str, int] = {}

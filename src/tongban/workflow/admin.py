@@ -45,7 +45,7 @@ class ProcessDefinitionAdmin(admin.ModelAdmin):
     list_filter = ("is_template",)
     readonly_fields = ("key", "digest", "created_at")
 
-    def save_model(self, request, obj, form, change) -> None:  # noqa: ANN001
+    def save_model(self, request, obj, form, change) -> None:
         obj.bpmn = form.cleaned_data["bpmn"]
         obj.digest = hashlib.sha256(obj.bpmn.encode()).hexdigest()
         if not change:

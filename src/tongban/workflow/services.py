@@ -15,7 +15,7 @@ from .models import ItemProcess, ProcessDefinition
 MAX_BPMN_BYTES = 512 * 1024
 
 
-def _check_can_manage(actor, item: ServiceItem | None) -> None:  # noqa: ANN001
+def _check_can_manage(actor, item: ServiceItem | None) -> None:
     if actor is None or actor.is_superuser:
         return
     from tongban.catalog import services as catalog_services
@@ -143,7 +143,7 @@ def _reach(seeds: list[str], edges: dict[str, list[str]]) -> set[str]:
     return seen
 
 
-def _first_tasks(process, shape: ProcessShape) -> list:  # noqa: ANN001
+def _first_tasks(process, shape: ProcessShape) -> list:
     ns = {"bpmn": BPMN_NS}
     starts = [s.get("id") for s in process.findall("bpmn:startEvent", ns)]
     targets = [
@@ -160,7 +160,7 @@ def _next_version(item: ServiceItem) -> int:
 
 
 @transaction.atomic
-def save_version(*, actor, item: ServiceItem, bpmn: str | bytes, name: str = "") -> ProcessDefinition:  # noqa: ANN001
+def save_version(*, actor, item: ServiceItem, bpmn: str | bytes, name: str = "") -> ProcessDefinition:
     """A new version of the item's process, which the item's next case uses.
 
     Versions are never changed afterwards: a running case keeps the definition it started with.
@@ -185,14 +185,14 @@ def save_version(*, actor, item: ServiceItem, bpmn: str | bytes, name: str = "")
     return definition
 
 
-def _record(actor, action: str, definition: ProcessDefinition, item: ServiceItem) -> None:  # noqa: ANN001
+def _record(actor, action: str, definition: ProcessDefinition, item: ServiceItem) -> None:
     from tongban.identity.audit import record_action
 
     summary = f"{item.code} {definition.name} v{definition.version}"[:300]
     record_action(actor, action, target=definition, summary=summary, department=item.department)
 
 
-def upload_process(*, actor, item: ServiceItem, name: str, bpmn: str | bytes) -> ProcessDefinition:  # noqa: ANN001
+def upload_process(*, actor, item: ServiceItem, name: str, bpmn: str | bytes) -> ProcessDefinition:
     """Validate an uploaded BPMN document and make it the item's process (a new version)."""
     if not (name or "").strip():
         raise InvalidInput("请填写流程名称。", field="name")
@@ -200,7 +200,7 @@ def upload_process(*, actor, item: ServiceItem, name: str, bpmn: str | bytes) ->
 
 
 @transaction.atomic
-def assign_version(*, actor, item: ServiceItem, definition_id: int) -> ProcessDefinition:  # noqa: ANN001
+def assign_version(*, actor, item: ServiceItem, definition_id: int) -> ProcessDefinition:
     """Let the item's next cases run an earlier version of its own process, or a shipped template."""
     _check_can_manage(actor, item)
     definition = ProcessDefinition.objects.filter(pk=definition_id).first()
@@ -217,7 +217,7 @@ def assign_version(*, actor, item: ServiceItem, definition_id: int) -> ProcessDe
 
 
 @transaction.atomic
-def choose_template(*, actor, item: ServiceItem, template: str) -> ProcessDefinition:  # noqa: ANN001
+def choose_template(*, actor, item: ServiceItem, template: str) -> ProcessDefinition:
     _check_can_manage(actor, item)
     if template not in TEMPLATES:
         raise InvalidInput("没有该流程模板。", field="template")

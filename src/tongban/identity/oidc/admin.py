@@ -20,5 +20,5 @@ class SigningKeyAdmin(admin.ModelAdmin):
     fields = ("kid", "active", "created_at")
     readonly_fields = ("kid", "created_at")
 
-    def has_add_permission(self, request) -> bool:  # noqa: ANN001
+    def has_add_permission(self, request) -> bool:
         return False

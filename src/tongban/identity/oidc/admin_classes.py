@@ -37,7 +37,7 @@ class ClientAdmin(admin.ModelAdmin):
     actions = ["deactivate"]
 
     @admin.action(description=_("停用所选系统并撤销其全部令牌"))
-    def deactivate(self, request, queryset) -> None:  # noqa: ANN001
+    def deactivate(self, request, queryset) -> None:
         from tongban.core.errors import ServiceError
 
         from .services import deactivate_client

@@ -33,7 +33,7 @@ class AccessTokenAuth(HttpAuthBase):
 
     openapi_scheme = "bearer"
 
-    def __call__(self, request: HttpRequest):  # noqa: ANN204
+    def __call__(self, request: HttpRequest):
         header = request.headers.get("Authorization", "")
         scheme, _sep, token = header.partition(" ")
         if scheme.lower() != "bearer":
@@ -55,7 +55,7 @@ class AccessTokenAuth(HttpAuthBase):
 class SessionCsrfAuth(SessionAuth):
     """The signed-in person's session, with Django's CSRF check on unsafe methods."""
 
-    def authenticate(self, request: HttpRequest, key: str | None):  # noqa: ANN201
+    def authenticate(self, request: HttpRequest, key: str | None):
         user = getattr(request, "user", None)
         if user is not None and user.is_authenticated and user.is_active:
             return user

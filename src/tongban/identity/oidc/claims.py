@@ -20,7 +20,7 @@ CLAIM_SCOPE = {
 }
 
 
-def scope_descriptions(client) -> dict[str, str]:  # noqa: ANN001
+def scope_descriptions(client) -> dict[str, str]:
     """Plain-language description of each scope for this client (the full-ID wording only when it applies)."""
     return {
         "openid": _("确认您是谁：一个只用于该系统的账号编号，不含个人信息"),
@@ -35,12 +35,12 @@ def scope_descriptions(client) -> dict[str, str]:  # noqa: ANN001
     }
 
 
-def describe_scopes(client, scopes: list[str]) -> list[str]:  # noqa: ANN001
+def describe_scopes(client, scopes: list[str]) -> list[str]:
     descriptions = scope_descriptions(client)
     return [str(descriptions[s]) for s in scopes if s in descriptions]
 
 
-def user_claims(user, client) -> dict:  # noqa: ANN001
+def user_claims(user, client) -> dict:
     """Every claim this user has for this client, before filtering by the granted scopes."""
     claims = {
         # A name counts only once verified against the population registry (L2 and above).

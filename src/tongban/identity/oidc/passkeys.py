@@ -30,7 +30,7 @@ from tongban.identity import services as identity
 from tongban.identity.models import LoginEvent
 
 
-def _pending_for_second_factor(request: HttpRequest):  # noqa: ANN202
+def _pending_for_second_factor(request: HttpRequest):
     user, step = identity.pending_user(request)
     return user if step == "totp" else None
 
@@ -48,7 +48,7 @@ class _Locked(exceptions.OTPWebAuthnApiError):
     default_detail = "登录失败次数过多，账号已暂时锁定，请稍后再试。"
 
 
-def _finish(request: HttpRequest, user, device) -> None:  # noqa: ANN001
+def _finish(request: HttpRequest, user, device) -> None:
     try:
         identity.ensure_not_locked(request, user.username)
     except identity.LockedOut as exc:
@@ -58,7 +58,7 @@ def _finish(request: HttpRequest, user, device) -> None:  # noqa: ANN001
 
 
 class SecondFactorBegin(BeginCredentialAuthenticationView):
-    def get_user(self):  # noqa: ANN201
+    def get_user(self):
         return _pending_for_second_factor(self.request)
 
     def check_can_authenticate(self) -> None:
@@ -67,7 +67,7 @@ class SecondFactorBegin(BeginCredentialAuthenticationView):
 
 
 class SecondFactorComplete(CompleteCredentialAuthenticationView):
-    def get_user(self):  # noqa: ANN201
+    def get_user(self):
         return _pending_for_second_factor(self.request)
 
     def check_can_authenticate(self) -> None:

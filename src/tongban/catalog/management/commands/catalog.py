@@ -9,7 +9,7 @@ from tongban.core.errors import ServiceError
 class Command(BaseCommand):
     help = "事项目录：tongban catalog import FILE | tongban catalog export FILE（CSV 或 XLSX）。"
 
-    def add_arguments(self, parser) -> None:  # noqa: ANN001
+    def add_arguments(self, parser) -> None:
         sub = parser.add_subparsers(dest="action", required=True)
         imp = sub.add_parser("import", help="导入事项（按实施编码幂等，可重复执行）")
         imp.add_argument("file", help="CSV（UTF-8 或 GB18030）或 XLSX 文件")
@@ -27,7 +27,7 @@ class Command(BaseCommand):
         exp.add_argument("file", help="以 .xlsx 结尾写工作簿，否则写 CSV")
         exp.add_argument("--region", help="只导出该区划及其下级的事项")
 
-    def handle(self, *args, **options) -> None:  # noqa: ANN002, ANN003
+    def handle(self, *args, **options) -> None:
         path = Path(options["file"])
         try:
             if options["action"] == "import":

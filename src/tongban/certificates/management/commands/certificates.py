@@ -11,7 +11,7 @@ class Command(BaseCommand):
         "| verify-audit（核对证照记录的哈希链）"
     )
 
-    def add_arguments(self, parser) -> None:  # noqa: ANN001
+    def add_arguments(self, parser) -> None:
         sub = parser.add_subparsers(dest="action", required=True)
         rotate = sub.add_parser("rotate-key", help="更换部门的电子印章密钥（旧密钥保留用于核验）")
         rotate.add_argument("--department", type=int, required=True, help="部门 ID")
@@ -20,7 +20,7 @@ class Command(BaseCommand):
         sweep.add_argument("--days", type=int, default=30, help="回看多少天内办结的办件")
         sub.add_parser("verify-audit", help="核对每张证照记录的哈希链")
 
-    def handle(self, *args, **options) -> None:  # noqa: ANN002, ANN003
+    def handle(self, *args, **options) -> None:
         action = options["action"]
         if action == "rotate-key":
             from tongban.certificates.seals import rotate_key

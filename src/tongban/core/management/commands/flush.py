@@ -14,7 +14,7 @@ TABLE = "core_auditentry"
 
 
 @contextmanager
-def _guard_lifted(alias: str) -> Any:  # noqa: ANN401
+def _guard_lifted(alias: str) -> Any:
     connection = connections[alias]
     with connection.cursor() as cursor:
         if TABLE not in connection.introspection.table_names(cursor):
@@ -53,6 +53,6 @@ def _guard_lifted(alias: str) -> Any:  # noqa: ANN401
 
 
 class Command(flush.Command):
-    def handle(self, **options: Any) -> None:  # noqa: ANN401
+    def handle(self, **options: Any) -> None:
         with _guard_lifted(options["database"]):
             super().handle(**options)

@@ -15,10 +15,10 @@ from tongban.core import periodic
 class Command(BaseCommand):
     help = "周期任务：重试到期投递、到期默认好评等。"
 
-    def add_arguments(self, parser) -> None:  # noqa: ANN001
+    def add_arguments(self, parser) -> None:
         parser.add_argument("--loop", type=int, default=0, help="每隔多少秒执行一次（0 表示只执行一次）")
 
-    def handle(self, *args, **options) -> None:  # noqa: ANN002, ANN003
+    def handle(self, *args, **options) -> None:
         while True:
             results = periodic.run_all()
             if options["verbosity"] > 1 or not options["loop"]:

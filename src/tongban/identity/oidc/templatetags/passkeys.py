@@ -8,7 +8,7 @@ register = template.Library()
 
 
 @register.inclusion_tag("oidc/passkey_button.html", takes_context=True)
-def passkey_button(context, ceremony: str = "sign_in") -> dict:  # noqa: ANN001
+def passkey_button(context, ceremony: str = "sign_in") -> dict:
     request = context["request"]
     return {
         "ceremony": ceremony,

@@ -11,14 +11,14 @@ class Command(BaseCommand):
         "从 UTF-8 CSV 导入人口或法人基础信息（按身份证号码 / 统一社会信用代码更新，可重复执行）。"
     )
 
-    def add_arguments(self, parser) -> None:  # noqa: ANN001
+    def add_arguments(self, parser) -> None:
         sub = parser.add_subparsers(dest="action", required=True)
         people = sub.add_parser("import-people", help="导入人口基础信息 CSV")
         people.add_argument("file", type=Path)
         enterprises = sub.add_parser("import-enterprises", help="导入法人基础信息 CSV")
         enterprises.add_argument("file", type=Path)
 
-    def handle(self, *args, **options) -> None:  # noqa: ANN002, ANN003
+    def handle(self, *args, **options) -> None:
         path: Path = options["file"]
         if not path.is_file():
             raise CommandError(f"找不到文件：{path}")

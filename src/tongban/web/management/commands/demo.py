@@ -11,7 +11,7 @@ from tongban.demo import run_steps, step_names
 class Command(BaseCommand):
     help = "载入演示数据：四川省广安市全部区县的政务服务事项、部门、一件事；--scale province 生成全省规模数据用于压测。"
 
-    def add_arguments(self, parser) -> None:  # noqa: ANN001
+    def add_arguments(self, parser) -> None:
         parser.add_argument(
             "--scale",
             choices=["city", "province"],
@@ -25,7 +25,7 @@ class Command(BaseCommand):
         )
         parser.add_argument("--skip", default="", help="跳过这些步骤（逗号分隔）")
 
-    def handle(self, *args, **options) -> None:  # noqa: ANN002, ANN003
+    def handle(self, *args, **options) -> None:
         only = [s.strip() for s in options["only"].split(",") if s.strip()]
         skip = [s.strip() for s in options["skip"].split(",") if s.strip()]
         unknown = sorted(set(only + skip) - set(step_names()))

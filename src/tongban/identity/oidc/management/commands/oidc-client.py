@@ -36,7 +36,7 @@ class Command(BaseCommand):
             "--full-id", action="store_true", help="允许该系统获得完整身份证号码（须有法定依据）"
         )
 
-    def handle(self, *args, **options) -> None:  # noqa: ANN002, ANN003
+    def handle(self, *args, **options) -> None:
         if options["action"] == "create":
             self._create(options)
 
