@@ -251,6 +251,25 @@ def test_pdfs_with_scripts_launch_actions_or_attachments_are_refused_naming_what
     assert "请另存为或打印为普通 PDF" in error.message
 
 
+def test_javascript_hidden_in_a_compressed_object_stream_is_found():
+    import pydyf  # WeasyPrint's PDF writer, which puts objects in compressed object streams
+
+    pdf = pydyf.PDF()
+    action = pydyf.Dictionary({"S": "/JavaScript", "JS": pydyf.String("app.alert(1)")})
+    pdf.add_object(action)
+    pdf.catalog["OpenAction"] = action.reference
+    pdf.add_page(
+        pydyf.Dictionary(
+            {"Type": "/Page", "Parent": pdf.pages.reference, "MediaBox": pydyf.Array([0, 0, 595, 842])}
+        )
+    )
+    out = io.BytesIO()
+    pdf.write(out, version=b"1.7", compress=True)
+    hostile = out.getvalue()
+    assert b"/ObjStm" in hostile and b"JavaScript" not in hostile  # invisible to a byte search
+    assert "JavaScript" in refused(hostile).message
+
+
 def test_a_pdf_with_several_findings_names_each():
     hostile = build_pdf(
         b"/OpenAction<</S/JavaScript/JS(1)/Next<</S/Launch/F(x.exe)>>>>",
