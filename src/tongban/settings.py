@@ -165,8 +165,9 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # The shared cache: values every web and worker process must agree on (aggregates, version
 # stamps such as the holiday table's). A table in the database by default (``migrate`` creates it,
 # core migration 0002); Redis when TONGBAN_REDIS_URL (or a redis:// CACHE_URL) names a server,
-# which needs the ``redis`` package (pip install redis). Rendered public pages have their own
-# table (tongban.web.pagecache).
+# which needs the ``redis`` package (pip install redis). Rendered public pages for anonymous
+# visitors (tongban.web.pagecache) are kept in the ``pages`` alias: their own table, or the same
+# Redis server under their own key prefix; TIMEOUT is how long a page is kept.
 _REDIS_SCHEMES = ("redis://", "rediss://", "unix://")
 _REDIS_URL = os.environ.get("TONGBAN_REDIS_URL", "")
 if _REDIS_URL and not _REDIS_URL.startswith(_REDIS_SCHEMES):
@@ -184,6 +185,21 @@ CACHES = {
         else {
             "BACKEND": "django.core.cache.backends.db.DatabaseCache",
             "LOCATION": "tongban_cache",
+            "OPTIONS": {"MAX_ENTRIES": 5000},
+        }
+    ),
+    "pages": (
+        {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": _REDIS_URL,
+            "KEY_PREFIX": os.environ.get("TONGBAN_CACHE_KEY_PREFIX", "tongban") + "-pages",
+            "TIMEOUT": 600,
+        }
+        if _REDIS_URL
+        else {
+            "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+            "LOCATION": "tongban_pages",
+            "TIMEOUT": 600,
             "OPTIONS": {"MAX_ENTRIES": 5000},
         }
     ),

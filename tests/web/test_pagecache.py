@@ -3,7 +3,8 @@
 import re
 
 import pytest
-from django.db import transaction
+from django.core.cache import caches
+from django.db import connection, transaction
 from django.template.loader import render_to_string
 from django.test import Client
 from django.urls import reverse
@@ -29,9 +30,36 @@ def guide_url(item: ServiceItem) -> str:
     return reverse("web:item", args=[item.code])
 
 
-def rendered_guide(response) -> bool:  # noqa: ANN001
+def rendered_guide(response) -> bool:
     """Whether the guide template itself was rendered (live fragments are, on every answer)."""
     return "web/item_detail.html" in [t.name for t in response.templates]
+
+
+@pytest.fixture
+def page_keys(monkeypatch):
+    """The cache keys of the pages asked for, in order (the key hashes the whole request)."""
+    keys: list[str] = []
+    real = pagecache.page_key
+
+    def recorded(request, scope):
+        keys.append(real(request, scope))
+        return keys[-1]
+
+    monkeypatch.setattr(pagecache, "page_key", recorded)
+    return keys
+
+
+def stored_keys() -> list[str]:
+    """Every key in the ``pages`` alias's database table, as the cache made them."""
+    cache = caches[pagecache.CACHE_ALIAS]
+    table = connection.ops.quote_name(cache._table)
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT cache_key FROM {table}")
+        return sorted(row[0] for row in cursor.fetchall())
+
+
+def made(key: str) -> str:
+    return caches[pagecache.CACHE_ALIAS].make_key(key)
 
 
 def test_second_search_is_served_from_the_cache(client, catalogue, django_assert_max_num_queries):
@@ -186,10 +214,8 @@ def test_version_is_replaced_again_after_commit(catalogue, django_capture_on_com
 
 
 def test_lost_version_starts_a_new_one(catalogue):
-    from tongban.web.models import CatalogueVersion
-
     Client().get(search_url())
-    CatalogueVersion.objects.all().delete()
+    assert caches["pages"].delete(pagecache.VERSION_KEY)  # evicted, or the cache emptied
     assert Client().get(search_url()).context is not None
     assert Client().get(search_url()).context is None
 
@@ -227,42 +253,67 @@ def test_guide_rendered_for_the_cache_equals_the_direct_rendering(catalogue):
     assert kept.content.decode().count('id="ratings"') == 1
 
 
-def test_expired_entries_are_rendered_again(catalogue):
-    from tongban.web.models import CachedPage
-
+def test_expired_entries_are_rendered_again(catalogue, page_keys):
     Client().get(search_url())
-    CachedPage.objects.update(expires=0)
+    assert caches["pages"].touch(page_keys[-1], 0)  # its time is up, the entry still there
+    assert made(page_keys[-1]) in stored_keys()
     assert Client().get(search_url()).context is not None
     assert Client().get(search_url()).context is None
 
 
-def test_cull_removes_expired_then_the_soonest_expiring(catalogue):
-    from tongban.web.models import CachedPage
+def test_cull_removes_expired_then_the_soonest_expiring(catalogue, settings, page_keys):
+    """Culling is the database cache's own, bounded by the ``pages`` alias's ``MAX_ENTRIES``.
 
-    CachedPage.objects.bulk_create(
-        [CachedPage(key=f"k{i}", scope="t", version="v", expires=100 + i, body=b"x") for i in range(6)]
-    )
-    pagecache.cull(now=101, max_entries=3)
-    assert sorted(CachedPage.objects.values_list("key", flat=True)) == ["k3", "k4", "k5"]
+    A store that finds more entries than that removes the expired ones first and, if still too
+    many, a third of the rest in key order (Django culls by key, not by expiry: the soonest-expiring
+    entry is not singled out). What Django guarantees, and this checks: expired entries go
+    before live ones, and the table never holds more than ``MAX_ENTRIES`` + 1 entries. The
+    catalogue version's key sorts after every page's, so culling takes pages, not the version.
+    """
+    settings.CACHES = {
+        **settings.CACHES,
+        "pages": {
+            "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+            "LOCATION": "tongban_pages",
+            "TIMEOUT": 600,
+            "OPTIONS": {"MAX_ENTRIES": 4},
+        },
+    }
+    cache = caches["pages"]
+    cache.clear()
+    for key in ("zz-expired-0", "zz-expired-1"):  # sort after every live key
+        cache.set(key, "old", 0)
+    queries = ["身份证", "营业执照", "食品"]
+    for q in queries:
+        Client().get(search_url(q))
+    # The third store found five entries: the two expired ones went, no live one.
+    assert stored_keys() == sorted([made(pagecache.VERSION_KEY), *(made(key) for key in page_keys)])
+    for q in queries:
+        assert Client().get(search_url(q)).context is None
+    for n in range(6):
+        Client().get(search_url(f"证明{n}"))
+        assert len(stored_keys()) <= 4 + 1
+        assert made(pagecache.VERSION_KEY) in stored_keys()
+        assert Client().get(search_url(f"证明{n}")).context is None
 
 
-def test_clear_drops_every_page(catalogue):
-    from tongban.web.models import CachedPage
-
+def test_clear_drops_every_page(catalogue, page_keys):
     Client().get(search_url())
-    assert CachedPage.objects.exists()
+    Client().get(search_url("营业执照"))
+    assert all(caches["pages"].get(key) is not None for key in page_keys)
     pagecache.clear()
-    assert not CachedPage.objects.exists()
+    assert all(caches["pages"].get(key) is None for key in page_keys)
     assert Client().get(search_url()).context is not None
 
 
-def test_a_stored_page_is_replaced_not_duplicated(catalogue):
-    from tongban.web.models import CachedPage
-
+def test_a_stored_page_is_replaced_not_duplicated(catalogue, page_keys):
     Client().get(search_url())
     pagecache.bump_catalogue_version()
     Client().get(search_url())
-    assert CachedPage.objects.filter(scope="search").count() == 1
+    assert len(set(page_keys)) == 1
+    # One entry: the page as rendered at the new version (the version is inside the value).
+    assert caches["pages"].get(page_keys[0])[0] == pagecache.catalogue_version()
+    assert stored_keys() == sorted([made(page_keys[0]), made(pagecache.VERSION_KEY)])
 
 
 def test_unrated_guide_shows_the_ratings_apps_own_empty_summary(catalogue):
@@ -317,11 +368,9 @@ def test_a_change_in_this_process_is_shown_at_once(catalogue, local_layer):
 
 
 def test_another_process_change_is_seen_when_the_window_ends(catalogue, local_layer, settings):
-    from tongban.web.models import CatalogueVersion
-
     Client().get(search_url())
     # Another process replaced the version: not visible here until the window ends…
-    CatalogueVersion.objects.update(token="changed-elsewhere")
+    caches["pages"].set(pagecache.VERSION_KEY, "changed-elsewhere", None)
     assert Client().get(search_url()).context is None
     # …after which the database is asked again and the page rendered anew.
     settings.TONGBAN_PAGECACHE_LOCAL_SECONDS = 0.000001

@@ -1,4 +1,4 @@
-"""Rendered public pages kept in the database for anonymous visitors.
+"""Rendered public pages kept in Django's cache framework (alias ``pages``) for anonymous visitors.
 
 Why: at province scale a search page costs tens of milliseconds of Python (query analysis,
 ranking, templates) and most visitors ask the same things; a guide page is read far more often
@@ -14,20 +14,20 @@ visitors (their name and their own forms are in the header) are never served fro
 into, this cache.
 
 Invalidation: every entry records the *catalogue version* it was rendered at, a random token
-(``CatalogueVersion``, read in the same statement as the entry) that is replaced whenever
-anything a public page shows changes: items and their elements, themes, life events,
-departments, regions, synonyms, the search index. The token is replaced inside the writer's
-transaction and again after its commit, so no process keeps serving the old page once the change
-is visible. A page can also carry a *stamp* read from its source row in that same statement (a
-guide: the item's status, version and last change), which catches changes that send no signal.
-Entries expire after ``PAGE_TTL`` (popularity drifts without saves).
+kept in the same cache under ``VERSION_KEY`` and replaced whenever anything a public page shows
+changes: items and their elements, themes, life events, departments, regions, synonyms, the
+search index. The token is replaced inside the writer's transaction and again after its commit,
+so no process keeps serving the old page once the change is visible; a lost token (evicted,
+cleared) starts a new one, which retires every page. A page can also carry a *stamp* read from its
+source row on every answer (a guide: the item's status, version and last change, and whether it
+has counted ratings), which catches changes that send no signal. Entries expire after the alias's ``TIMEOUT`` (popularity drifts
+without saves).
 
-Storage: the ``web_cachedpage`` table (see ``models``), one statement to read an entry and
-one upsert to store it; expired and surplus entries are culled now and then by a store. This is
-the one cache that does not go through Django's cache framework (``CACHES["default"]``, where
-every other shared value lives): the hit that reads the catalogue version, the guide's stamp
-and the page in one statement is what keeps a cached page at one query (measured in
-docs/performance.md), which two cache reads plus the stamp query cannot do.
+Storage: Django's cache framework, alias ``CACHES["pages"]`` (operations.md, "Shared cache"): a
+database cache in its own table ``tongban_pages`` by default, bounded by its ``MAX_ENTRIES``,
+Redis when configured. A page is kept under its key alone, with its version and stamp inside the
+value; a lookup is one ``get_many`` of the version key and the page key (one statement on the
+database cache, one round trip on Redis), and a guide's stamp is one more indexed query.
 
 Pages without a stamp (search results) are also remembered by each web process for
 ``TONGBAN_PAGECACHE_LOCAL_SECONDS`` (default 1 s) after it last read the catalogue version:
@@ -37,7 +37,6 @@ seconds later. ``0`` turns the layer off (the test settings do, so tests see eve
 """
 
 import hashlib
-import random
 import threading
 import time
 import uuid
@@ -46,18 +45,19 @@ from collections.abc import Callable
 from typing import Any
 
 from django.conf import settings
-from django.db import connection, transaction
+from django.core.cache import BaseCache, caches
+from django.core.cache.backends.db import DatabaseCache
+from django.db import transaction
 from django.db.models.signals import m2m_changed, post_delete, post_save
 from django.http import HttpRequest, HttpResponse
 from django.middleware.csp import get_nonce
 from django.middleware.csrf import get_token
 from django.template.loader import render_to_string
 
-from .models import CachedPage, CatalogueVersion
-
-PAGE_TTL = 600
-MAX_ENTRIES = 5000
-CULL_CHANCE = 0.02  # share of stores that also remove expired and surplus entries
+CACHE_ALIAS = "pages"
+# Sorts after every page key (hexadecimal digests), so the database cache's culling, which drops
+# the lowest keys first, takes pages before it takes the version.
+VERSION_KEY = "version"
 CSRF_MARK = "tbcsrfmark0f3c9a7e51d2b846"
 NONCE_MARK = "tbnoncemark7d21e9c4b0a5f3"
 LIVE_MARK = "tblivemark3e8b5c1d9f7a24:{name}:"
@@ -65,10 +65,6 @@ LIVE_MARK = "tblivemark3e8b5c1d9f7a24:{name}:"
 Builder = Callable[[], tuple[str, dict[str, Any], int]]
 # name → function of the page's stamp giving that fragment's HTML for this answer
 LiveFragments = dict[str, Callable[[str], str]]
-
-_PAGES = CachedPage._meta.db_table
-_VERSION = CatalogueVersion._meta.db_table
-
 
 LOCAL_MAX_ENTRIES = 256  # per process; a rendered search page is tens of kilobytes
 
@@ -131,23 +127,28 @@ def live_mark(name: str) -> str:
     return LIVE_MARK.format(name=name)
 
 
+def _cache() -> BaseCache:
+    return caches[CACHE_ALIAS]
+
+
 def _new_version() -> str:
     token = uuid.uuid4().hex
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"INSERT INTO {_VERSION} (id, token) VALUES (1, %s) "  # noqa: S608
-            "ON CONFLICT (id) DO UPDATE SET token = excluded.token",
-            [token],
-        )
+    _cache().set(VERSION_KEY, token, None)
     return token
+
+
+def _first_version() -> str:
+    """A new token unless another process just created one (theirs is kept)."""
+    cache = _cache()
+    token = uuid.uuid4().hex
+    if cache.add(VERSION_KEY, token, None):
+        return token
+    return cache.get(VERSION_KEY) or _new_version()
 
 
 def catalogue_version() -> str:
     """The current catalogue version token (created on first use)."""
-    with connection.cursor() as cursor:
-        cursor.execute(f"SELECT token FROM {_VERSION} WHERE id = 1")  # noqa: S608
-        row = cursor.fetchone()
-    return row[0] if row else _new_version()
+    return _cache().get(VERSION_KEY) or _first_version()
 
 
 def _replace_version() -> None:
@@ -163,25 +164,17 @@ def bump_catalogue_version() -> None:
 
 
 def clear() -> None:
-    """Drop every kept page (the benchmark measures cold pages with this)."""
+    """Drop every kept page (the benchmark measures cold pages with this).
+
+    The database cache's table holds pages only, so it is emptied; another backend (Redis) may
+    share its database with other values, so there a new version retires every page instead.
+    """
     forget_local()
-    with connection.cursor() as cursor:
-        cursor.execute(f"DELETE FROM {_PAGES}")  # noqa: S608
-
-
-def cull(now: int | None = None, max_entries: int = MAX_ENTRIES) -> None:
-    """Remove expired entries, then the soonest-expiring ones beyond ``max_entries``."""
-    now = int(time.time()) if now is None else now
-    with connection.cursor() as cursor:
-        cursor.execute(f"DELETE FROM {_PAGES} WHERE expires <= %s", [now])  # noqa: S608
-        cursor.execute(f"SELECT count(*) FROM {_PAGES}")  # noqa: S608
-        surplus = cursor.fetchone()[0] - max_entries
-        if surplus > 0:
-            cursor.execute(
-                f'DELETE FROM {_PAGES} WHERE "key" IN '  # noqa: S608
-                f'(SELECT "key" FROM {_PAGES} ORDER BY expires, "key" LIMIT %s)',
-                [surplus],
-            )
+    cache = _cache()
+    if isinstance(cache, DatabaseCache):
+        cache.clear()
+    else:
+        _new_version()
 
 
 def is_cacheable(request: HttpRequest) -> bool:
@@ -205,34 +198,18 @@ def page_key(request: HttpRequest, scope: str) -> str:
     return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()
 
 
-def _lookup(key: str, stamp_sql: str | None, stamp_params: list) -> tuple | None:
-    """(stamp, version, entry version, entry stamp, expires, body) in one statement."""
-    stamp = f"({stamp_sql})" if stamp_sql else "''"
-    sql = (
-        f"SELECT {stamp}, v.token, p.version, p.stamp, p.expires, p.body "  # noqa: S608
-        f"FROM (SELECT 1 AS one) o LEFT JOIN {_VERSION} v ON v.id = 1 "
-        f'LEFT JOIN {_PAGES} p ON p."key" = %s'
-    )
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [*stamp_params, key])
-        return cursor.fetchone()
+def _lookup(key: str) -> tuple[str, tuple | None]:
+    """The catalogue version and the entry kept under ``key`` (or None), in one cache read."""
+    found = _cache().get_many([VERSION_KEY, key])
+    return found.get(VERSION_KEY) or _first_version(), found.get(key)
 
 
-def _store(key: str, scope: str, stamp: str, version: str, html: str) -> int:
+def _store(key: str, stamp: str, version: str, html: str) -> float:
     """Keep the page; returns when it expires."""
-    # Compressed: a page shrinks several-fold, and the table with it.
-    body = zlib.compress(html.encode(), 1)
-    expires = int(time.time()) + PAGE_TTL
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f'INSERT INTO {_PAGES} ("key", scope, stamp, version, expires, body) '  # noqa: S608
-            "VALUES (%s, %s, %s, %s, %s, %s) "
-            'ON CONFLICT ("key") DO UPDATE SET scope = excluded.scope, stamp = excluded.stamp, '
-            "version = excluded.version, expires = excluded.expires, body = excluded.body",
-            [key, scope, stamp, version, expires, body],
-        )
-    if random.random() < CULL_CHANCE:
-        cull()
+    cache = _cache()
+    expires = time.time() + cache.default_timeout
+    # Compressed: a page shrinks several-fold, and the cache with it.
+    cache.set(key, (version, stamp, expires, zlib.compress(html.encode(), 1)))
     return expires
 
 
@@ -257,14 +234,13 @@ def render_page(
     scope: str,
     build: Builder,
     *,
-    stamp_sql: str | None = None,
-    stamp_params: list | None = None,
+    stamp: Callable[[], str | None] | None = None,
     stamp_ok: Callable[[str | None], bool] | None = None,
     live: LiveFragments | None = None,
 ) -> HttpResponse:
     """The page ``build`` describes (template, context, status), from the cache when possible.
 
-    ``stamp_sql`` is a scalar query (with ``stamp_params``) read together with the entry; an
+    ``stamp`` reads the page's stamp from its source row on every answer (one query); an
     entry rendered at another stamp is not used, and when ``stamp_ok`` refuses the stamp
     ``Gone`` is raised before anything is rendered. ``live`` fragments are rendered for every
     answer, never kept. Only answers with status 200 are kept.
@@ -275,30 +251,30 @@ def render_page(
         return HttpResponse(render_to_string(template, context, request), status=status)
     key = page_key(request, scope)
     # Pages with a stamp depend on their row at every answer; the others may be remembered here.
-    local = stamp_sql is None and settings.TONGBAN_PAGECACHE_LOCAL_SECONDS > 0
+    local = stamp is None and settings.TONGBAN_PAGECACHE_LOCAL_SECONDS > 0
     if local and (html := _local.get(key)) is not None:
         return HttpResponse(_fill(html, request, "", live))
-    row = _lookup(key, stamp_sql, stamp_params or [])
-    stamp = "" if row[0] is None else str(row[0])
-    if stamp_ok is not None and not stamp_ok(row[0]):
-        raise Gone(stamp)
-    version = row[1] or _new_version()
+    source = "" if stamp is None else stamp()
+    if stamp_ok is not None and not stamp_ok(source):
+        raise Gone(source or "")
+    source = source or ""
+    version, entry = _lookup(key)
     if local:
         _local.saw_version(version)
-    if row[2] == version and row[3] == stamp and row[4] > time.time():
-        html = zlib.decompress(row[5]).decode()
+    if entry is not None and entry[0] == version and entry[1] == source and entry[2] > time.time():
+        html = zlib.decompress(entry[3]).decode()
         if local:
-            _local.keep(key, version, row[4], html)
-        return HttpResponse(_fill(html, request, stamp, live))
+            _local.keep(key, version, entry[2], html)
+        return HttpResponse(_fill(html, request, source, live))
     template, context, status = build()
     marked = {**context, "csrf_token": CSRF_MARK, "csp_nonce": NONCE_MARK}
     marked.update({f"live_{name}": live_mark(name) for name in live})
     html = render_to_string(template, marked, request)
     if status == 200:
-        expires = _store(key, scope, stamp, version, html)
+        expires = _store(key, source, version, html)
         if local:
             _local.keep(key, version, expires, html)
-    return HttpResponse(_fill(html, request, stamp, live), status=status)
+    return HttpResponse(_fill(html, request, source, live), status=status)
 
 
 def _changed(sender, **kwargs) -> None:

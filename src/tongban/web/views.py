@@ -5,13 +5,15 @@ Unknown themes, departments, regions and items are 404; bad page numbers fall ba
 valid page; bad filter values are ignored rather than failing the page.
 """
 
+import functools
 import math
 import re
 from collections.abc import Callable
 
 from django.core.cache import caches
 from django.core.paginator import Page, Paginator
-from django.db.models import QuerySet
+from django.db import DEFAULT_DB_ALIAS, connection
+from django.db.models import Exists, OuterRef, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse, QueryDict
 from django.shortcuts import render
 from django.template.loader import render_to_string
@@ -28,7 +30,7 @@ from tongban.core.public import public_reverse
 from tongban.core.qr import qr_svg
 from tongban.departments import selectors as departments
 from tongban.departments.models import Department
-from tongban.ratings.selectors import item_has_counted_ratings
+from tongban.ratings.selectors import counted
 from tongban.regions.models import Region
 from tongban.regions.selectors import ancestors_of, children_of, region_by_code
 
@@ -205,14 +207,47 @@ def life_event_detail(request: HttpRequest, slug: str) -> HttpResponse:
     return render(request, "web/life_event_detail.html", {"event": event, "items": list(event.items.all())})
 
 
-# The guide's stamp, read in the same statement as the cached page: a queryset update that
-# sends no signal (a withdrawal, a new version) still ends the kept page. Only ``code`` in the
-# WHERE clause: given ``status`` too, SQLite may prefer the status index over the unique one.
-# Ratings are not part of it: they are a live fragment, asked of the ratings app on every answer.
-_ITEM_STAMP_SQL = (
-    "SELECT i.status || ':' || i.id || ':' || i.version || ':' || i.updated_at "  # noqa: S608
-    f"FROM {ServiceItem._meta.db_table} i WHERE i.code = %s"
-)
+_STAMP_CODE = "\x00code\x00"  # stands for the item's code in the compiled stamp statement
+
+
+@functools.cache
+def _item_stamp_statement(alias: str) -> tuple[str, tuple, int]:
+    """The stamp statement's SQL and parameters, and where the code goes in them.
+
+    Per-process memo, immutable by its key (the database alias): the statement is composed by
+    the ORM from the catalogue's and the ratings app's own querysets once, because composing it
+    costs more CPU than running it on a kept guide. Only ``code`` in the WHERE clause: given
+    ``status`` too, SQLite may prefer the status index over the unique one.
+    """
+    rated = Exists(counted().filter(item_id=OuterRef("pk")))
+    rows = (
+        ServiceItem.objects.using(alias)
+        .filter(code=_STAMP_CODE)
+        .annotate(rated=rated)
+        .values_list("status", "id", "version", "updated_at", "rated")
+    )
+    sql, params = rows.query.get_compiler(using=alias).as_sql()
+    return sql, tuple(params), list(params).index(_STAMP_CODE)
+
+
+def _item_stamp(code: str) -> str | None:
+    """The guide's stamp, read on every answer (also a kept one), in one statement.
+
+    A queryset update that sends no signal (a withdrawal, a new version) still ends the kept
+    page. The last field says whether the item has counted ratings (the ratings line is a live
+    fragment; most items have none), so a kept guide costs this statement and the page cache's
+    one read; an item's first rating, or the exclusion of its last, renders its guide once more.
+    """
+    sql, params, at = _item_stamp_statement(DEFAULT_DB_ALIAS)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*params[:at], code, *params[at + 1 :]])
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    status, pk, version, updated_at, has_ratings = row
+    return f"{status}:{pk}:{version}:{updated_at}:{int(bool(has_ratings))}"
+
+
 # Per-process memo, immutable by its key (the language): the ratings line of an item without
 # counted ratings is the same for every item and changes only with a release (its template).
 _NO_RATINGS: dict[str, str] = {}
@@ -231,12 +266,11 @@ def _ratings_html(item: ServiceItem) -> str:
 def _live_ratings(stamp: str) -> str:
     """The guide's ratings, rendered for every answer: they change without the catalogue.
 
-    Without counted ratings (the ratings app's selector says so in one indexed probe) the
-    fragment is the same for every item: rendered once per language by the ratings app itself,
-    then repeated.
+    Without counted ratings (the stamp's last field says so) the fragment is the same for
+    every item: rendered once per language by the ratings app itself, then repeated.
     """
     pk = int(stamp.split(":")[1])
-    if item_has_counted_ratings(pk):
+    if stamp.endswith(":1"):
         return _ratings_html(ServiceItem(pk=pk))
     language = translation.get_language() or ""
     if language not in _NO_RATINGS:
@@ -250,8 +284,7 @@ def item_detail(request: HttpRequest, code: str) -> HttpResponse:
             request,
             "guide",
             lambda: _guide_page(request, code),
-            stamp_sql=_ITEM_STAMP_SQL,
-            stamp_params=[code],
+            stamp=lambda: _item_stamp(code),
             stamp_ok=_published_stamp,
             live={"ratings": _live_ratings},
         )
