@@ -188,7 +188,7 @@ def test_index_rebuild_replaces_the_version(catalogue):
 def test_indexer_announces_what_it_indexed(catalogue):
     seen = []
 
-    def listener(sender, item_ids, **kwargs):  # noqa: ANN001, ANN003
+    def listener(sender, item_ids, **kwargs):
         seen.append(item_ids)
 
     index_updated.connect(listener)
