@@ -33,6 +33,15 @@ def _label(choices: Any, value: Any) -> str:
         return ""
 
 
+def _related(name: str) -> staticmethod:
+    """A resolver that lists one related manager of the item (prefetched by the selector)."""
+
+    def resolve(obj: ServiceItem) -> list[Any]:
+        return list(getattr(obj, name).all())
+
+    return staticmethod(resolve)
+
+
 def _file_url(file: FieldFile | None, context: dict | None) -> str | None:
     if not file:
         return None
@@ -252,29 +261,13 @@ class ItemDetail(ItemSummary):
             "delivery": obj.supports_delivery,
         }
 
-    @staticmethod
-    def resolve_materials(obj: ServiceItem) -> list[Any]:
-        return list(obj.materials.all())
-
-    @staticmethod
-    def resolve_steps(obj: ServiceItem) -> list[Any]:
-        return list(obj.steps.all())
-
-    @staticmethod
-    def resolve_fees(obj: ServiceItem) -> list[Any]:
-        return list(obj.fees.all())
-
-    @staticmethod
-    def resolve_faqs(obj: ServiceItem) -> list[Any]:
-        return list(obj.faqs.all())
-
-    @staticmethod
-    def resolve_themes(obj: ServiceItem) -> list[Any]:
-        return list(obj.themes.all())
-
-    @staticmethod
-    def resolve_life_events(obj: ServiceItem) -> list[Any]:
-        return list(obj.life_events.all())
+    # The guide's related lists, in the order the prefetch keeps them.
+    resolve_materials = _related("materials")
+    resolve_steps = _related("steps")
+    resolve_fees = _related("fees")
+    resolve_faqs = _related("faqs")
+    resolve_themes = _related("themes")
+    resolve_life_events = _related("life_events")
 
 
 class LifeEventOut(LifeEventRef):
