@@ -54,6 +54,9 @@ def rebuild_index(apps, schema_editor):
 class Migration(migrations.Migration):
     dependencies = [
         ("catalog", "0006_search_log"),
+        # Rebuilding the index announces it, and the page cache then replaces its version in
+        # the cache tables: on a database upgraded from before they existed, they must come first.
+        ("core", "0002_cache_table"),
     ]
 
     operations = [
