@@ -308,11 +308,15 @@ class VerificationCode(models.Model):
 
 
 class RateCounter(models.Model):
-    """A fixed-window counter in the database, so every web process shares the same limits."""
+    """A fixed-window counter in the database, so every web process shares the same limits.
+
+    ``last_at`` is the time of the window's latest event: whether the window still reaches into
+    the last ``seconds`` (see ``ratelimit.check``)."""
 
     key = models.CharField(max_length=200)
     window_start = models.DateTimeField()
     count = models.PositiveIntegerField(default=0)
+    last_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["key", "window_start"], name="rate_counter_unique")]

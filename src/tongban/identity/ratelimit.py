@@ -1,8 +1,11 @@
-"""Fixed-window rate limits counted in the database (shared by every web process).
+"""Rate limits counted in the database (shared by every web process).
 
-One row per (key, window); the increment is a single ``UPDATE … SET count = count + 1`` (or
-an insert that loses a race to another process and then updates), so two processes never
-lose a count and a limit holds however many processes serve.
+One row per (key, fixed window); the increment is a single ``UPDATE … SET count = count + 1``
+(or an insert that loses a race to another process and then updates), so two processes never
+lose a count and a limit holds however many processes serve. ``check`` also counts the previous
+window while its latest event lies within the last ``seconds``, so that "one code a minute"
+holds across a window boundary (requests at 12:00:59 and 12:01:00 are not two first requests),
+and a request a full ``seconds`` after the last one is allowed again.
 """
 
 import datetime
@@ -33,13 +36,14 @@ def hit(key: str, limit: int, seconds: int, *, now: datetime.datetime | None = N
     start = _window_start(now, seconds)
     key = f"{key}:{seconds}"[:200]
     with transaction.atomic():
-        updated = RateCounter.objects.filter(key=key, window_start=start).update(count=F("count") + 1)
+        counter = RateCounter.objects.filter(key=key, window_start=start)
+        updated = counter.update(count=F("count") + 1, last_at=now)
         if not updated:
             try:
                 with transaction.atomic():
-                    RateCounter.objects.create(key=key, window_start=start, count=1)
+                    RateCounter.objects.create(key=key, window_start=start, count=1, last_at=now)
             except IntegrityError:
-                RateCounter.objects.filter(key=key, window_start=start).update(count=F("count") + 1)
+                counter.update(count=F("count") + 1, last_at=now)
             # A new window: forget windows older than a day and a half.
             RateCounter.objects.filter(window_start__lt=now - datetime.timedelta(hours=36)).delete()
         return RateCounter.objects.filter(key=key, window_start=start).values_list("count", flat=True).get()
@@ -54,10 +58,25 @@ def current(key: str, seconds: int, *, now: datetime.datetime | None = None) -> 
     return found.first() or 0
 
 
+def _recent_previous(key: str, seconds: int, now: datetime.datetime) -> int:
+    """The previous window's count while its latest event is less than ``seconds`` ago."""
+    start = _window_start(now - datetime.timedelta(seconds=seconds), seconds)
+    row = (
+        RateCounter.objects.filter(key=f"{key}:{seconds}"[:200], window_start=start)
+        .values_list("count", "last_at")
+        .first()
+    )
+    if row is None or row[1] is None or row[1] <= now - datetime.timedelta(seconds=seconds):
+        return 0
+    return row[0]
+
+
 def check(key: str, limits: list[tuple[int, int]], message: str | None = None) -> None:
     """Count one event against every ``(limit, seconds)`` and refuse when any is exceeded."""
+    now = timezone.now()
     for limit, seconds in limits:
-        if hit(key, limit, seconds) > limit:
+        count = hit(key, limit, seconds, now=now)
+        if count > limit or count + _recent_previous(key, seconds, now) > limit:
             if message:
                 raise RateLimited(message)
             if seconds <= 60:
