@@ -13,10 +13,20 @@ from .models import DataAccessLog, EnterpriseRecord, PopulationRecord
 from .validators import normalize_id_number, normalize_uscc
 
 
-def _label(accessor: User | None) -> str:
-    """Who read, as the person sees it in "who used my data": the platform's one actor label
-    (a citizen without a real name appears with a masked mobile number, never in full)."""
-    return actor_label(accessor)[:100]
+def _log_read(
+    accessor: User | None, purpose: str, department: Department | None, found: bool, **subject: object
+) -> None:
+    """One ``DataAccessLog`` row per read. Who read is named as the person sees it in "who used
+    my data": the platform's one actor label (a citizen without a real name appears with a masked
+    mobile number, never in full)."""
+    DataAccessLog.objects.create(
+        accessor=accessor if getattr(accessor, "pk", None) else None,
+        accessor_label=actor_label(accessor)[:100],
+        department=department,
+        purpose=purpose,
+        found=found,
+        **subject,
+    )
 
 
 def _require_purpose(purpose: str) -> str:
@@ -37,15 +47,7 @@ def read_person(
     purpose = _require_purpose(purpose)
     number = normalize_id_number(id_number)
     record = PopulationRecord.objects.select_related("region").filter(id_number=number).first()
-    DataAccessLog.objects.create(
-        person=record,
-        subject_id_number=number[:18],
-        accessor=accessor if getattr(accessor, "pk", None) else None,
-        accessor_label=_label(accessor),
-        department=department,
-        purpose=purpose,
-        found=record is not None,
-    )
+    _log_read(accessor, purpose, department, record is not None, person=record, subject_id_number=number[:18])
     return record
 
 
@@ -60,14 +62,7 @@ def read_enterprise(
     purpose = _require_purpose(purpose)
     code = normalize_uscc(uscc)
     record = EnterpriseRecord.objects.select_related("region").filter(uscc=code).first()
-    DataAccessLog.objects.create(
-        enterprise=record,
-        accessor=accessor if getattr(accessor, "pk", None) else None,
-        accessor_label=_label(accessor),
-        department=department,
-        purpose=purpose,
-        found=record is not None,
-    )
+    _log_read(accessor, purpose, department, record is not None, enterprise=record)
     return record
 
 
