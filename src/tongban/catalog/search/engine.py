@@ -40,6 +40,7 @@ MAX_CANDIDATES = 600  # everything matching up to this many is ranked exactly
 SYNONYM_PENALTY = 0.4  # weight left to everyday words that a synonym explains
 SYNONYM_BOOST = 1.5
 SELECTIVE_WEIGHT = 0.8  # needs at least this heavy drive the database match
+OTHER_REGIONS_SHOWN = 8  # a service offered in every county lists its nearest few, and counts the rest
 KEEP_RATIO = 0.45  # results below this share of the best score are dropped
 MIN_COVERAGE = 0.2
 INTENT_MATCH = 0.3  # share of an item's coverage added when its action is the one asked for
@@ -61,8 +62,14 @@ class SearchHit:
     score: float
     highlighted_name: str
     # The same service as implemented in other regions (same base code or same name), when the
-    # search groups regions: ``item`` is the chosen region's implementation.
+    # search groups regions: ``item`` is the chosen region's implementation. At most
+    # ``OTHER_REGIONS_SHOWN`` of them, nearest first; ``other_regions_total`` counts them all.
     other_regions: list[ServiceItem] = field(default_factory=list)
+    other_regions_total: int = 0
+
+    @property
+    def more_regions(self) -> int:
+        return max(0, self.other_regions_total - len(self.other_regions))
 
 
 @dataclass
@@ -802,10 +809,11 @@ def search_items(
         for candidate in fetch_candidates(node, page_size - len(window), by_popularity=True, offset=offset):
             doc = Doc(candidate)
             window.append([(score(plan, doc)[0], doc)])
-    items = _shown_items([d.candidate.item_id for group in window for _, d in group])
+    shown = [group[: 1 + OTHER_REGIONS_SHOWN] for group in window]
+    items = _shown_items([d.candidate.item_id for group in shown for _, d in group])
     hits = []
-    for group in window:
-        (s, d), others = group[0], group[1:]
+    for group, kept in zip(window, shown, strict=True):
+        (s, d), others = kept[0], kept[1:]
         if d.candidate.item_id not in items:
             continue
         hits.append(
@@ -814,6 +822,7 @@ def search_items(
                 score=round(s, 4),
                 highlighted_name=highlight(plan, items[d.candidate.item_id].name),
                 other_regions=[items[o.candidate.item_id] for _, o in others if o.candidate.item_id in items],
+                other_regions_total=len(group) - 1,
             )
         )
     corrected = correction(plan, ranked[0][1]) if ranked else None
