@@ -11,16 +11,15 @@ second holder of the step's role, staff of another department and nobody signed 
 import datetime as dt
 
 import pytest
-from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
+from tests.access import accepted as _accepts
 from tests.cases.conftest import citizen, fill, pdf_upload, staff
 from tests.factories import PublishedItemFactory, login_verified
 from tests.identity.factories import enterprise_for, grant
 from tongban.cases import access, services
 from tongban.cases.models import Case
-from tongban.core.errors import ServiceError
 
 STATUSES = (
     "pending_intake",
@@ -53,10 +52,6 @@ PERSONS = (
 ACTIONS = ("withdraw", "claim", "release", *access.STAFF_ACTIONS)
 
 
-class _Undo(Exception):
-    """Raised inside the savepoint so that whatever the service wrote is rolled back."""
-
-
 def _service_call(action, user, case):
     """The service function of ``action`` with valid input (only the permission may fail)."""
     if action == "withdraw":
@@ -82,17 +77,6 @@ def _service_call(action, user, case):
         "conclude": lambda: services.conclude_case(actor=user, case=case, result=Case.Result.ISSUED),
     }
     return calls[action]
-
-
-def _accepts(call) -> bool:
-    try:
-        with transaction.atomic():
-            call()
-            raise _Undo
-    except _Undo:
-        return True
-    except ServiceError:
-        return False
 
 
 def service_accepts(action, user, case) -> bool:

@@ -5,33 +5,17 @@ exactly when the services accept them. Services run inside a savepoint that is r
 import datetime as dt
 
 import pytest
-from django.db import transaction
 from django.utils import timezone
 
+from tests.access import accepted
 from tests.cases.conftest import staff
 from tests.factories import DepartmentFactory, login_verified
 from tongban.certificates import access, services
 from tongban.certificates.models import Certificate
-from tongban.core.errors import ServiceError
 from tongban.identity.actors import Actor
 
 ROLES = ["holder", "other", "intake", "reviewer", "decider", "issuer", "outsider", "supervisor", "anonymous"]
 STATES = ["valid", "expired", "revoked", "replaced"]
-
-
-class _Rollback(Exception):
-    pass
-
-
-def accepted(call) -> bool:
-    try:
-        with transaction.atomic():
-            call()
-            raise _Rollback
-    except _Rollback:
-        return True
-    except ServiceError:
-        return False
 
 
 def person(world, role):

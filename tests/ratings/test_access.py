@@ -7,37 +7,20 @@ import datetime as dt
 
 import pytest
 from django.contrib.auth.models import AnonymousUser
-from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
+from tests.access import accepted
 from tests.cases.conftest import staff
 from tests.cases.test_flow import submitted_case
 from tests.factories import DepartmentFactory, region_chain
 from tests.ratings.test_ratings import concluded_case
 from tests.ratings.test_views import bad_rating, sign_in
-from tongban.core.errors import ServiceError
 from tongban.ratings import access, services
 from tongban.ratings.models import Appeal, Rectification, WindowVisit
 
 ROLES = ["rater", "other", "intake", "reviewer", "decider", "issuer", "outsider", "supervisor", "anonymous"]
 REASON = "评价人承认填错了办件，评价内容与本部门无关。"
-
-
-class _Rollback(Exception):
-    pass
-
-
-def accepted(call) -> bool:
-    """Does the service take the action? Its writes are rolled back either way."""
-    try:
-        with transaction.atomic():
-            call()
-            raise _Rollback
-    except _Rollback:
-        return True
-    except ServiceError:
-        return False
 
 
 def person(world, role):
