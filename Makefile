@@ -21,7 +21,7 @@ PYTHON_FOUND := $(shell for p in python3.12 python3.13 $$HOME/.pyenv/versions/3.
 
 # Debian packages: command or file that proves each is there, then the package.
 APT_TEST := chromium:chromium pdftoppm:poppler-utils msgfmt:gettext
-APT_BENCH := wrk:wrk
+APT_BENCH := wrk:wrk pgbouncer:pgbouncer
 
 .PHONY: run test venv install system-packages bench-packages lint check-port migrate demo \
 	collectstatic bench ci clean

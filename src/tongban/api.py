@@ -19,7 +19,9 @@ from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 from ninja.renderers import JSONRenderer
 
+from tongban.apidoc import DocumentedSchema
 from tongban.core.errors import ServiceError
+from tongban.core.params import EARLIEST, LATEST
 
 logger = logging.getLogger(__name__)
 
@@ -52,11 +54,44 @@ def _method_not_allowed(response: HttpResponseNotAllowed) -> JsonResponse:
     return answer
 
 
+def _nul_field(request: HttpRequest) -> str | None:
+    """Where a NUL character came in: PostgreSQL refuses it in any text (a 500 if it reached a
+    query), SQLite stores it. Files are binary and not looked at; JSON bodies are."""
+    if "\x00" in request.path:
+        return "path"
+    forms = [request.GET]
+    if request.method == "POST" and request.content_type in (
+        "multipart/form-data",
+        "application/x-www-form-urlencoded",
+    ):
+        forms.append(request.POST)
+    for form in forms:
+        for key, values in form.lists():
+            if "\x00" in key or any("\x00" in v for v in values):
+                return key.replace("\x00", "")
+    if request.content_type == "application/json" and (b"\x00" in request.body or b"\\u0000" in request.body):
+        return "body"
+    return None
+
+
 def _json_not_allowed(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
-    """Ninja answers a wrong method with a plain-text 405; turn it into our JSON error."""
+    """Ninja answers a wrong method with a plain-text 405; turn it into our JSON error. Text with
+    a NUL character is refused before any endpoint sees it."""
 
     @wraps(view)
     def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        field = _nul_field(request)
+        if field is not None:
+            message = _("不能包含空字符（\\0）。")
+            return JsonResponse(
+                _error_body(
+                    "invalid_parameters",
+                    _("请求参数不正确：%(detail)s。") % {"detail": f"{field} {message.rstrip('。')}"},
+                    errors=[{"field": field, "message": message, "type": "null_character"}],
+                ),
+                status=422,
+                json_dumps_params={"ensure_ascii": False},
+            )
         response = view(request, *args, **kwargs)
         if isinstance(response, HttpResponseNotAllowed):
             return _method_not_allowed(response)
@@ -104,6 +139,12 @@ class TongbanAPI(NinjaAPI):
         # Last, so it only catches what no endpoint matched.
         patterns.append(re_path(r"^(?P<path>.*)$", unknown_endpoint, name="unknown-endpoint"))
         return patterns
+
+    def get_openapi_schema(self, *, path_prefix: str | None = None, path_params: dict | None = None) -> Any:
+        """Ninja's description with every error answer documented (see ``tongban.apidoc``)."""
+        if path_prefix is None:
+            path_prefix = self.get_root_path(path_params or {})
+        return DocumentedSchema(self, path_prefix)
 
 
 api = TongbanAPI(
@@ -154,6 +195,10 @@ def _field_message(field: str, err: dict[str, Any]) -> str:
         return _("至少 %(n)s 个字符。") % {"n": ctx.get("min_length")}
     if kind == "string_too_long":
         return _("最多 %(n)s 个字符。") % {"n": ctx.get("max_length")}
+    if kind.startswith(("datetime_", "date_", "time_")):
+        return _("日期时间格式不正确，例如 2026-12-31 或 2026-12-31T18:00:00+08:00。")
+    if kind == "value_error" and "date_out_of_range" in str(err.get("msg", "")):
+        return _("日期超出范围（%(earliest)s 至 %(latest)s）。") % {"earliest": EARLIEST, "latest": LATEST}
     if kind == "string_pattern_mismatch":
         if field in {"region", "parent", "code"}:
             return _("行政区划代码应为 2、4、6、9 或 12 位数字。")
@@ -210,14 +255,23 @@ def server_error(request: HttpRequest, exc: Exception) -> HttpResponse:
 
 
 def _register_routers() -> None:
+    from tongban.appointments.api import router as appointments_router
     from tongban.cases.api import router as cases_router
     from tongban.catalog.api import router as catalog_router
     from tongban.certificates.api import router as certificates_router
+    from tongban.consult.api import router as consult_router
+    from tongban.core.anchor_api import router as anchors_router
     from tongban.departments.api import router as departments_router
     from tongban.identity.api import router as identity_router
     from tongban.identity.oidc.api import router as account_router
+    from tongban.opendata.api import router as opendata_router
+    from tongban.payments.api import router as payments_router
     from tongban.ratings.api import router as ratings_router
     from tongban.regions.api import router as regions_router
+    from tongban.sharing.api import router as sharing_router
+    from tongban.supervision.api import router as supervision_router
+    from tongban.supervision.cards.api import router as cards_router
+    from tongban.supervision.reports.api import router as reports_router
 
     api.add_router("/", regions_router)
     api.add_router("/", departments_router)
@@ -226,7 +280,16 @@ def _register_routers() -> None:
     api.add_router("/", identity_router)
     api.add_router("/", cases_router)
     api.add_router("/", ratings_router)
+    api.add_router("/", consult_router)
     api.add_router("/", certificates_router)
+    api.add_router("/", payments_router)
+    api.add_router("/", sharing_router)
+    api.add_router("/", appointments_router)
+    api.add_router("/", supervision_router)
+    api.add_router("/", cards_router)
+    api.add_router("/", reports_router)
+    api.add_router("/", opendata_router)
+    api.add_router("/", anchors_router)
 
 
 _register_routers()

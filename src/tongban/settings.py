@@ -55,12 +55,12 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django_htmx",
+    "tongban.core",  # before django_tasks_db: its db_worker is Tongban's (leases, reconnects)
     "django_tasks_db",
     "axes",
     "django_otp",
     "django_otp.plugins.otp_totp",
     "django_otp_webauthn",
-    "tongban.core",
     "tongban.regions",
     "tongban.departments",
     "tongban.catalog",
@@ -74,7 +74,16 @@ INSTALLED_APPS = [
     "tongban.cases",
     "tongban.notifications",
     "tongban.certificates",
+    "tongban.payments",
+    "tongban.appointments",
+    "tongban.sharing",
     "tongban.ratings",
+    "tongban.consult",
+    "tongban.decisions",
+    "tongban.supervision",
+    "tongban.supervision.cards",
+    "tongban.supervision.reports",
+    "tongban.opendata",
     "tongban.web",
 ]
 
@@ -134,8 +143,10 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # Parameters bound by the server, and a statement run five times on a connection kept
     # prepared there: planning was about half of PostgreSQL's work per submission. Behind a
     # pooler in transaction mode without prepared-statement support, set
-    # TONGBAN_DB_PREPARE_THRESHOLD=off (docs/operations.md).
-    _threshold = os.environ.get("TONGBAN_DB_PREPARE_THRESHOLD", "5").strip().lower()
+    # TONGBAN_DB_PREPARE_THRESHOLD=off, the default with TONGBAN_DB_TRANSACTION_POOLER=1
+    # (docs/operations.md; PgBouncer before 1.21 cannot keep named prepared statements).
+    _default_threshold = "off" if env_bool("TONGBAN_DB_TRANSACTION_POOLER") else "5"
+    _threshold = os.environ.get("TONGBAN_DB_PREPARE_THRESHOLD", _default_threshold).strip().lower()
     if _threshold not in {"off", "none", ""} and not _threshold.isdigit():
         raise ImproperlyConfigured("TONGBAN_DB_PREPARE_THRESHOLD 应为非负整数或 off。")
     DATABASES["default"].setdefault("OPTIONS", {}).update(
@@ -159,6 +170,28 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         }
     )
     DATABASES["default"]["TEST"] = {"NAME": os.environ.get("TONGBAN_TEST_SQLITE") or None}
+if env_bool("TONGBAN_DB_TRANSACTION_POOLER"):
+    # Behind PgBouncer in transaction mode (docs/operations.md): a WITH HOLD cursor would
+    # outlive the transaction that holds its server connection.
+    DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = True
+
+# A streaming replica for the reads that tolerate lag (tongban.core.dbrouter): the public
+# catalogue, its search, regions and departments, for safe requests of clients that have not
+# just written. Down or lagging more than TONGBAN_REPLICA_MAX_LAG_SECONDS: reads go to the primary.
+TONGBAN_REPLICA_APPS = frozenset(env_list("TONGBAN_REPLICA_APPS", "catalog,regions,departments"))
+TONGBAN_REPLICA_PIN_SECONDS = int(os.environ.get("TONGBAN_REPLICA_PIN_SECONDS", "10"))
+TONGBAN_REPLICA_MAX_LAG_SECONDS = float(os.environ.get("TONGBAN_REPLICA_MAX_LAG_SECONDS", "5"))
+TONGBAN_REPLICA_CHECK_SECONDS = float(os.environ.get("TONGBAN_REPLICA_CHECK_SECONDS", "2"))
+if os.environ.get("DATABASE_REPLICA_URL", "").strip():
+    DATABASES["replica"] = dj_database_url.parse(
+        os.environ["DATABASE_REPLICA_URL"].strip(),
+        conn_max_age=DATABASES["default"]["CONN_MAX_AGE"],
+        conn_health_checks=True,
+    )
+    DATABASES["replica"]["OPTIONS"] = {**DATABASES["default"].get("OPTIONS", {}), "connect_timeout": 2}
+    DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
+    DATABASE_ROUTERS = ["tongban.core.dbrouter.ReplicaRouter"]
+    MIDDLEWARE.insert(1, "tongban.core.dbrouter.ReplicaMiddleware")
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -183,7 +216,7 @@ CACHES = {
         }
         if _REDIS_URL
         else {
-            "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+            "BACKEND": "tongban.core.cachebackends.DatabaseCache",
             "LOCATION": "tongban_cache",
             "OPTIONS": {"MAX_ENTRIES": 5000},
         }
@@ -197,7 +230,7 @@ CACHES = {
         }
         if _REDIS_URL
         else {
-            "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+            "BACKEND": "tongban.core.cachebackends.DatabaseCache",
             "LOCATION": "tongban_pages",
             "TIMEOUT": 600,
             "OPTIONS": {"MAX_ENTRIES": 5000},
@@ -222,13 +255,17 @@ TASKS = {
             else "tongban.core.taskbackends.DatabaseBackend"
         ),
         # Tests: the certificates' tasks run when enqueued (see tongban.core.taskbackends).
+        # Leases, attempts and retries: tongban.core.tasks_queue.
         "OPTIONS": {
+            "LEASE_SECONDS": int(os.environ.get("TONGBAN_TASK_LEASE_SECONDS", "30")),
+            "MAX_ATTEMPTS": int(os.environ.get("TONGBAN_TASK_MAX_ATTEMPTS", "5")),
+            "RETRY_SECONDS": int(os.environ.get("TONGBAN_TASK_RETRY_SECONDS", "10")),
             "RUN_AT_ONCE": [
                 "tongban.certificates.tasks.issue_case_certificates",
                 "tongban.certificates.tasks.render_wallet_attachment",
             ]
             if TESTING
-            else []
+            else [],
         },
     }
 }
@@ -250,11 +287,26 @@ USE_TZ = True
 STATIC_URL = "/static/"
 STATIC_ROOT = VAR_DIR / "static"
 MEDIA_URL = "/media/"
-MEDIA_ROOT = VAR_DIR / "media"
+MEDIA_ROOT = Path(os.environ.get("TONGBAN_MEDIA_ROOT") or VAR_DIR / "media").resolve()
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
+# Several web nodes share uploaded files: a directory every node mounts (TONGBAN_MEDIA_ROOT) or
+# an S3-compatible bucket through django-storages (pip install "django-storages[s3]"), which
+# also reads AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY from the environment. Files stay private.
+if os.environ.get("TONGBAN_STORAGE", "filesystem") == "s3":
+    STORAGES["default"] = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": os.environ.get("TONGBAN_S3_BUCKET", ""),
+            "endpoint_url": os.environ.get("TONGBAN_S3_ENDPOINT_URL") or None,
+            "region_name": os.environ.get("TONGBAN_S3_REGION") or None,
+            "default_acl": "private",
+            "querystring_auth": True,
+            "file_overwrite": False,
+        },
+    }
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 

@@ -66,6 +66,25 @@ def test_entries_form_a_gapless_chain_that_verifies():
     assert report.ok and report.checked == 5 and report.seq is None
 
 
+def test_several_entries_appended_at_once_are_consecutive_links_that_verify():
+    user = UserFactory()
+    first = audit.append("test.one", actor=user, summary={"n": 0})
+    batch = audit.append_many(
+        [
+            {"action": "test.many", "actor": user, "summary": {"n": n, "mobile": "13800000000"}}
+            for n in (1, 2, 3)
+        ]
+    )
+    assert [e.seq for e in batch] == [2, 3, 4]
+    assert batch[0].prev_hash == first.hash
+    assert all(later.prev_hash == earlier.hash for earlier, later in zip(batch, batch[1:], strict=False))
+    assert all(e.actor_id == str(user.pk) and e.summary["mobile"] != "13800000000" for e in batch)
+    head = AuditHead.objects.get(pk=1)
+    assert (head.seq, head.hash) == (4, batch[-1].hash)
+    assert audit.append_many([]) == []
+    assert audit.verify_chain().ok and audit.verify_chain().checked == 4
+
+
 def test_empty_log_verifies_with_nothing_checked():
     report = audit.verify_chain()
     assert report.ok and report.checked == 0

@@ -71,28 +71,40 @@ def shared_cache_backend(tmp_path, **variables: str) -> str:
 
 
 def test_the_shared_cache_is_the_database_unless_redis_is_named(tmp_path):
-    assert shared_cache_backend(tmp_path) == "django.core.cache.backends.db.DatabaseCache tongban_cache"
+    assert shared_cache_backend(tmp_path) == "tongban.core.cachebackends.DatabaseCache tongban_cache"
     redis = "django.core.cache.backends.redis.RedisCache redis://cache.internal:6379/0"
     assert shared_cache_backend(tmp_path, TONGBAN_REDIS_URL="redis://cache.internal:6379/0") == redis
     assert shared_cache_backend(tmp_path, CACHE_URL="redis://cache.internal:6379/0") == redis
     # Another tool's CACHE_URL is not ours; a TONGBAN_REDIS_URL that is not Redis is refused.
     assert shared_cache_backend(tmp_path, CACHE_URL="memcached://x:11211").startswith(
-        "django.core.cache.backends.db.DatabaseCache"
+        "tongban.core.cachebackends.DatabaseCache"
     )
     assert shared_cache_backend(tmp_path, TONGBAN_REDIS_URL="http://cache.internal") == ""
 
 
 UPGRADE = """
 import django
+import django.apps
 django.setup()
 from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 
-# The migrations of the previous release: the ones added since are undone by leaving them out.
-PREVIOUS = {"core": "0001_audit_log", "web": "0001_page_cache", "catalog": "0005_search_popularity",
-            "oidc": "0001_client_consent_signing_key"}
+# Tongban's migrations as the previous release (3fcea6e) left them: later migrations of these apps
+# and apps added since are left out; other (third-party) apps at their current migration.
+PREVIOUS = {"cases": "0003_denied_status_label", "catalog": "0005_search_popularity",
+            "certificates": "0001_initial", "core": "0001_audit_log", "departments": "0001_initial",
+            "forms": "0001_initial", "identity": "0003_user_manager",
+            "oidc": "0001_client_consent_signing_key", "notifications": "0002_default_templates",
+            "ratings": "0001_initial", "regions": "0001_initial", "registries": "0001_base_registries",
+            "web": "0001_page_cache", "workdays": "0001_initial",
+            "workflow": "0002_process_versions_per_item"}
 executor = MigrationExecutor(connection)
-targets = [(app, PREVIOUS.get(app, name)) for app, name in executor.loader.graph.leaf_nodes()]
+ours = {c.label for c in django.apps.apps.get_app_configs() if c.name.startswith("tongban.")}
+targets = [
+    (app, PREVIOUS.get(app, name))
+    for app, name in executor.loader.graph.leaf_nodes()
+    if app in PREVIOUS or app not in ours
+]
 executor.migrate(targets)
 apps = executor.loader.project_state(targets).apps
 Region = apps.get_model("regions", "Region")

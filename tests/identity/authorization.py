@@ -441,6 +441,11 @@ WATCHED_APPS = [
     "catalog",
     "forms",
     "workflow",
+    "appointments",
+    "consult",
+    "decisions",
+    "sharing",
+    "supervision_cards",
 ]
 # Changed by signing in, not by the request under test.
 UNWATCHED = {"identity.user", "identity.loginevent"}

@@ -16,11 +16,17 @@ from django.contrib import admin
 from django.urls import reverse
 from django.utils import timezone
 
+from tests.appointments.test_authorization import ROWS as APPOINTMENT_ROWS
 from tests.cases.test_authorization import ROWS as CASE_ROWS
+from tests.cases.test_crossregion_authorization import ROWS as CROSSREGION_ROWS
 from tests.cases.test_documents_authorization import ROWS as DOCUMENT_TEMPLATE_ROWS
+from tests.cases.test_joint_authorization import ROWS as JOINT_ROWS
+from tests.catalog.test_bundle_authorization import ROWS as BUNDLE_ROWS
 from tests.catalog.test_workspace_authorization import ROWS as CATALOGUE_ROWS
 from tests.certificates.test_authorization import ROWS as CERTIFICATE_ROWS
 from tests.certificates.test_type_pages_authorization import ROWS as CERTIFICATE_TYPE_ROWS
+from tests.consult.test_authorization import ROWS as CONSULT_ROWS
+from tests.decisions.test_authorization import ROWS as DECISION_ROWS
 from tests.identity.authorization import (
     OUTSIDERS,
     ObjectURL,
@@ -39,7 +45,11 @@ from tests.identity.authorization import (
     walk_patterns,
 )
 from tests.notifications.test_authorization import ROWS as NOTIFICATION_ROWS
+from tests.payments.test_authorization import ROWS as PAYMENT_ROWS
 from tests.ratings.test_authorization import ROWS as RATING_ROWS
+from tests.sharing.test_authorization import ROWS as SHARING_ROWS
+from tests.supervision.cards.test_authorization import ROWS as CARD_ROWS
+from tests.supervision.reports.test_authorization import ROWS as REPORT_ROWS
 from tests.workflow.test_modeller_authorization import ROWS as PROCESS_ROWS
 from tongban.identity.models import AgentAuthorization, User
 
@@ -123,6 +133,16 @@ ALL_ROWS = (
     + PROCESS_ROWS
     + CATALOGUE_ROWS
     + DOCUMENT_TEMPLATE_ROWS
+    + PAYMENT_ROWS
+    + APPOINTMENT_ROWS
+    + CONSULT_ROWS
+    + DECISION_ROWS
+    + SHARING_ROWS
+    + CARD_ROWS
+    + REPORT_ROWS
+    + JOINT_ROWS
+    + BUNDLE_ROWS
+    + CROSSREGION_ROWS
 )
 
 # Object URLs that anyone may open, and why. Nothing else with a path parameter may be missing
@@ -143,6 +163,9 @@ PUBLIC_URLS = {
     "GET api/v1/items/<code>": "guide of a published item",
     # 一次性告知 of a published item; its POST starts the signed-in person's own draft.
     "PAGE items/<code>/apply/": "what to prepare before applying",
+    # The same for a published 一件事: what will be applied for; its POST starts the signed-in
+    # person's own joint draft (the draft's pages are in tests/cases/test_joint_authorization.py).
+    "PAGE yijianshi/<slug>/apply/": "items of a published 一件事 before applying",
     # Online proofs (网上开证明): the item is a published one and the proof is issued to whoever
     # asks, about themself, into their own wallet.
     "PAGE proofs/<code>/": "online proof of a published item, for oneself",
@@ -160,6 +183,52 @@ PUBLIC_URLS = {
     "POST api/v1/ratings/visits/<token>": "window visit evaluator",
     # Published satisfaction figures of a department (好差评 公开).
     "GET api/v1/departments/<department_id>/ratings": "public figures",
+    # 统一支付: the providers' notifications and Alipay's signed return carry the provider's
+    # signature, which is the permission (tongban.payments verifies it with the SDKs).
+    "PAGE payments/notify/<channel>/": "payment channel notification, signed by the provider",
+    "PAGE payments/<public_id>/return/": "Alipay's signed return of the payer's browser",
+    # 政务信息资源目录: a published entry (what is shared, by whom, on what basis; no data and
+    # no request or grant) is public; asking for it needs a department's 事项管理.
+    "PAGE sharing/resources/<code>/": "published entry of the data resource catalogue",
+    "GET api/v1/sharing/resources/<code>": "published entry of the data resource catalogue",
+    # A department system reads its department's 共享申请 with its signed client assertion;
+    # no user's session or token is accepted (tests/sharing/test_systems.py).
+    "GET api/v1/sharing/requests/<request_id>": "department systems only, by client assertion",
+    # 预约取号 in the hall: the kiosk (check-in needs the booking's number and code; a walk-in
+    # ticket needs nothing), the call screen (ticket numbers and windows only) and a ticket's
+    # page, reached by its unguessable token (number, item, place in the queue; no person).
+    "PAGE halls/<code>/": "a hall's kiosk",
+    "PAGE halls/<code>/screen/": "a hall's call screen",
+    "GET api/v1/appointments/halls/<code>/screen": "a hall's call screen",
+    "PAGE halls/<code>/tickets/<token>/": "a queue ticket, by its unguessable token",
+    # The halls and free times of a published item; the page's POST books for the signed-in
+    # person themself.
+    "GET api/v1/appointments/items/<item_id>/halls": "halls that serve a published item",
+    "GET api/v1/appointments/items/<item_id>/halls/<code>/days": "free times of a published item",
+    "PAGE appointments/book/<item_id>/": "free times of a published item, booking for oneself",
+    # Open311 GeoReport v2: services, and requests without personal data (no name, phone or
+    # email; the description loses names and numbers); a token only tells its request number.
+    "PAGE open311/v2/services.<fmt>": "Open311 service list",
+    "PAGE open311/v2/services/<code>.<fmt>": "Open311 service definition",
+    "PAGE open311/v2/requests.<fmt>": "Open311 requests, without personal data",
+    "PAGE open311/v2/requests/<number>.<fmt>": "Open311 request, without personal data",
+    "PAGE open311/v2/tokens/<token>.<fmt>": "Open311 token: its request number",
+    # 开放数据: published, aggregated data sets (no personal data) for anyone, with their
+    # metadata (DCAT, datapackage.json) and downloads; the slug is one of four fixed names.
+    "PAGE ^opendata/catalog\\.(?P<fmt>jsonld|ttl)$": "open data catalogue (DCAT)",
+    "PAGE ^opendata/(?P<slug>service-items|department-ratings|case-statistics|holidays)/$": "open data set page",
+    "PAGE ^opendata/(?P<slug>service-items|department-ratings|case-statistics|holidays)/datapackage\\.json$": (
+        "open data set's datapackage.json"
+    ),
+    "PAGE ^opendata/(?P<slug>service-items|department-ratings|case-statistics|holidays)/dcat\\.(?P<fmt>jsonld|ttl)$": (
+        "open data set's DCAT metadata"
+    ),
+    "PAGE ^opendata/(?P<slug>service-items|department-ratings|case-statistics|holidays)/download\\.(?P<fmt>csv|json|xlsx)$": (
+        "open data set download"
+    ),
+    "GET api/v1/opendata/datasets/<slug>": "open data set",
+    "GET api/v1/opendata/datasets/<slug>/datapackage": "open data set's datapackage.json",
+    "GET api/v1/opendata/datasets/<slug>/rows": "open data set's rows",
     # Anything under /api/v1/ that no endpoint serves answers a JSON 404.
     "PAGE api/v1/^(?P<path>.*)$": "unknown endpoint",
 }

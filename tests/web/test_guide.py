@@ -73,8 +73,10 @@ def test_guide_shows_every_element(client, catalogue):
     ]
     missing = [text for text in expected if text not in html]
     assert missing == []
-    # 预约/支付/物流 are listed only once the platform has the function (none has it yet).
-    assert "预约办理" not in html and "网上支付" not in html and "物流快递" not in html
+    # 预约/支付/物流 are listed only once the platform has the function: 预约 (appointments) and
+    # 网上支付 (payments) since issue 18, 物流 not yet.
+    assert "预约办理：支持" in html and "网上支付：支持" in html and "物流快递" not in html
+    assert "/appointments/book/" in html  # the 预约 line leads to booking
 
 
 def test_guide_links_blank_form_sample_and_result_sample(client, catalogue):

@@ -12,13 +12,16 @@ from django.utils.translation import gettext_lazy as _
 from tongban.core.admin import ReadOnlyAdmin
 from tongban.core.errors import ServiceError
 
-from . import services
+from . import bundle_services, services
 from .models import (
     FAQ,
     Channel,
     FeeItem,
+    GuidanceQuestion,
     ItemChange,
     LifeEvent,
+    LifeEventItem,
+    LifeEventVersion,
     MaterialRequirement,
     ProcessStep,
     SearchSynonym,
@@ -65,6 +68,7 @@ class MaterialInline(admin.StackedInline):
         ("forms", "copies", "necessity"),
         ("source", "source_note"),
         "requirements",
+        "material_code",
         ("blank_form", "sample"),
     )
 
@@ -211,14 +215,44 @@ class ThemeAdmin(admin.ModelAdmin):
     list_editable = ("order",)
 
 
+class LifeEventItemInline(admin.TabularInline):
+    model = LifeEventItem
+    fk_name = "bundle"
+    extra = 0
+    fields = ("order", "item", "essential", "after", "on_refusal")
+    raw_id_fields = ("item",)
+    filter_horizontal = ("after",)
+
+
+class GuidanceQuestionInline(admin.StackedInline):
+    model = GuidanceQuestion
+    extra = 0
+    fields = ("order", "text", "help", "default_answer", "if_yes", "if_no")
+    filter_horizontal = ("if_yes", "if_no")
+
+
 @admin.register(LifeEvent)
 class LifeEventAdmin(admin.ModelAdmin):
-    list_display = ("name", "audience", "region", "order")
-    list_filter = ("audience",)
+    """一件事: entries and questions inline; every saved edit becomes a new recorded version."""
+
+    list_display = ("name", "audience", "region", "lead_department", "status", "version", "order")
+    list_filter = ("audience", "status", "cross_region")
     search_fields = ("name", "slug")
     prepopulated_fields = {"slug": ("name",)}
-    raw_id_fields = ("region",)
-    autocomplete_fields = ("items",)
+    raw_id_fields = ("region", "lead_department")
+    readonly_fields = ("version", "published_at")
+    inlines = [LifeEventItemInline, GuidanceQuestionInline]
+
+    def save_related(self, request, form, formsets, change) -> None:
+        super().save_related(request, form, formsets, change)
+        bundle_services.record_admin_change(actor=request.user, bundle=form.instance, created=not change)
+
+
+@admin.register(LifeEventVersion)
+class LifeEventVersionAdmin(ReadOnlyAdmin):
+    list_display = ("bundle", "version", "action", "status", "actor", "at")
+    list_filter = ("action",)
+    search_fields = ("bundle__name", "bundle__slug")
 
 
 @admin.register(SearchSynonym)

@@ -10,6 +10,7 @@ from django.http import HttpRequest
 from ninja import Path, Query, Router
 
 from tongban.core.errors import NotFound
+from tongban.core.params import MAX_PAGE
 from tongban.departments.models import Department
 from tongban.departments.selectors import get_department
 from tongban.regions.api import REGION_CODE_HELP, REGION_CODE_PATTERN
@@ -104,7 +105,7 @@ def list_items(
     theme: str | None = Query(None, max_length=64, description="主题标识（slug），可与 audience 同用"),
     audience: AudienceParam = None,
     item_type: TypeParam = None,
-    page: int = Query(1, ge=1),
+    page: int = Query(1, ge=1, le=MAX_PAGE),
     page_size: int = Query(20, ge=1, le=MAX_PAGE_SIZE),
 ) -> dict[str, Any]:
     items = selectors.filter_items(
@@ -171,7 +172,7 @@ def search(
     department: int | None = Query(None, ge=1, description="实施主体 id"),
     theme: str | None = Query(None, max_length=64, description="主题标识（slug）"),
     item_type: TypeParam = None,
-    page: int = Query(1, ge=1),
+    page: int = Query(1, ge=1, le=MAX_PAGE),
     page_size: int = Query(20, ge=1, le=MAX_PAGE_SIZE),
 ) -> dict[str, Any]:
     from tongban.catalog.search import search_items

@@ -135,7 +135,16 @@ class MaterialForm(forms.ModelForm):
 
     class Meta:
         model = MaterialRequirement
-        fields = ("name", "forms", "copies", "necessity", "source", "source_note", "requirements")
+        fields = (
+            "name",
+            "forms",
+            "copies",
+            "necessity",
+            "source",
+            "source_note",
+            "requirements",
+            "material_code",
+        )
         widgets = {"requirements": forms.Textarea(attrs={"rows": 3})}
 
     def _post_clean(self) -> None:

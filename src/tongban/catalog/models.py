@@ -175,6 +175,7 @@ class ServiceItem(models.Model):
     supports_appointment = models.BooleanField(_("支持预约办理"), default=False)
     supports_online_payment = models.BooleanField(_("支持网上支付"), default=False)
     supports_delivery = models.BooleanField(_("支持物流快递"), default=False)
+    cross_region = models.BooleanField(_("跨域通办"), default=False)
 
     themes = models.ManyToManyField(Theme, verbose_name=_("主题"), blank=True, related_name="items")
     keywords = models.CharField(_("关键词"), max_length=300, blank=True, help_text=_("检索用俗称，空格分隔"))
@@ -285,6 +286,11 @@ class MaterialRequirement(models.Model):
     item = models.ForeignKey(ServiceItem, on_delete=models.CASCADE, related_name="materials")
     order = models.PositiveSmallIntegerField(_("序号"), default=0)
     name = models.CharField(_("材料名称"), max_length=200)
+    # The same document across items (居民身份证, 营业执照 …), so a bundle asks for it once;
+    # derived from the name when left empty (``catalog.materials.material_code``).
+    material_code = models.CharField(
+        _("材料编码"), max_length=60, blank=True, db_index=True, help_text=_("留空则按材料名称自动归类")
+    )
     forms = models.JSONField(_("材料形式"), default=list, blank=True)
     copies = models.PositiveSmallIntegerField(_("份数"), default=1)
     necessity = models.CharField(
@@ -310,6 +316,13 @@ class MaterialRequirement(models.Model):
             raise ValidationError({"forms": f"“材料形式”无效：{'、'.join(bad)}。"})
         if self.copies < 1 and self.Form.ELECTRONIC not in (self.forms or []):
             raise ValidationError({"copies": "纸质材料“份数”至少为 1。"})
+
+    def save(self, *args, **kwargs) -> None:
+        if not self.material_code:
+            from .materials import material_code
+
+            self.material_code = material_code(self.name)
+        super().save(*args, **kwargs)
 
 
 class ProcessStep(models.Model):
@@ -384,7 +397,18 @@ class ItemChange(models.Model):
 
 
 class LifeEvent(models.Model):
-    """一件事: a named bundle of items applied for together."""
+    """一件事: a bundle of items applied for together (高效办成一件事).
+
+    Versioned like items: every change by a catalogue admin bumps ``version`` and appends a
+    ``LifeEventVersion`` with a snapshot of the whole bundle, so a joint case can say which
+    version it was submitted under and what that version asked. Only published bundles can be
+    applied for; bundles loaded before versioning existed count as published.
+    """
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("草稿")
+        PUBLISHED = "published", _("已发布")
+        WITHDRAWN = "withdrawn", _("已撤回")
 
     name = models.CharField(_("一件事"), max_length=60)
     slug = models.SlugField(_("标识"), max_length=80, unique=True)
@@ -394,9 +418,32 @@ class LifeEvent(models.Model):
         Region, null=True, blank=True, on_delete=models.PROTECT, related_name="life_events"
     )
     items = models.ManyToManyField(
-        ServiceItem, verbose_name=_("包含事项"), related_name="life_events", blank=True
+        ServiceItem,
+        verbose_name=_("包含事项"),
+        related_name="life_events",
+        blank=True,
+        through="LifeEventItem",
+        through_fields=("bundle", "item"),
     )
     order = models.PositiveSmallIntegerField(_("排序"), default=0)
+    lead_department = models.ForeignKey(
+        Department,
+        verbose_name=_("牵头部门"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="led_bundles",
+    )
+    joint_limit_days = models.PositiveSmallIntegerField(
+        _("联办承诺时限（工作日）"), default=0, help_text=_("0 表示按各事项时限")
+    )
+    cross_region = models.BooleanField(_("跨域通办"), default=False)
+    status = models.CharField(
+        _("状态"), max_length=10, choices=Status.choices, default=Status.PUBLISHED, db_index=True
+    )
+    version = models.PositiveIntegerField(_("版本"), default=1)
+    published_at = models.DateTimeField(_("发布时间"), null=True, blank=True)
+    updated_at = models.DateTimeField(auto_now=True, null=True)
 
     class Meta:
         ordering = ["order", "id"]
@@ -405,6 +452,104 @@ class LifeEvent(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class LifeEventItem(models.Model):
+    """One item of a bundle: essential or optional, its place, what must conclude before it.
+
+    Keeps the table and columns of the many-to-many it replaced (``catalog_lifeevent_items``),
+    so ``LifeEvent.items`` and the reads written against that table still work.
+    """
+
+    class OnRefusal(models.TextChoices):
+        ALL = "all", _("终止全部事项")
+        DEPENDENTS = "dependents", _("终止依赖本事项的事项")
+        NONE = "none", _("不影响其他事项")
+
+    bundle = models.ForeignKey(
+        LifeEvent, on_delete=models.CASCADE, related_name="entries", db_column="lifeevent_id"
+    )
+    item = models.ForeignKey(
+        ServiceItem,
+        verbose_name=_("事项"),
+        on_delete=models.CASCADE,
+        related_name="bundle_entries",
+        db_column="serviceitem_id",
+    )
+    essential = models.BooleanField(_("必办"), default=True)
+    order = models.PositiveSmallIntegerField(_("序号"), default=0)
+    after = models.ManyToManyField(
+        "self",
+        verbose_name=_("前置事项"),
+        symmetrical=False,
+        blank=True,
+        related_name="dependents",
+        help_text=_("这些事项办结后，本事项才开始办理"),
+    )
+    on_refusal = models.CharField(
+        _("不予办理时"), max_length=10, choices=OnRefusal.choices, default=OnRefusal.DEPENDENTS
+    )
+
+    class Meta:
+        db_table = "catalog_lifeevent_items"
+        ordering = ["bundle", "order", "id"]
+        verbose_name = _("一件事包含事项")
+        verbose_name_plural = _("一件事包含事项")
+        constraints = [
+            models.UniqueConstraint(fields=["bundle", "item"], name="lifeevent_item_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.bundle_id}·{self.item_id}"
+
+
+class GuidanceQuestion(models.Model):
+    """情形引导: a yes/no question whose answer selects entries of the bundle.
+
+    An entry named by no question always applies. An entry named by questions applies when
+    every one of them got the answer that selects it (``if_yes`` or ``if_no``); an unanswered
+    question counts as its ``default_answer``.
+    """
+
+    bundle = models.ForeignKey(LifeEvent, on_delete=models.CASCADE, related_name="questions")
+    order = models.PositiveSmallIntegerField(_("序号"), default=0)
+    text = models.CharField(_("问题"), max_length=200)
+    help = models.CharField(_("说明"), max_length=300, blank=True)
+    default_answer = models.BooleanField(_("默认回答“是”"), default=False)
+    if_yes = models.ManyToManyField(
+        LifeEventItem, verbose_name=_("回答“是”时办理"), blank=True, related_name="selected_by_yes"
+    )
+    if_no = models.ManyToManyField(
+        LifeEventItem, verbose_name=_("回答“否”时办理"), blank=True, related_name="selected_by_no"
+    )
+
+    class Meta:
+        ordering = ["bundle", "order", "id"]
+        verbose_name = _("情形引导问题")
+        verbose_name_plural = _("情形引导问题")
+
+    def __str__(self) -> str:
+        return self.text
+
+
+class LifeEventVersion(models.Model):
+    """History of a bundle (append-only): each change with the whole bundle as it became."""
+
+    bundle = models.ForeignKey(LifeEvent, on_delete=models.CASCADE, related_name="versions")
+    version = models.PositiveIntegerField(_("版本"))
+    action = models.CharField(_("操作"), max_length=20)
+    status = models.CharField(_("状态"), max_length=10)
+    actor = models.CharField(_("操作人"), max_length=150, blank=True)
+    at = models.DateTimeField(auto_now_add=True)
+    snapshot = models.JSONField(_("内容"), default=dict)
+
+    class Meta:
+        ordering = ["bundle", "-version", "-id"]
+        verbose_name = _("一件事版本")
+        verbose_name_plural = _("一件事版本")
+
+    def __str__(self) -> str:
+        return f"{self.bundle_id} v{self.version} {self.action}"
 
 
 class SearchSynonym(models.Model):

@@ -18,6 +18,11 @@ from tongban.departments.models import Department
 from tongban.regions.codes import ancestor_codes
 from tongban.regions.models import Region
 
+from .bundles import BundlePlan as BundlePlan  # the 一件事 reads live in bundles.py
+from .bundles import MergedMaterial as MergedMaterial
+from .bundles import PlanEntry as PlanEntry
+from .bundles import bundle_plan as bundle_plan
+from .bundles import get_bundle as get_bundle
 from .models import FAQ, Audience, FeeItem, LifeEvent, MaterialRequirement, ProcessStep, ServiceItem, Theme
 
 PUBLISHED = ServiceItem.Status.PUBLISHED
@@ -118,7 +123,7 @@ def popular_items(region: Region | None = None, limit: int = 10) -> list[Service
 
 def life_events_for(audience: str | None = None, region: Region | None = None) -> QuerySet[LifeEvent]:
     """Life events that apply in ``region``: national ones, those of its ancestors and those below it."""
-    events = LifeEvent.objects.select_related("region")
+    events = LifeEvent.objects.select_related("region").filter(status=LifeEvent.Status.PUBLISHED)
     if audience:
         events = events.filter(audience=audience)
     if region is not None:
@@ -136,6 +141,7 @@ def get_life_event(slug: str) -> LifeEvent:
     """A life event with its published items (department and region joined) prefetched."""
     event = (
         LifeEvent.objects.select_related("region")
+        .filter(status=LifeEvent.Status.PUBLISHED)
         .prefetch_related(Prefetch("items", queryset=published_items().order_by("-popularity", "id")))
         .filter(slug=slug)
         .first()
@@ -328,3 +334,22 @@ def workspace_item(user, pk: int) -> ServiceItem:
     if item is None or not user.has_perm("catalog.change_serviceitem", item.department):
         raise NotFound()
     return item
+
+
+def workspace_bundles(user) -> QuerySet[LifeEvent]:
+    """Bundles ``user`` maintains: those led by a department where they hold 事项管理."""
+    return (
+        LifeEvent.objects.filter(lead_department_id__in=_managed_ids(user))
+        .select_related("region", "lead_department")
+        .order_by("region__code", "order", "id")
+    )
+
+
+def workspace_bundle(user, pk: int) -> LifeEvent:
+    """One bundle of the workspace with entries and questions; another department's is NotFound."""
+    from .bundles import bundle_queryset
+
+    bundle = bundle_queryset().filter(pk=pk, lead_department_id__in=_managed_ids(user)).first()
+    if bundle is None:
+        raise NotFound(_("找不到该“一件事”。"))
+    return bundle

@@ -556,6 +556,11 @@ def save_child(
     """Add (``row_id`` None) or change one material, step, fee or FAQ of ``item``, validated first."""
     model = _child_model(kind)
     fields = CHILDREN[kind][1]
+    if kind == "materials":
+        # The material's identity across items (一件事 asks a document once); empty: from the name.
+        fields = (*fields, "material_code")
+        if len(str(data.get("material_code") or "").strip()) > 60:
+            raise InvalidInput("“材料编码”不能超过 60 个字符。", field="material_code")
     unknown = set(data) - set(fields)
     if unknown:
         raise InvalidInput(f"未知字段：{'、'.join(sorted(unknown))}。", field=sorted(unknown)[0])
@@ -574,9 +579,9 @@ def save_child(
             row = _own_row(model, locked, row_id)
         for name in fields:
             if name in data:
-                setattr(row, name, data[name])
+                setattr(row, name, data[name].strip() if name == "material_code" else data[name])
         try:
-            row.full_clean(exclude=["item", "blank_form", "sample", "order"])
+            row.full_clean(exclude=["item", "blank_form", "sample", "order", "material_code"])
         except ValidationError as exc:
             raise invalid_from(exc) from exc
         row.save()

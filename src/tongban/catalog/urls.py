@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import search_log_views, views
+from . import bundle_admin_views, search_log_views, views
 
 app_name = "catalog"
 
@@ -9,6 +9,9 @@ urlpatterns = [
     path("staff/catalog/items/<int:pk>/", views.item_detail, name="item"),
     path("staff/catalog/items/<int:pk>/edit/", views.item_edit, name="item_edit"),
     path("staff/catalog/items/<int:pk>/status/", views.item_status, name="item_status"),
+    path("staff/catalog/bundles/", bundle_admin_views.bundle_list, name="bundles"),
+    path("staff/catalog/bundles/<int:pk>/", bundle_admin_views.bundle_edit, name="bundle"),
+    path("staff/catalog/bundles/<int:pk>/change/", bundle_admin_views.bundle_action, name="bundle_action"),
     path("staff/catalog/search-queries/", search_log_views.search_queries, name="search_queries"),
     path("staff/catalog/search-queries/synonym/", search_log_views.add_synonym, name="search_synonym"),
     path("staff/catalog/search-queries/review/", search_log_views.review_query, name="search_query_review"),

@@ -7,13 +7,15 @@ Public (no sign-in): verification by identifier or of a downloaded document, the
 
 import datetime as dt
 import json
-from typing import Literal
+from typing import Annotated, Literal
 
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.utils import timezone
-from ninja import Router, Schema, Status
+from ninja import Field, Router, Schema, Status
+from pydantic import AfterValidator, BeforeValidator
 
 from tongban.core.downloads import file_response
+from tongban.core.params import Id, date_in_range
 from tongban.core.public import public_reverse
 from tongban.identity.actors import Actor
 from tongban.identity.oidc.auth import api_auth
@@ -75,7 +77,7 @@ class CertificateOut(Schema):
     verify_url: str
 
 
-class EventOut(Schema):
+class CertificateEventOut(Schema):
     at: dt.datetime
     action: str
     action_label: str
@@ -83,10 +85,25 @@ class EventOut(Schema):
     detail: str
 
 
+def _end_of_day(value: object) -> object:
+    """A share "until 2026-12-31" lasts through that day, not to its first second."""
+    if isinstance(value, str) and len(value.strip()) == 10:
+        try:
+            return dt.datetime.combine(dt.date.fromisoformat(value.strip()), dt.time(23, 59, 59))
+        except ValueError:
+            return value
+    return value
+
+
 class ShareIn(Schema):
     recipient: str
     purpose: str
-    valid_until: dt.datetime
+    valid_until: Annotated[
+        dt.datetime,
+        BeforeValidator(_end_of_day),
+        AfterValidator(date_in_range),
+        Field(description="截止时间；只写日期（2026-12-31）表示到当天结束，不带时区按北京时间"),
+    ]
 
 
 class ShareOut(Schema):
@@ -151,7 +168,7 @@ def share_out(request: HttpRequest, share: Share) -> dict:
     }
 
 
-def _actor(request: HttpRequest, enterprise_id: int | None) -> Actor:
+def _actor(request: HttpRequest, enterprise_id: Id | None) -> Actor:
     """Acting for oneself, or for an enterprise the caller may act for (else 404)."""
     return selectors.actor_for(request.user, enterprise_id)
 
@@ -198,7 +215,12 @@ def verify_file(request: HttpRequest) -> dict:
     return selectors.verify_document(request.body)
 
 
-@router.get("/certificates/shared/{token}", auth=None, summary="第三方用证（按授权链接）")
+@router.get(
+    "/certificates/shared/{token}",
+    auth=None,
+    summary="第三方用证（按授权链接）",
+    openapi_extra={"responses": {410: {"description": "授权已撤销或已过期"}}},
+)
 def shared(request: HttpRequest, token: str) -> dict:
     """The signed document and current verification for a share link still in force; logged."""
     share = services.open_share(token, viewer=request.user, what="接口读取")
@@ -216,25 +238,25 @@ def shared(request: HttpRequest, token: str) -> dict:
 
 
 @router.get("/wallet/certificates", auth=api_auth, response=list[CertificateOut], summary="我的卡包")
-def wallet(request: HttpRequest, enterprise_id: int | None = None) -> list[dict]:
+def wallet(request: HttpRequest, enterprise_id: Id | None = None) -> list[dict]:
     return [certificate_out(c) for c in selectors.wallet(_actor(request, enterprise_id))]
 
 
 @router.get(
     "/wallet/certificates/{identifier}", auth=api_auth, response=CertificateOut, summary="卡包中的一张证照"
 )
-def wallet_one(request: HttpRequest, identifier: str, enterprise_id: int | None = None) -> dict:
+def wallet_one(request: HttpRequest, identifier: str, enterprise_id: Id | None = None) -> dict:
     return certificate_out(selectors.wallet_certificate(_actor(request, enterprise_id), identifier))
 
 
 @router.get("/wallet/certificates/{identifier}/document", auth=api_auth, summary="下载签名 JSON")
-def wallet_document(request: HttpRequest, identifier: str, enterprise_id: int | None = None) -> HttpResponse:
+def wallet_document(request: HttpRequest, identifier: str, enterprise_id: Id | None = None) -> HttpResponse:
     certificate = selectors.wallet_certificate(_actor(request, enterprise_id), identifier)
     return file_response(document_bytes(certificate), f"{identifier}.json", "application/json; charset=utf-8")
 
 
 @router.get("/wallet/certificates/{identifier}/pdf", auth=api_auth, summary="下载 PDF")
-def wallet_pdf(request: HttpRequest, identifier: str, enterprise_id: int | None = None) -> HttpResponse:
+def wallet_pdf(request: HttpRequest, identifier: str, enterprise_id: Id | None = None) -> HttpResponse:
     from .rendering import render_pdf
 
     certificate = selectors.wallet_certificate(_actor(request, enterprise_id), identifier)
@@ -244,9 +266,12 @@ def wallet_pdf(request: HttpRequest, identifier: str, enterprise_id: int | None 
 
 
 @router.get(
-    "/wallet/certificates/{identifier}/events", auth=api_auth, response=list[EventOut], summary="证照使用记录"
+    "/wallet/certificates/{identifier}/events",
+    auth=api_auth,
+    response=list[CertificateEventOut],
+    summary="证照使用记录",
 )
-def wallet_events(request: HttpRequest, identifier: str, enterprise_id: int | None = None) -> list[dict]:
+def wallet_events(request: HttpRequest, identifier: str, enterprise_id: Id | None = None) -> list[dict]:
     certificate = selectors.wallet_certificate(_actor(request, enterprise_id), identifier)
     return [
         {
@@ -263,7 +288,7 @@ def wallet_events(request: HttpRequest, identifier: str, enterprise_id: int | No
 @router.post(
     "/wallet/certificates/{identifier}/present", auth=api_auth, response=PresentationOut, summary="亮证"
 )
-def present(request: HttpRequest, identifier: str, enterprise_id: int | None = None) -> dict:
+def present(request: HttpRequest, identifier: str, enterprise_id: Id | None = None) -> dict:
     actor = _actor(request, enterprise_id)
     certificate = selectors.wallet_certificate(actor, identifier)
     shown = services.present_certificate(actor=actor, certificate=certificate)
@@ -273,7 +298,7 @@ def present(request: HttpRequest, identifier: str, enterprise_id: int | None = N
 @router.get(
     "/wallet/certificates/{identifier}/shares", auth=api_auth, response=list[ShareOut], summary="用证授权列表"
 )
-def share_list(request: HttpRequest, identifier: str, enterprise_id: int | None = None) -> list[dict]:
+def share_list(request: HttpRequest, identifier: str, enterprise_id: Id | None = None) -> list[dict]:
     certificate = selectors.wallet_certificate(_actor(request, enterprise_id), identifier)
     return [share_out(request, s) for s in selectors.shares(certificate)]
 
@@ -285,7 +310,7 @@ def share_list(request: HttpRequest, identifier: str, enterprise_id: int | None 
     summary="授权第三方用证",
 )
 def share_create(
-    request: HttpRequest, identifier: str, body: ShareIn, enterprise_id: int | None = None
+    request: HttpRequest, identifier: str, body: ShareIn, enterprise_id: Id | None = None
 ) -> tuple[int, dict]:
     actor = _actor(request, enterprise_id)
     certificate = selectors.wallet_certificate(actor, identifier)
@@ -300,7 +325,7 @@ def share_create(
 
 
 @router.delete("/wallet/shares/{share_id}", auth=api_auth, response=ShareOut, summary="撤销用证授权")
-def share_revoke(request: HttpRequest, share_id: int, enterprise_id: int | None = None) -> dict:
+def share_revoke(request: HttpRequest, share_id: Id, enterprise_id: Id | None = None) -> dict:
     actor = _actor(request, enterprise_id)
     share = services.revoke_share(actor=actor, share=selectors.get_share_for(actor, share_id))
     return share_out(request, share)
@@ -310,7 +335,7 @@ def share_revoke(request: HttpRequest, share_id: int, enterprise_id: int | None 
 
 
 @router.post("/proofs/{item_code}", auth=api_auth, response={201: CertificateOut}, summary="网上开具证明")
-def proof(request: HttpRequest, item_code: str, enterprise_id: int | None = None) -> tuple[int, dict]:
+def proof(request: HttpRequest, item_code: str, enterprise_id: Id | None = None) -> tuple[int, dict]:
     item = selectors.item_by_code(item_code)
     certificate = services.issue_online_proof(actor=_actor(request, enterprise_id), item=item)
     return Status(201, certificate_out(certificate))

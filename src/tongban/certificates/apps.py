@@ -36,5 +36,8 @@ class CertificatesConfig(AppConfig):
         case_event.connect(services.on_case_event, dispatch_uid="certificates.case_event")
         steps.material_providers.register(reuse.WALLET)
         steps.submission_steps.register(reuse.WALLET_STILL_VALID)
+        steps.release_steps.register(
+            steps.ReleaseStep("certificates.joint_release", services.issuing.release_case_certificates)
+        )
         if missing_certificate_type not in case_selectors.CONCLUDE_WARNINGS:
             case_selectors.CONCLUDE_WARNINGS.append(missing_certificate_type)

@@ -201,6 +201,7 @@ class Certificate(models.Model):
         CASE = "case", _("办件出证")
         PROOF = "proof", _("网上开证明")
         REPLACEMENT = "replacement", _("换发/补发")
+        RECEIPT = "receipt", _("缴费票据")
 
     identifier = models.CharField(_("证照标识"), max_length=120, unique=True)
     type = models.ForeignKey(

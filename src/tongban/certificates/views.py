@@ -18,12 +18,14 @@ from django.views.decorators.http import require_POST
 
 from tongban.core.downloads import file_response
 from tongban.core.errors import ServiceError
+from tongban.core.masking import mask_id_number
 from tongban.core.qr import qr_svg
 from tongban.identity.actors import current_actor
+from tongban.identity.selectors import log_certificate_read
 
 from . import access, selectors, services
 from .documents import document_bytes
-from .models import Certificate
+from .models import Certificate, HolderKind
 from .rendering import field_rows
 
 SHARE_PERIODS = [(1, _("1 天")), (7, _("7 天")), (30, _("30 天")), (90, _("90 天"))]
@@ -275,6 +277,7 @@ def staff_certificate(request: HttpRequest, identifier: str) -> HttpResponse:
         except ServiceError as exc:
             messages.error(request, exc.message)
         return redirect("certificates:staff_certificate", identifier=identifier)
+    log_certificate_read(request.user, certificate, "查看证照", (certificate.type.name, "持证人信息"))
     may_act = access.can_revoke(request.user, certificate) or access.can_replace(request.user, certificate)
     return render(
         request,
@@ -284,5 +287,10 @@ def staff_certificate(request: HttpRequest, identifier: str) -> HttpResponse:
             "events": selectors.history(certificate),
             "may_act": may_act,
             "result": selectors.verify_identifier(certificate.identifier),
+            # A person's ID number masked here as everywhere on staff pages; an enterprise's
+            # 统一社会信用代码 is public and stays in full.
+            "holder_number": mask_id_number(certificate.holder_number)
+            if certificate.holder_kind == HolderKind.PERSON
+            else certificate.holder_number,
         },
     )

@@ -2,6 +2,9 @@
 
 Rows are written only by ``tongban.core.audit.append``; ``tongban audit verify`` recomputes
 the chain. The head row is what appends lock, so the chain has one tip across all processes.
+
+Also the task queue's own rows (``tongban.core.tasks_queue``): worker heartbeats, dead letters
+and the keys of effects that tasks have had.
 """
 
 import datetime as dt
@@ -9,6 +12,7 @@ import hashlib
 import json
 from typing import Any
 
+from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -139,3 +143,104 @@ class AuditHead(models.Model):
 
     def __str__(self) -> str:
         return f"#{self.seq}"
+
+
+class WorkerHeartbeat(models.Model):
+    """A task worker that is alive: it rewrites ``seen_at`` every third of the lease.
+
+    A running task whose worker has not been seen for a whole lease is taken up again
+    (``tongban.core.tasks_queue.reclaim_stale``); one heartbeat per worker, not per task, so a
+    long task costs nothing more.
+    """
+
+    worker_id = models.CharField(_("处理进程编号"), max_length=64, primary_key=True)
+    host = models.CharField(_("主机"), max_length=255, blank=True)
+    pid = models.PositiveIntegerField(_("进程号"), default=0)
+    started_at = models.DateTimeField(_("启动时间"))
+    seen_at = models.DateTimeField(_("最近心跳"), db_index=True)
+
+    class Meta:
+        verbose_name = _("后台任务处理进程")
+        verbose_name_plural = _("后台任务处理进程")
+        default_permissions = ("view",)
+
+    def __str__(self) -> str:
+        return f"{self.host}:{self.pid}"
+
+
+class DeadLetter(models.Model):
+    """A task given up on: it raised on every attempt, or its workers died under it as often.
+
+    The task row goes to FAILED and stays; staff see the letter and may replay it, which puts
+    the same row (same id, so the same idempotency keys) back in the queue.
+    """
+
+    class Reason(models.TextChoices):
+        FAILED = "failed", _("多次执行出错")
+        ABANDONED = "abandoned", _("处理进程多次中断")
+
+    task = models.ForeignKey(
+        "django_tasks_database.DBTaskResult", on_delete=models.CASCADE, related_name="dead_letters"
+    )
+    task_path = models.TextField(_("任务"))
+    reason = models.CharField(_("原因"), max_length=16, choices=Reason.choices)
+    attempts = models.PositiveSmallIntegerField(_("已尝试次数"))
+    worker_ids = models.JSONField(_("执行过的处理进程"), default=list)
+    exception_class_path = models.TextField(_("异常类型"), blank=True)
+    traceback = models.TextField(_("错误详情"), blank=True)
+    created_at = models.DateTimeField(_("放弃时间"), auto_now_add=True, db_index=True)
+    replayed_at = models.DateTimeField(_("重新执行时间"), null=True, blank=True)
+    replayed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("死信（放弃的后台任务）")
+        verbose_name_plural = _("死信（放弃的后台任务）")
+        ordering = ("-created_at",)
+        default_permissions = ("view",)
+        permissions = [("replay_deadletter", _("可以重新执行放弃的后台任务"))]
+
+    def __str__(self) -> str:
+        return f"{self.task_path.rsplit('.', 1)[-1]} ({self.get_reason_display()})"
+
+
+class TaskEffect(models.Model):
+    """An effect a task has had, by key: written in the transaction of the effect itself, so a
+    task that runs again (its worker died after committing) finds the key and does nothing."""
+
+    key = models.CharField(_("键"), max_length=200, unique=True)
+    at = models.DateTimeField(_("时间"), auto_now_add=True, db_index=True)
+
+    class Meta:
+        verbose_name = _("任务效果")
+        verbose_name_plural = _("任务效果")
+        default_permissions = ()
+
+    def __str__(self) -> str:
+        return self.key
+
+
+class AuditAnchor(models.Model):
+    """The chain's head at one moment, signed with the platform's key and published.
+
+    ``jws`` is what counts: the compact JWS over the sequence and hash it pins. The other columns
+    repeat its payload for listing; a verifier reads only the signed payload.
+    """
+
+    seq = models.BigIntegerField(_("锚定序号"), unique=True)
+    hash = models.CharField(_("锚定哈希"), max_length=64)
+    entry_at = models.DateTimeField(_("该条记录时间"))
+    anchored_at = models.DateTimeField(_("签署时间"), db_index=True)
+    kid = models.CharField(_("密钥标识"), max_length=80)
+    alg = models.CharField(_("签名算法"), max_length=16)
+    jws = models.TextField(_("签名（JWS）"))
+
+    class Meta:
+        verbose_name = _("审计锚点")
+        verbose_name_plural = _("审计锚点")
+        ordering = ("-seq",)
+        default_permissions = ("view",)
+
+    def __str__(self) -> str:
+        return f"#{self.seq} {self.hash[:12]}"

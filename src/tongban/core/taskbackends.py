@@ -3,6 +3,9 @@ caller when enqueued (the test settings name the certificates' tasks, so tests w
 those tasks existed still see the licence issued and the wallet file rendered by the step that
 enqueues them). A deferred enqueue (``run_after``, a retry) always becomes a row for the worker.
 Production settings name nothing: every task runs in the worker.
+
+The options ``LEASE_SECONDS``, ``MAX_ATTEMPTS`` and ``RETRY_SECONDS`` are read by the worker
+(``tongban.core.tasks_queue``: leases, retries, dead letters).
 """
 
 from django.tasks import Task, TaskResult

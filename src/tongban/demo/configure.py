@@ -16,6 +16,8 @@ The journeys (also printed in the demo summary):
 - 市监 ``药品零售企业经营许可`` (承诺件, 15 个工作日): applied for by the agent 王丽 for
   广安市鑫源商贸有限公司; its own form (经营场所、经营方式、经营范围、执业药师…) and process
   (drug_retail_licence.bpmn, with 现场检查 as special procedure); 出证 issues a 药品经营许可证.
+- 行政审批局 for 开办餐饮店一件事: 个体工商户设立登记 issues a 营业执照 (with the 统一社会信用代码
+  recorded at its 办结) and 食品经营许可 a 食品经营许可证, both released together (统一出件).
 - 网上开证明 (/proofs/): 临时身份证明 (公安) and 个人参保证明 (人社) for a citizen,
   单位参保证明 (人社) for an enterprise, from the population and enterprise registries.
 """
@@ -40,6 +42,8 @@ from tongban.workflow.services import save_version
 
 COUNTY = "511602"
 RS, SJ, GA = "人力资源和社会保障局", "市场监督管理局", "公安"
+# 开办餐饮店一件事: the 行政审批局 registers the 个体工商户 and issues its food licence.
+SP = "行政审批局"
 # The demo 事项管理 accounts (identity step) that configure their department's licence types.
 CATALOGUE_ADMINS = {RS: "rs_shixiang", SJ: "sj_shixiang"}
 
@@ -134,16 +138,30 @@ DRUG_FORM = {
             "x-widget": "text",
             "title": "企业名称",
             "x-prefill": "enterprise.name",
+            "x-semantic": "enterprise.name",
         },
         "enterprise_uscc": {
             "type": "string",
             "x-widget": "uscc",
             "title": "统一社会信用代码",
             "x-prefill": "enterprise.uscc",
+            "x-semantic": "enterprise.uscc",
         },
-        "agent_name": {"type": "string", "x-widget": "text", "title": "经办人", "x-prefill": "person.name"},
-        "mobile": {"type": "string", "x-widget": "mobile", "title": "联系电话", "x-prefill": "person.mobile"},
-        "premises": address_property("经营场所", "enterprise.address"),
+        "agent_name": {
+            "type": "string",
+            "x-widget": "text",
+            "title": "经办人",
+            "x-prefill": "person.name",
+            "x-semantic": "applicant.name",
+        },
+        "mobile": {
+            "type": "string",
+            "x-widget": "mobile",
+            "title": "联系电话",
+            "x-prefill": "person.mobile",
+            "x-semantic": "applicant.mobile",
+        },
+        "premises": address_property("经营场所", "enterprise.address", "premises.address"),
         "floor_area": {
             "type": "number",
             "x-widget": "number",
@@ -287,6 +305,35 @@ TYPES = [
             "mode": _f("经营方式", "data.business_mode"),
             "scope": _f("经营范围", "data.business_scope"),
             "quality_manager": _f("质量负责人", "data.quality_manager"),
+            "issuer": _f("发证机关", "department.name"),
+        },
+        validity=(CertificateType.Validity.YEARS, 5),
+    ),
+    TypeSpec(
+        "SPYYZZ",
+        "营业执照",
+        SP,
+        "个体工商户设立登记",
+        HolderKind.PERSON,
+        {
+            "name": _f("经营者", "holder.name"),
+            "id_number": _f("经营者公民身份号码", "holder.number"),
+            "uscc": _f("统一社会信用代码", "data.result_uscc"),
+            "registered_on": _f("登记日期", "case.concluded_at"),
+            "issuer": _f("登记机关", "department.name"),
+        },
+    ),
+    TypeSpec(
+        "SPSPJYXK",
+        "食品经营许可证",
+        SP,
+        "食品经营许可",
+        HolderKind.PERSON,
+        {
+            "name": _f("经营者", "holder.name"),
+            "uscc": _f("社会信用代码", "data.prerequisite_uscc"),
+            "case": _f("办件编号", "case.number"),
+            "issued_on": _f("发证日期", "case.concluded_at"),
             "issuer": _f("发证机关", "department.name"),
         },
         validity=(CertificateType.Validity.YEARS, 5),
@@ -445,7 +492,7 @@ def _ensure_type(spec: TypeSpec) -> bool:
 def load(**_: object) -> str:
     """The demo step: seal keys, certificate and proof types, the journey items' forms and processes."""
     with transaction.atomic():
-        for short in (RS, SJ, GA):
+        for short in (RS, SJ, GA, SP):
             seals.active_key(department(short))
         types = sum(_ensure_type(spec) for spec in TYPES)
         forms = sum(_ensure_form(item(*key), *value) for key, value in FORMS.items())

@@ -12,10 +12,12 @@ import base64
 import binascii
 import datetime
 import functools
+import operator
 import random
 from collections.abc import Callable
 
 from django.contrib.auth.hashers import make_password
+from django.contrib.auth.models import Permission
 from django.db import transaction
 from django.db.models import Count, Q
 from django.utils import timezone
@@ -54,9 +56,19 @@ DEPARTMENT_ACCOUNTS = [
     ("zhizheng", [StaffRole.ISSUE]),
     ("shixiang", [StaffRole.CATALOGUE]),
     ("jiancha", [StaffRole.SUPERVISOR]),
+    ("caiwu", [StaffRole.FINANCE]),
     ("guanli", [StaffRole.PLATFORM_ADMIN]),
 ]
 DEPARTMENTS = [("rs", "人力资源和社会保障局", "人社"), ("sj", "市场监督管理局", "市监")]
+# The other departments of 开办餐饮店一件事 (canyin-511602): one account each that handles a case
+# from 受理 to 出证, so the joint journey can be walked (README, docs/joint.md).
+PROCESSING_ROLES = [StaffRole.INTAKE, StaffRole.REVIEW, StaffRole.DECIDE, StaffRole.ISSUE]
+JOINT_ACCOUNTS = [
+    ("sp_banli", "行政审批局", "审批"),
+    ("sw_banli", "税务局", "税务"),
+    ("zf_banli", "综合行政执法局", "执法"),
+    ("xf_banli", "消防救援大队", "消防"),
+]
 
 
 @functools.cache
@@ -143,8 +155,24 @@ def _city_department(city: Region) -> Department:
     return department
 
 
+# What a department's 系统管理 may do in the Django admin: its own staff and their roles, and
+# removing a lost authenticator. Only the platform's ``admin`` is a superuser (issue 19).
+DEPARTMENT_ADMIN_PERMISSIONS = [
+    ("identity", "view_user"),
+    ("identity", "change_user"),
+    ("identity", "view_staffmembership"),
+    ("identity", "add_staffmembership"),
+    ("identity", "change_staffmembership"),
+    ("identity", "delete_staffmembership"),
+    ("otp_totp", "view_totpdevice"),
+    ("otp_totp", "delete_totpdevice"),
+]
+PLATFORM_ADMIN_USERNAME = "admin"
+
+
 def _staff(username: str, real_name: str, department: Department, roles: list[str]) -> tuple[User, bool]:
     admin = StaffRole.PLATFORM_ADMIN in roles
+    superuser = admin and username == PLATFORM_ADMIN_USERNAME
     user, created = User.objects.get_or_create(
         username=username,
         defaults={
@@ -152,9 +180,21 @@ def _staff(username: str, real_name: str, department: Department, roles: list[st
             "real_name": real_name,
             "password": _password_hash(),
             "is_staff": admin,
-            "is_superuser": admin,
+            "is_superuser": superuser,
         },
     )
+    if user.is_superuser != superuser:  # a demo loaded by an earlier release made every 系统管理 one
+        User.objects.filter(pk=user.pk).update(is_superuser=superuser)
+        user.is_superuser = superuser
+    if admin and not superuser:
+        user.user_permissions.set(
+            Permission.objects.filter(
+                functools.reduce(
+                    operator.or_,
+                    (Q(content_type__app_label=a, codename=c) for a, c in DEPARTMENT_ADMIN_PERMISSIONS),
+                )
+            )
+        )
     for role in roles:
         StaffMembership.objects.get_or_create(user=user, department=department, role=role)
     if not TOTPDevice.objects.filter(user=user, confirmed=True).exists():
@@ -192,6 +232,11 @@ def load(*, out: Callable[[str], None] | None = None, **_: object) -> str:
                 label = "、".join(str(StaffRole(r).label) for r in roles)
                 user, _ = _staff(f"{prefix}_{suffix}", f"{short}{label}员", department, roles)
                 accounts.append((user.username, department.name, label))
+        for username, full, short in JOINT_ACCOUNTS:
+            department = _department(county, full, short)
+            label = "、".join(str(StaffRole(r).label) for r in PROCESSING_ROLES)
+            user, _ = _staff(username, f"{short}办理员", department, PROCESSING_ROLES)
+            accounts.append((user.username, department.name, label))
         city_department = _city_department(city)
         for username, real_name, role in (
             ("shi_jiancha", "市监察员", StaffRole.SUPERVISOR),

@@ -6,6 +6,7 @@ from django.db.models import Count, Q, QuerySet
 from django.http import HttpRequest
 from ninja import Query, Router, Schema
 
+from tongban.core.params import MAX_PAGE, Id
 from tongban.regions.api import REGION_CODE_HELP, REGION_CODE_PATTERN, RegionRef
 from tongban.regions.selectors import get_region
 
@@ -95,7 +96,7 @@ def list_departments(
     request: HttpRequest,
     region: str | None = Query(None, pattern=REGION_CODE_PATTERN, description=REGION_CODE_HELP),
     q: str | None = Query(None, max_length=50, description="名称或简称中包含的文字"),
-    page: int = Query(1, ge=1),
+    page: int = Query(1, ge=1, le=MAX_PAGE),
     page_size: int = Query(20, ge=1, le=MAX_PAGE_SIZE),
 ) -> dict[str, Any]:
     region_obj = get_region(region) if region else None
@@ -113,7 +114,7 @@ def list_departments(
 
 
 @router.get("/departments/{department_id}", response=DepartmentDetail, summary="实施主体详情")
-def department_detail(request: HttpRequest, department_id: int) -> dict[str, Any]:
+def department_detail(request: HttpRequest, department_id: Id) -> dict[str, Any]:
     department = selectors.get_department(department_id)
     return {
         "id": department.pk,

@@ -1,5 +1,7 @@
 from tongban.catalog.models import ServiceItem
 
+from .merging import MergedForm as MergedForm  # 一表申请: the merged form of a bundle
+from .merging import merged_form as merged_form
 from .models import FormDefinition
 
 

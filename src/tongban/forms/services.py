@@ -81,25 +81,38 @@ def applicant_properties() -> dict:
             "title": "申请人姓名",
             "maxLength": 50,
             "x-prefill": "person.name",
+            "x-semantic": "applicant.name",
         },
         "applicant_id_number": {
             "type": "string",
             "x-widget": "id_number",
             "title": "身份证号码",
             "x-prefill": "person.id_number",
+            "x-semantic": "applicant.id_number",
         },
-        "mobile": {"type": "string", "x-widget": "mobile", "title": "联系电话", "x-prefill": "person.mobile"},
+        "mobile": {
+            "type": "string",
+            "x-widget": "mobile",
+            "title": "联系电话",
+            "x-prefill": "person.mobile",
+            "x-semantic": "applicant.mobile",
+        },
     }
 
 
-def address_property(title: str, prefill: str) -> dict:
-    """An address field (region and detail) filled in from ``prefill`` (a person's or enterprise's)."""
+def address_property(title: str, prefill: str, semantic: str = "") -> dict:
+    """An address field (region and detail) filled in from ``prefill`` (a person's or enterprise's).
+
+    ``semantic`` is the field's key in merged forms (一件事); by default the applicant's or the
+    enterprise's address, after the prefill source."""
     return {
         "type": "object",
         "x-widget": "address",
         "title": title,
         "properties": {"region": {"type": "string"}, "detail": {"type": "string"}},
         "x-prefill": prefill,
+        "x-semantic": semantic
+        or ("enterprise.address" if prefill.startswith("enterprise") else "applicant.address"),
     }
 
 
@@ -122,12 +135,14 @@ def default_schema_for(item: ServiceItem) -> tuple[dict, dict]:
             "x-widget": "text",
             "title": "单位名称",
             "x-prefill": "enterprise.name",
+            "x-semantic": "enterprise.name",
         }
         props["enterprise_uscc"] = {
             "type": "string",
             "x-widget": "uscc",
             "title": "统一社会信用代码",
             "x-prefill": "enterprise.uscc",
+            "x-semantic": "enterprise.uscc",
         }
         required += ["enterprise_name", "enterprise_uscc"]
         sections.insert(0, {"title": "申请单位", "fields": ["enterprise_name", "enterprise_uscc"]})

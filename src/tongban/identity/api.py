@@ -11,6 +11,7 @@ from ninja import Router, Schema
 
 from tongban.core.errors import NotFound, PermissionDenied
 from tongban.core.masking import mask_mobile
+from tongban.core.params import Id
 from tongban.departments.models import Department
 
 from . import permissions, selectors, services
@@ -96,7 +97,7 @@ def my_enterprises(request: HttpRequest) -> list[dict]:
 
 
 @router.get("/identity/enterprises/{enterprise_id}", response=EnterpriseOut, summary="企业账号（法定代表人）")
-def enterprise(request: HttpRequest, enterprise_id: int) -> dict:
+def enterprise(request: HttpRequest, enterprise_id: Id) -> dict:
     account = get_enterprise_for_rep(request.user, enterprise_id)
     return {"id": account.pk, "name": account.name, "uscc": account.uscc, "role": "legal_rep"}
 
@@ -104,7 +105,7 @@ def enterprise(request: HttpRequest, enterprise_id: int) -> dict:
 @router.get(
     "/identity/enterprises/{enterprise_id}/agents", response=list[GrantOut], summary="企业的经办人授权"
 )
-def enterprise_agents(request: HttpRequest, enterprise_id: int) -> list[dict]:
+def enterprise_agents(request: HttpRequest, enterprise_id: Id) -> list[dict]:
     account = get_enterprise_for_rep(request.user, enterprise_id)
     return [_grant(g) for g in selectors.enterprise_authorisations(account)]
 
@@ -114,7 +115,7 @@ def enterprise_agents(request: HttpRequest, enterprise_id: int) -> list[dict]:
     response=GrantOut,
     summary="撤销经办人授权（立即生效）",
 )
-def revoke_agent(request: HttpRequest, enterprise_id: int, grant_id: int) -> dict:
+def revoke_agent(request: HttpRequest, enterprise_id: Id, grant_id: Id) -> dict:
     account = get_enterprise_for_rep(request.user, enterprise_id)
     grant = selectors.get_authorisation_for_rep(request.user, account, grant_id)
     return _grant(services.revoke_authorisation(request.user, grant, request=request))
@@ -146,7 +147,7 @@ def logins(request: HttpRequest) -> list[dict]:
     response=list[StaffOut],
     summary="部门工作人员（本部门或监察范围）",
 )
-def department_staff(request: HttpRequest, department_id: int) -> list[dict]:
+def department_staff(request: HttpRequest, department_id: Id) -> list[dict]:
     department = Department.objects.select_related("region").filter(pk=department_id).first()
     if not permissions.can_see_department(request.user, department):
         raise NotFound()

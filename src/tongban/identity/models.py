@@ -84,6 +84,7 @@ class StaffRole(models.TextChoices):
     ISSUE = "issue", _("制证")
     CATALOGUE = "catalogue", _("事项管理")
     SUPERVISOR = "supervisor", _("监察")
+    FINANCE = "finance", _("财务")
     PLATFORM_ADMIN = "platform_admin", _("系统管理")
 
 

@@ -1,5 +1,6 @@
 """Reads shared by the account pages and the API."""
 
+from collections.abc import Iterable
 from typing import Any
 
 from django.db.models import QuerySet
@@ -34,6 +35,63 @@ def data_use_log(user: User, limit: int = 50) -> QuerySet[DataAccessLog]:
     if not user.id_number:
         return DataAccessLog.objects.none()
     return access_log_for_person(user.id_number)[:limit]
+
+
+def log_case_read(user: User, case: Any, purpose: str, fields: Iterable[str] = ()) -> DataAccessLog:
+    """Staff (or a department) read the applicant's data held in a case: one row of the
+    data-access log (DESIGN §6) under the case number, about the applicant person or enterprise,
+    so the person sees it in "who used my data". Callers have already checked the case."""
+    from tongban.registries.models import EnterpriseRecord, PopulationRecord
+    from tongban.registries.selectors import record_access
+
+    subject: dict[str, Any]
+    if case.enterprise_id:
+        subject = {"enterprise": EnterpriseRecord.objects.filter(uscc=case.enterprise.uscc).first()}
+    else:
+        number = case.applicant.id_number or ""
+        subject = {
+            "person": PopulationRecord.objects.filter(id_number=number).first() if number else None,
+            "subject_id_number": number,
+        }
+    return record_access(
+        user,
+        purpose,
+        case.department,
+        True,
+        fields=list(fields),
+        case_number=case.number,
+        channel="case",
+        **subject,
+    )
+
+
+def log_certificate_read(
+    user: User, certificate: Any, purpose: str, fields: Iterable[str] = ()
+) -> DataAccessLog:
+    """Staff read a certificate's holder data (its content, the holder's number): one row of the
+    data-access log about the holder person or enterprise, under the certificate's case if any."""
+    from tongban.registries.models import EnterpriseRecord, PopulationRecord
+    from tongban.registries.selectors import record_access
+
+    subject: dict[str, Any]
+    if certificate.holder_enterprise_id:
+        subject = {"enterprise": EnterpriseRecord.objects.filter(uscc=certificate.holder_number).first()}
+    else:
+        subject = {
+            "person": PopulationRecord.objects.filter(id_number=certificate.holder_number).first(),
+            "subject_id_number": certificate.holder_number,
+        }
+    case = getattr(certificate, "case", None) if certificate.case_id else None
+    return record_access(
+        user,
+        purpose,
+        certificate.department,
+        True,
+        fields=list(fields),
+        case_number=case.number if case is not None else "",
+        channel="certificate",
+        **subject,
+    )
 
 
 def represented_enterprises(user: User) -> QuerySet[EnterpriseAccount]:

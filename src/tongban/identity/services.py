@@ -556,6 +556,15 @@ def revoke_authorisation(
 # --- staff ---------------------------------------------------------------------------------
 
 
+def _check_manages_staff(actor: Any, department: Department, message: str) -> None:
+    """Department administrators manage their own department's staff only (least privilege):
+    holding 系统管理 in one department gives no power over another's accounts."""
+    if actor is None or getattr(actor, "is_superuser", False):
+        return
+    if not permissions.has_role(actor, StaffRole.PLATFORM_ADMIN, department):
+        raise PermissionDenied(message)
+
+
 @transaction.atomic
 def create_staff_account(
     actor: Any,
@@ -567,11 +576,9 @@ def create_staff_account(
     password: str,
     mobile: str | None = None,
 ) -> Any:
-    """A staff account bound to ``department`` with ``roles``; only platform admins (or the system)."""
-    if actor is not None and not (
-        permissions.is_platform_admin(actor) or getattr(actor, "is_superuser", False)
-    ):
-        raise PermissionDenied("只有系统管理员可以创建工作人员账号。")
+    """A staff account bound to ``department`` with ``roles``; only that department's 系统管理
+    (or a superuser, or the system)."""
+    _check_manages_staff(actor, department, "只有本部门的系统管理员可以创建本部门的工作人员账号。")
     unknown = set(roles) - set(StaffRole.values)
     if unknown or not roles:
         raise InvalidInput("请选择有效的角色。", code="bad_roles", field="roles")
@@ -603,11 +610,8 @@ def create_staff_account(
 
 @transaction.atomic
 def set_staff_roles(actor: Any, staff: Any, *, department: Department, roles: list[str]) -> None:
-    """Replace ``staff``'s roles in ``department`` (platform admins only)."""
-    if actor is not None and not (
-        permissions.is_platform_admin(actor) or getattr(actor, "is_superuser", False)
-    ):
-        raise PermissionDenied("只有系统管理员可以调整工作人员角色。")
+    """Replace ``staff``'s roles in ``department`` (that department's 系统管理 only)."""
+    _check_manages_staff(actor, department, "只有本部门的系统管理员可以调整本部门工作人员的角色。")
     if staff.kind != User.Kind.STAFF:
         raise InvalidInput("只能为工作人员账号设置角色。", code="not_staff")
     unknown = set(roles) - set(StaffRole.values)

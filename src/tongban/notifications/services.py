@@ -7,14 +7,18 @@ import hashlib
 import hmac
 import json
 import logging
+import re
 import time
 import urllib.error
 import urllib.request
 from typing import Any
 
 from django.db import transaction
+from django.db.models import Q
+from django.tasks import TaskResultStatus
 from django.template import Context, Template, TemplateSyntaxError
 from django.utils import timezone
+from django_tasks_db.models import DBTaskResult
 
 from tongban.cases.models import Case
 from tongban.core.errors import InvalidInput, NotFound, PermissionDenied
@@ -27,6 +31,8 @@ from .models import Delivery, MessageTemplate, Notification, WebhookDelivery, We
 logger = logging.getLogger(__name__)
 MAX_ATTEMPTS = 6
 BACKOFF_BASE = dt.timedelta(minutes=1)
+# A pending delivery with no next attempt and older than this has lost its first task.
+STRAY_AFTER = dt.timedelta(minutes=1)
 WEBHOOK_TIMEOUT = 10
 CASE_EVENTS = (
     "submitted",
@@ -106,7 +112,10 @@ def notify_case_event(case_id: int, event: str, snapshot: dict | None = None) ->
     templates = list(MessageTemplate.objects.filter(event=event, is_active=True))
     deliveries: list[Delivery] = []
     inbox = 0
-    for person in _recipients(case):
+    # A joint child's applicant hears of corrections and results through the joint case's one
+    # combined notice (``notify_joint_notice``), not once per department.
+    told = [] if case.joint_id and event in JOINT_COMBINED else _recipients(case)
+    for person in told:
         for template in templates:
             subject = _render(template.subject, context)
             body = _render(template.body, context)
@@ -133,11 +142,89 @@ def notify_case_event(case_id: int, event: str, snapshot: dict | None = None) ->
         if not subscription.events or event in subscription.events:
             hooks.append(WebhookDelivery(subscription=subscription, event=event, payload=payload))
     created_hooks = WebhookDelivery.objects.bulk_create(hooks)
-    ids = [d.pk for d in created]
-    hook_ids = [h.pk for h in created_hooks]
-    transaction.on_commit(lambda: [send_delivery.enqueue(pk) for pk in ids])
-    transaction.on_commit(lambda: [deliver_webhook.enqueue(pk) for pk in hook_ids])
-    return inbox + len(ids) + len(hook_ids)
+    # Each delivery's task row is queued in the fan-out's own transaction: queued after commit,
+    # a database that went away in between left the delivery PENDING with no task, and the
+    # fan-out's retry did nothing (its effect key had committed).
+    for delivery in created:
+        send_delivery.enqueue(delivery.pk)
+    for hook in created_hooks:
+        deliver_webhook.enqueue(hook.pk)
+    return inbox + len(created) + len(created_hooks)
+
+
+JOINT_COMBINED = ("submitted", "correction_requested", "decided", "concluded", "refused", "stopped")
+
+
+def on_joint_submitted(
+    sender: Any, joint: Any, children: list[Case], actor: User | None = None, **kwargs: Any
+) -> None:
+    """``joint_submitted`` receiver, inside the split's transaction: one task row for the joint
+    case, with each child as it is at the submission."""
+    from .tasks import notify_joint_submitted
+
+    notify_joint_submitted.enqueue(joint.pk, [[c.pk, case_snapshot(c)] for c in children])
+
+
+@transaction.atomic
+def notify_joint_submitted_event(joint_id: int, children: list) -> int:
+    """The fan-out of a 一件事 submission (``notify_joint_submitted`` task): one message to the
+    applicant naming every child case, and each child's "submitted" webhooks to its department
+    (``notify_case_event``, which tells the applicant nothing of a joint child's submission)."""
+    from tongban.cases.models import JointCase
+
+    joint = (
+        JointCase.objects.select_related("bundle", "applicant", "enterprise__legal_rep")
+        .filter(pk=joint_id)
+        .first()
+    )
+    if joint is None:
+        return 0
+    cases = {
+        c.pk: c
+        for c in Case.objects.filter(pk__in=[pk for pk, _snapshot in children]).select_related(
+            "item", "department"
+        )
+    }
+    named = "、".join(
+        f"{cases[pk].item.name}（{cases[pk].department.name}，{cases[pk].number}）"
+        for pk, _s in children
+        if pk in cases
+    )
+    body = f"您的联办件 {joint.number}（{joint.bundle.name}）已提交，{len(cases)} 个事项分送各部门同步办理：{named}。"
+    people = [joint.applicant]
+    if joint.enterprise_id and joint.enterprise.legal_rep_id != joint.applicant_id:
+        people.append(joint.enterprise.legal_rep)
+    for person in people:
+        notify_person(
+            user=person,
+            title="联办件已提交",
+            body=body,
+            link=f"/my/joint/{joint.number}/",
+            event="joint.submitted",
+        )
+    return len(people) + sum(notify_case_event(pk, "submitted", snapshot) for pk, snapshot in children)
+
+
+def notify_joint_notice(notice: Any) -> None:
+    """``cases.steps.NoticeStep``: the applicant of a joint case hears of one combined notice
+    (corrections of a working day, or the results released together) once, in the inbox and by
+    SMS; the page it links to lists every department's part."""
+    joint = notice.joint
+    if notice.kind == "correction":
+        title = "联办件补正告知"
+        body = f"您的联办件 {joint.number}（{joint.bundle.name}）需要补正，请一次提交各部门要求的内容。"
+        link = f"/my/joint/{joint.number}/correct/"
+    else:
+        title = "联办件办理结果"
+        body = f"您的联办件 {joint.number}（{joint.bundle.name}）有办理结果，请查看。"
+        if notice.payload.get("released"):
+            body += "各事项结果已一并发放，欢迎对本次联办服务评价一次。"
+        link = f"/my/joint/{joint.number}/result/"
+    people = [joint.applicant]
+    if joint.enterprise_id and joint.enterprise.legal_rep_id != joint.applicant_id:
+        people.append(joint.enterprise.legal_rep)
+    for person in people:
+        notify_person(user=person, title=title, body=body, link=link, event=f"joint.{notice.kind}")
 
 
 def on_rectification_completed(sender: Any, rectification: Any, **kwargs: Any) -> None:
@@ -155,6 +242,40 @@ def on_rectification_completed(sender: Any, rectification: Any, **kwargs: Any) -
     )
 
 
+BOOKING_MESSAGES = {
+    "booked": ("预约成功", "您已预约{hall}{when}办理“{item}”，预约号 {number}。"),
+    "rescheduled": ("预约已改约", "您的预约（{number}）已改为{hall}{when}办理“{item}”。"),
+    "cancelled": ("预约已取消", "您{when}在{hall}办理“{item}”的预约（{number}）已取消。"),
+    "reminder": ("预约提醒", "提醒：请于{when}到{hall}办理“{item}”，签到时出示预约号 {number}。"),
+    "no_show": ("预约未到", "您{when}在{hall}的预约（{number}）未按时签到，记爽约一次。"),
+    "suspended": ("预约已暂停", "因 30 天内多次预约未到，您的网上预约暂停至 {until}。"),
+}
+SMS_BOOKING_EVENTS = ("booked", "reminder", "suspended")
+
+
+def on_booking_event(sender: Any, booking: Any, event: str, **extra: Any) -> None:
+    """``booking_event_recorded`` receiver (appointments), inside the change's transaction: an
+    inbox message, and an SMS for bookings, reminders and suspensions."""
+    title, text = BOOKING_MESSAGES[event]
+    slot = booking.slot
+    until = extra.get("until")
+    body = text.format(
+        hall=booking.hall.name,
+        when=f"{slot.date:%Y-%m-%d} {slot.start:%H:%M}",
+        item=booking.item.name,
+        number=booking.number,
+        until=f"{timezone.localtime(until):%Y-%m-%d}" if until else "",
+    )
+    notify_person(
+        user=booking.user,
+        title=title,
+        body=body,
+        link=f"/my/appointments/{booking.number}/",
+        event=f"booking.{event}",
+        sms=event in SMS_BOOKING_EVENTS,
+    )
+
+
 def webhook_payload(case: Case, event: str, *, occurred_at: str | None = None) -> dict:
     """No personal data: the receiving system fetches details through the API with its token."""
     return {
@@ -168,6 +289,9 @@ def webhook_payload(case: Case, event: str, *, occurred_at: str | None = None) -
             "department_id": case.department_id,
             "current_step": case.current_step,
             "due_date": case.due_date.isoformat() if case.due_date else None,
+            # 一件事: the joint case (联办件) the case is a child of, so a department system
+            # can relate the children of one application.
+            "joint": case.joint.number if case.joint_id else None,
         },
     }
 
@@ -277,22 +401,32 @@ def attempt_webhook(delivery_id: int) -> str:
         return delivery.status
 
 
+def _queued(task: Any) -> set[int]:
+    """The ids that a waiting or running row of ``task`` will attempt."""
+    rows = DBTaskResult.objects.filter(
+        task_path=task.module_path, status__in=[TaskResultStatus.READY, TaskResultStatus.RUNNING]
+    ).values_list("args_kwargs", flat=True)
+    return {row["args"][0] for row in rows if row.get("args")}
+
+
 def retry_due() -> int:
-    """For ``tongban tick``: enqueue every pending delivery whose next attempt is due."""
+    """For ``tongban tick``: enqueue every pending delivery whose next attempt is due, and every
+    one left without a task for ``STRAY_AFTER`` (its first task was lost: queued after a commit
+    by a caller whose database then went away); none that a waiting or running task will
+    attempt anyway."""
     from .tasks import deliver_webhook, send_delivery
 
     now = timezone.now()
+    waiting = Q(status="pending") & (
+        Q(next_attempt_at__lte=now) | Q(next_attempt_at__isnull=True, created_at__lte=now - STRAY_AFTER)
+    )
     count = 0
-    for pk in Delivery.objects.filter(status="pending", next_attempt_at__lte=now).values_list(
-        "pk", flat=True
-    ):
-        send_delivery.enqueue(pk)
-        count += 1
-    for pk in WebhookDelivery.objects.filter(status="pending", next_attempt_at__lte=now).values_list(
-        "pk", flat=True
-    ):
-        deliver_webhook.enqueue(pk)
-        count += 1
+    for model, task in ((Delivery, send_delivery), (WebhookDelivery, deliver_webhook)):
+        queued = _queued(task)
+        for pk in model.objects.filter(waiting).values_list("pk", flat=True):
+            if pk not in queued:
+                task.enqueue(pk)
+                count += 1
     return count
 
 
@@ -352,3 +486,46 @@ def update_template(*, actor: User, template: MessageTemplate, subject: str, bod
     template.subject, template.body = subject, body
     template.save()
     return template
+
+
+# A message naming another site is how fraudulent “government” messages work: ours never carry
+# one (免申即享 offers say where to go on this platform, never a link to click in an SMS).
+_LINK = re.compile(r"(?i)(https?:|//|www\.|\b[a-z0-9-]+\.(?:com|cn|net|org|gov|top|xyz|info|cc|io|me)\b)")
+
+
+def check_no_links(*texts: str) -> None:
+    for text in texts:
+        if _LINK.search(text or ""):
+            raise InvalidInput("消息中不得包含链接或网址。", code="message_link")
+
+
+def notify_person(
+    *,
+    user: User,
+    title: str,
+    body: str,
+    link: str = "",
+    event: str = "",
+    sms: bool = True,
+    email: bool = False,
+) -> Notification:
+    """A message to one person that is not a case event (a 免申即享 offer): the inbox now (its
+    ``link`` a path on this site), an SMS (and, if asked, an email) by task after commit; none
+    may carry a link to another site (``check_no_links``). Runs in the caller's transaction."""
+    from .tasks import send_delivery
+
+    check_no_links(title, body)
+    if link and (not link.startswith("/") or link.startswith("//")):
+        raise InvalidInput("站内消息只能链接到本平台的页面。", code="message_link")
+    notification = Notification.objects.create(
+        user=user, title=title[:120], body=body, link=link[:200], event=event[:40]
+    )
+    if sms and user.mobile:
+        delivery = Delivery.objects.create(channel="sms", user=user, body=f"【通办】{body}", event=event[:40])
+        transaction.on_commit(lambda: send_delivery.enqueue(delivery.pk))
+    if email and user.email:
+        mail = Delivery.objects.create(
+            channel="email", user=user, subject=title[:120], body=body, event=event[:40]
+        )
+        transaction.on_commit(lambda: send_delivery.enqueue(mail.pk))
+    return notification

@@ -55,6 +55,8 @@ def check_rate_case(user: User | None, case: Case) -> None:
         raise InvalidInput("办件办结后才能评价。", code="not_concluded")
     if Rating.objects.filter(case=case).exists():
         raise AlreadyRated()
+    if case.joint_id:  # 一件事: rated once for the whole joint case (ratings.joint)
+        raise InvalidInput("该办件属于联办件，请在联办件页面统一评价一次。", code="joint_rated_once")
 
 
 def can_rate_case(user: User | None, case: Case) -> bool:

@@ -10,6 +10,7 @@ from ninja import Router, Schema, Status
 
 from tongban.cases.access import get_case_for
 from tongban.core.errors import InvalidInput
+from tongban.core.params import Day, Id
 from tongban.identity.oidc.auth import api_auth
 from tongban.regions.codes import RegionCodeError, normalize_region_code
 
@@ -20,7 +21,7 @@ from .models import Rating
 router = Router(tags=["好差评"])
 
 
-class RateIn(Schema):
+class RatingIn(Schema):
     level: int
     scores: dict = {}
     comment: str = ""
@@ -98,7 +99,7 @@ def _figures(fig: selectors.Figures) -> dict:
 @router.post(
     "/cases/{number}/rating", response={201: RatingOut}, auth=api_auth, summary="评价办件（每件一次）"
 )
-def rate_case(request: HttpRequest, number: str, payload: RateIn) -> tuple[int, dict]:
+def rate_case(request: HttpRequest, number: str, payload: RatingIn) -> tuple[int, dict]:
     case = get_case_for(request.user, number)
     rating = services.rate_case(
         user=request.user,
@@ -112,7 +113,7 @@ def rate_case(request: HttpRequest, number: str, payload: RateIn) -> tuple[int, 
 
 
 @router.post("/ratings/visits/{token}", response={201: RatingOut}, summary="评价窗口服务（扫码）")
-def rate_visit(request: HttpRequest, token: uuid.UUID, payload: RateIn) -> tuple[int, dict]:
+def rate_visit(request: HttpRequest, token: uuid.UUID, payload: RatingIn) -> tuple[int, dict]:
     rating = services.rate_visit(
         token=token,
         level=payload.level,
@@ -126,19 +127,19 @@ def rate_visit(request: HttpRequest, token: uuid.UUID, payload: RateIn) -> tuple
 
 
 @router.post("/ratings/{rating_id}/follow-up", response=RatingOut, auth=api_auth, summary="追评")
-def follow_up(request: HttpRequest, rating_id: int, payload: TextIn) -> dict:
+def follow_up(request: HttpRequest, rating_id: Id, payload: TextIn) -> dict:
     rating = selectors.get_rating(rating_id)
     return _rating_out(services.add_follow_up(user=request.user, rating=rating, text=payload.text))
 
 
 @router.get("/departments/{department_id}/ratings", response=FiguresOut, summary="部门评价统计（公开）")
-def department_figures(request: HttpRequest, department_id: int) -> dict:
+def department_figures(request: HttpRequest, department_id: Id) -> dict:
     return _figures(selectors.department_figures(selectors.public_department(department_id)))
 
 
 @router.get("/ratings/rankings", response=list[RankingOut], summary="部门排名（公开）")
 def rankings(
-    request: HttpRequest, region: str = "", start: dt.date | None = None, end: dt.date | None = None
+    request: HttpRequest, region: str = "", start: Day | None = None, end: Day | None = None
 ) -> list:
     code = ""
     if region:
@@ -180,7 +181,7 @@ def rectifications(request: HttpRequest, overdue: bool = False) -> list[dict]:
 
 
 @router.post("/staff/rectifications/{pk}/callback", auth=api_auth, tags=["工作人员"], summary="记录回访")
-def callback(request: HttpRequest, pk: int, payload: TextIn) -> dict:
+def callback(request: HttpRequest, pk: Id, payload: TextIn) -> dict:
     rect = services.record_callback(
         actor=request.user, rectification=selectors.task(request.user, pk), note=payload.text
     )
@@ -188,7 +189,7 @@ def callback(request: HttpRequest, pk: int, payload: TextIn) -> dict:
 
 
 @router.post("/staff/rectifications/{pk}/complete", auth=api_auth, tags=["工作人员"], summary="完成整改")
-def complete(request: HttpRequest, pk: int, payload: TextIn) -> dict:
+def complete(request: HttpRequest, pk: Id, payload: TextIn) -> dict:
     rect = services.complete_rectification(
         actor=request.user, rectification=selectors.task(request.user, pk), outcome=payload.text
     )
@@ -196,7 +197,7 @@ def complete(request: HttpRequest, pk: int, payload: TextIn) -> dict:
 
 
 @router.post("/staff/ratings/{rating_id}/appeal", auth=api_auth, tags=["工作人员"], summary="对评价提出申诉")
-def appeal(request: HttpRequest, rating_id: int, payload: TextIn) -> dict:
+def appeal(request: HttpRequest, rating_id: Id, payload: TextIn) -> dict:
     made = services.file_appeal(
         actor=request.user, rating=selectors.get_rating(rating_id), reason=payload.text
     )
@@ -206,7 +207,7 @@ def appeal(request: HttpRequest, rating_id: int, payload: TextIn) -> dict:
 @router.post(
     "/staff/appeals/{appeal_id}/decision", auth=api_auth, tags=["工作人员"], summary="审核申诉（监察）"
 )
-def decide(request: HttpRequest, appeal_id: int, payload: AppealDecisionIn) -> dict:
+def decide(request: HttpRequest, appeal_id: Id, payload: AppealDecisionIn) -> dict:
     decided = services.decide_appeal(
         actor=request.user, appeal=selectors.get_appeal(appeal_id), upheld=payload.upheld, note=payload.note
     )
@@ -219,8 +220,8 @@ def decide(request: HttpRequest, appeal_id: int, payload: AppealDecisionIn) -> d
 def export(
     request: HttpRequest,
     format: Literal["csv", "xlsx"] = "csv",
-    start: dt.date | None = None,
-    end: dt.date | None = None,
+    start: Day | None = None,
+    end: Day | None = None,
 ) -> HttpResponse:
     access.check_supervisor(request.user)
     ratings = selectors.ratings_for_export(request.user, start=start, end=end)

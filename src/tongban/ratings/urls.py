@@ -1,11 +1,12 @@
 from django.urls import path
 
-from . import views
+from . import joint, views
 
 app_name = "ratings"
 urlpatterns = [
     path("my/cases/<str:number>/rate/", views.rate_case, name="rate"),
     path("my/cases/<str:number>/rating/", views.my_rating, name="my_rating"),
+    path("my/joint/<str:number>/rate/", joint.rate_joint, name="rate_joint"),
     path("ratings/re-rate/<int:pk>/", views.re_rate, name="re_rate"),
     path("ratings/visit/<uuid:token>/", views.visit_rate, name="visit"),
     path("ratings/rankings/", views.rankings, name="rankings"),

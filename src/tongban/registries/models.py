@@ -106,13 +106,22 @@ class DataAccessLog(models.Model):
     )
     purpose = models.CharField(_("用途"), max_length=200)
     found = models.BooleanField(_("查得"), default=True)
+    # What was read and under which authority: the information items, the case (办件编号) or the
+    # sharing grant (授权编号), and the road it came by (e.g. "case", "exchange", "material").
+    fields = models.JSONField(_("读取字段"), default=list, blank=True)
+    case_number = models.CharField(_("办件编号"), max_length=32, blank=True, db_index=True)
+    grant_code = models.CharField(_("授权编号"), max_length=40, blank=True)
+    channel = models.CharField(_("途径"), max_length=20, blank=True)
     created_at = models.DateTimeField(_("时间"), auto_now_add=True, db_index=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]
         verbose_name = _("数据使用记录")
         verbose_name_plural = _("数据使用记录")
-        indexes = [models.Index(fields=["subject_id_number", "-created_at"], name="dal_subject_time")]
+        indexes = [
+            models.Index(fields=["subject_id_number", "-created_at"], name="dal_subject_time"),
+            models.Index(fields=["enterprise", "-created_at"], name="dal_enterprise_time"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.accessor_label} · {self.purpose}"

@@ -6,6 +6,7 @@ app_name = "web"
 urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
+    path("readyz", views.readyz, name="readyz"),
     path("search/", views.search, name="search"),
     path("search/suggest/", views.suggest, name="suggest"),
     path("search/go/", views.search_go, name="search_go"),

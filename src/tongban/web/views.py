@@ -12,8 +12,8 @@ from collections.abc import Callable
 
 from django.core.cache import caches
 from django.core.paginator import Page, Paginator
-from django.db import DEFAULT_DB_ALIAS, connection
-from django.db.models import Exists, OuterRef, QuerySet
+from django.db import DEFAULT_DB_ALIAS, DatabaseError, connection
+from django.db.models import Count, Exists, Max, OuterRef, QuerySet, Subquery
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse, QueryDict
 from django.shortcuts import render
 from django.template.loader import render_to_string
@@ -24,7 +24,10 @@ from django.views.decorators.http import require_GET, require_POST
 
 from tongban.catalog import search_log
 from tongban.catalog import selectors as catalog
+from tongban.catalog.bundle_views import notice_context
 from tongban.catalog.models import Audience, ItemType, ServiceItem, Theme
+from tongban.consult.selectors import published_answers
+from tongban.core import tasks_queue
 from tongban.core.errors import ServiceError
 from tongban.core.public import public_reverse
 from tongban.core.qr import qr_svg
@@ -48,6 +51,19 @@ AGGREGATE_TTL = 300
 def healthz(request: HttpRequest) -> JsonResponse:
     """Liveness probe and the benchmarks' bare view: no database, no template."""
     return JsonResponse({"status": "ok"})
+
+
+def readyz(request: HttpRequest) -> JsonResponse:
+    """Readiness for a load balancer: 200 while the database answers, 503 when it does not.
+    The queue's figures are for operators; a slow queue does not take a web node out."""
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+        queue = tasks_queue.health()
+    except DatabaseError as exc:
+        body = {"status": "unavailable", "database": {"ok": False, "error": type(exc).__name__}}
+        return JsonResponse(body, status=503)
+    return JsonResponse({"status": "ok", "database": {"ok": True}, "queue": queue})
 
 
 def parse_page(value: str | None) -> int:
@@ -204,9 +220,12 @@ def region_detail(request: HttpRequest, code: str) -> HttpResponse:
 
 def life_event_detail(request: HttpRequest, slug: str) -> HttpResponse:
     event = catalog.get_life_event(slug)
-    return render(request, "web/life_event_detail.html", {"event": event, "items": list(event.items.all())})
+    context = {"event": event, "items": list(event.items.all()), **notice_context(request, slug)}
+    return render(request, "web/life_event_detail.html", context)
 
 
+# The newest reviewed 12345 answers about an item, shown on its guide (issue 17).
+PUBLISHED_ANSWERS_SHOWN = 10
 _STAMP_CODE = "\x00code\x00"  # stands for the item's code in the compiled stamp statement
 
 
@@ -220,11 +239,14 @@ def _item_stamp_statement(alias: str) -> tuple[str, tuple, int]:
     ``status`` too, SQLite may prefer the status index over the unique one.
     """
     rated = Exists(counted().filter(item_id=OuterRef("pk")))
+    about_item = published_answers().filter(item_id=OuterRef("pk")).order_by().values("item_id")
+    answered = Subquery(about_item.annotate(n=Count("pk"), last=Max("published_at")).values("last")[:1])
+    answers = Subquery(about_item.annotate(n=Count("pk")).values("n")[:1])
     rows = (
         ServiceItem.objects.using(alias)
         .filter(code=_STAMP_CODE)
-        .annotate(rated=rated)
-        .values_list("status", "id", "version", "updated_at", "rated")
+        .annotate(rated=rated, answered=answered, answers=answers)
+        .values_list("status", "id", "version", "updated_at", "answered", "answers", "rated")
     )
     sql, params = rows.query.get_compiler(using=alias).as_sql()
     return sql, tuple(params), list(params).index(_STAMP_CODE)
@@ -234,9 +256,11 @@ def _item_stamp(code: str) -> str | None:
     """The guide's stamp, read on every answer (also a kept one), in one statement.
 
     A queryset update that sends no signal (a withdrawal, a new version) still ends the kept
-    page. The last field says whether the item has counted ratings (the ratings line is a live
-    fragment; most items have none), so a kept guide costs this statement and the page cache's
-    one read; an item's first rating, or the exclusion of its last, renders its guide once more.
+    page; so does a 12345 answer published about the item, or one taken down (their number and
+    the newest's time are in the stamp). The last field says whether the item has counted
+    ratings (the ratings line is a live fragment; most items have none), so a kept guide costs
+    this statement and the page cache's one read; an item's first rating, or the exclusion of
+    its last, renders its guide once more.
     """
     sql, params, at = _item_stamp_statement(DEFAULT_DB_ALIAS)
     with connection.cursor() as cursor:
@@ -244,8 +268,8 @@ def _item_stamp(code: str) -> str | None:
         row = cursor.fetchone()
     if row is None:
         return None
-    status, pk, version, updated_at, has_ratings = row
-    return f"{status}:{pk}:{version}:{updated_at}:{int(bool(has_ratings))}"
+    status, pk, version, updated_at, answered, answers, has_ratings = row
+    return f"{status}:{pk}:{version}:{updated_at}:{answered or ''}:{answers or 0}:{int(bool(has_ratings))}"
 
 
 # Per-process memo, immutable by its key (the language): the ratings line of an item without
@@ -302,6 +326,7 @@ def _guide_page(request: HttpRequest, code: str) -> tuple[str, dict, int]:
         "steps": guide.steps,
         "fees": guide.fees,
         "faqs": guide.faqs,
+        "published_answers": list(published_answers(item.pk)[:PUBLISHED_ANSWERS_SHOWN]),
         "themes": guide.themes,
         "life_events": guide.life_events,
         "own_url": own_url,

@@ -67,6 +67,7 @@ def workbench(request: HttpRequest) -> HttpResponse:
         "departments": _roles_by_department(user),
         "processing": bool(roles & set(PROCESSING_ROLES)),
         "intake": StaffRole.INTAKE in roles,
+        "finance": StaffRole.FINANCE in roles,
         "catalogue": StaffRole.CATALOGUE in roles,
         "catalogue_pages": [
             {"url": url, "title": title, "hint": hint}

@@ -224,7 +224,14 @@ def template_xml(name: str) -> str:
     return path.read_text(encoding="utf-8")
 
 
-TEMPLATES = {"instant": "即办件流程", "promised": "承诺件审批流程"}
+TEMPLATES = {
+    "instant": "即办件流程",
+    "promised": "承诺件审批流程",
+    # For items that charge (``ServiceItem.is_charged``): a 缴费 step in the applicant's lane that
+    # ``payments`` settles (a ``cases.steps.WaitingStep``).
+    "instant_fee": "即办件流程（含缴费）",
+    "promised_fee": "承诺件审批流程（含缴费）",
+}
 
 
 @lru_cache(maxsize=64)

@@ -4,6 +4,8 @@ from django.utils.translation import gettext_lazy as _
 
 from tongban.catalog.models import ServiceItem
 
+from .dmn.tables import DecisionTable as DecisionTable  # DMN tables live beside the processes
+
 
 class ProcessDefinition(models.Model):
     """A BPMN document, either a shipped template or one a catalogue admin uploaded.

@@ -29,8 +29,9 @@ _parsed: dict[str, Process] = {}
 _parsed_lock = threading.Lock()
 
 
-def template_for(case_kind: str) -> str:
-    return "instant" if case_kind == CaseKind.INSTANT else "promised"
+def template_for(case_kind: str, charged: bool = False) -> str:
+    name = "instant" if case_kind == CaseKind.INSTANT else "promised"
+    return f"{name}_fee" if charged else name
 
 
 def definition_for_item(item: ServiceItem) -> ProcessDefinition:
@@ -39,7 +40,7 @@ def definition_for_item(item: ServiceItem) -> ProcessDefinition:
         return choice.definition
     from .services import ensure_template
 
-    return ensure_template(template_for(item.case_kind))
+    return ensure_template(template_for(item.case_kind, item.is_charged))
 
 
 @cache
@@ -102,7 +103,7 @@ def clear_cache() -> None:
 def resolve_process(item: ServiceItem, definition_id: int | None, digest: str | None) -> tuple[int, Process]:
     """The definition id and parsed process from ``chosen_definition``'s answer."""
     if definition_id is None:
-        definition_id, digest = _template_definition(template_for(item.case_kind))
+        definition_id, digest = _template_definition(template_for(item.case_kind, item.is_charged))
     return definition_id, process_for(definition_id, digest or "")
 
 
@@ -163,4 +164,6 @@ def versions(item: ServiceItem) -> list[ProcessDefinition]:
     from .services import ensure_template
 
     names = ["instant", "promised"] if item.case_kind == CaseKind.INSTANT else ["promised"]
+    if item.is_charged:
+        names = [f"{name}_fee" for name in names] + names
     return own + [ensure_template(name) for name in names]

@@ -221,7 +221,7 @@ def choose_template(*, actor, item: ServiceItem, template: str) -> ProcessDefini
     _check_can_manage(actor, item)
     if template not in TEMPLATES:
         raise InvalidInput("没有该流程模板。", field="template")
-    if template == "instant" and item.case_kind != CaseKind.INSTANT:
+    if template.startswith("instant") and item.case_kind != CaseKind.INSTANT:
         raise InvalidInput("只有即办件可以使用即办件流程。", field="template")
     definition = ensure_template(template)
     ItemProcess.objects.update_or_create(item=item, defaults={"definition": definition})

@@ -348,6 +348,14 @@ def fill_form(page, values: dict[str, str | list[str]]) -> list[str]:
     return filled
 
 
+def next_step(page) -> None:
+    """Press the form's 下一步 and wait for the next page to load: the checks that follow must
+    see the answer to this press, not the step that was just filled (a fast server once let a
+    journey fill a step before it had replaced the last one)."""
+    with page.expect_navigation():
+        page.get_by_role("button", name="下一步", exact=True).last.click()
+
+
 def fill_address(page, detail: str) -> None:
     """The address widget when the registry did not fill it: province → city → county (htmx
     refreshes the next list), then the street."""

@@ -11,7 +11,14 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from tests.e2e.shipped.conftest import GROUP, fill_address, fill_form, look, upload_required_materials
+from tests.e2e.shipped.conftest import (
+    GROUP,
+    fill_address,
+    fill_form,
+    look,
+    next_step,
+    upload_required_materials,
+)
 
 pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group(GROUP)]
 
@@ -64,7 +71,7 @@ class TestAgentJourney:
             fill_address(page, "广安区建设路 18 号")
             fill_form(page, ANSWERS)
             look(page, f"agent-05-form-step-{n}")
-            page.get_by_role("button", name="下一步", exact=True).last.click()
+            next_step(page)
             if page.get_by_role("heading", name="请修改以下内容").count():
                 pytest.fail(f"form step {n} refused: {page.locator('main').inner_text()[:800]}")
             if page.get_by_role("heading", name="上传申请材料").count():

@@ -12,7 +12,16 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from tests.e2e.shipped.conftest import GROUP, PDF, field_label, fill_address, fill_form, look, staff_act
+from tests.e2e.shipped.conftest import (
+    GROUP,
+    PDF,
+    field_label,
+    fill_address,
+    fill_form,
+    look,
+    next_step,
+    staff_act,
+)
 
 pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group(GROUP)]
 
@@ -78,7 +87,7 @@ class TestCitizenJourney:
             fill_address(page, "建设路 8 号 3 单元 201")
             fill_form(page, ANSWERS)
             look(page, f"citizen-05-form-step-{n}")
-            page.get_by_role("button", name="下一步", exact=True).last.click()
+            next_step(page)
             errors = page.get_by_role("heading", name="请修改以下内容")
             if errors.count():
                 pytest.fail(f"form step {n} refused: {page.locator('main').inner_text()[:600]}")

@@ -7,7 +7,14 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from tests.e2e.shipped.conftest import GROUP, fill_address, fill_form, look, upload_required_materials
+from tests.e2e.shipped.conftest import (
+    GROUP,
+    fill_address,
+    fill_form,
+    look,
+    next_step,
+    upload_required_materials,
+)
 
 pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group(GROUP)]
 
@@ -51,7 +58,7 @@ class TestCatalogueAdminChangesAProcess:
         for _ in range(6):
             fill_address(page, "建设路 8 号")
             fill_form(page, {"申请事项说明": "办理离校未就业高校毕业生登记。"})
-            page.get_by_role("button", name="下一步", exact=True).last.click()
+            next_step(page)
             if page.get_by_role("heading", name="上传申请材料").count():
                 break
         expect(page.get_by_role("heading", name="上传申请材料")).to_be_visible()

@@ -10,7 +10,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from tests.e2e.shipped.conftest import GROUP, PDF, SHOTS, fill_form, look, shot
+from tests.e2e.shipped.conftest import GROUP, PDF, SHOTS, fill_form, look, next_step, shot
 from tests.e2e.shipped.test_citizen_journey import ANSWERS, ITEM, UPLOAD, fill_address
 
 pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group(GROUP)]
@@ -39,7 +39,7 @@ class TestWindowClerk:
                 break
             fill_address(page, "前锋路 1 号")
             fill_form(page, ANSWERS | {"联系电话": "13900000123", "手机号码": "13900000123"})
-            page.get_by_role("button", name="下一步", exact=True).last.click()
+            next_step(page)
             if page.get_by_role("heading", name="请修改以下内容").count():
                 pytest.fail(f"window form step {n} refused: {page.locator('main').inner_text()[:600]}")
         expect(page.get_by_role("heading", name="上传申请材料")).to_be_visible()

@@ -11,7 +11,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from tests.e2e.shipped.conftest import GROUP, look
+from tests.e2e.shipped.conftest import GROUP, look, next_step
 
 pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group(GROUP)]
 
@@ -56,5 +56,5 @@ def test_first_step_has_the_registered_address_and_goes_on(open_as):
         expect(street).not_to_have_value("")
         expect(page.get_by_text("已按登记信息预先填写")).to_be_visible()
     look(page, "defects-03-form-step-address")
-    page.get_by_role("button", name="下一步", exact=True).last.click()
+    next_step(page)
     expect(page.get_by_role("heading", name="请修改以下内容")).to_have_count(0)

@@ -18,6 +18,7 @@ from tests.e2e.shipped.conftest import (
     fill_address,
     fill_form,
     look,
+    next_step,
     upload_required_materials,
 )
 
@@ -55,7 +56,7 @@ class TestWindowIntake:
             fill_address(page, "广安区北辰街道 12 号")
             fill_form(page, ANSWERS)
             look(page, f"window-02-form-step-{n}")
-            page.get_by_role("button", name="下一步", exact=True).last.click()
+            next_step(page)
             if page.get_by_role("heading", name="请修改以下内容").count():
                 pytest.fail(f"window form step {n} refused: {page.locator('main').inner_text()[:800]}")
         expect(page.get_by_role("heading", name="上传申请材料")).to_be_visible()

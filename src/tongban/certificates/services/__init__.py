@@ -36,6 +36,7 @@ from .issuing import (
 )
 from .lifecycle import expire_due, replace_certificate, revoke_certificate
 from .proofs import issue_online_proof
+from .receipts import issue_receipt, receipt_type
 from .wallet import (
     PRESENT_SALT,
     Presentation,
@@ -49,6 +50,8 @@ from .wallet import (
 )
 
 __all__ = [
+    "issue_receipt",
+    "receipt_type",
     "FIELD_KEY_RE",
     "GENESIS",
     "LIFECYCLE_ROLES",

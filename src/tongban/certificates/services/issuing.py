@@ -14,6 +14,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 
+from tongban.cases import steps
 from tongban.cases.models import Case
 from tongban.catalog.models import ServiceItem
 from tongban.core.errors import InvalidInput, ServiceError
@@ -182,8 +183,8 @@ def _case_holder(case: Case) -> Holder:
 def issue_for_case(case: Case, actor: User | None = None) -> list[Certificate]:
     """出证: the certificates the case's item issues, at most one per type; safe to call again."""
     case = Case.objects.select_related("item", "department", "applicant", "enterprise").get(pk=case.pk)
-    if case.status != Case.Status.CONCLUDED or case.result != Case.Result.ISSUED:
-        return []
+    if case.status != Case.Status.CONCLUDED or case.result != Case.Result.ISSUED or steps.result_held(case):
+        return []  # a joint child's licences wait for 统一出件 (``release_case_certificates``)
     issued = []
     for ctype in CertificateType.objects.filter(issued_by_items=case.item, is_active=True).select_related(
         "department"
@@ -229,8 +230,19 @@ def on_case_event(
     The task retries with back-off; ``tongban tick`` (``issue_pending``) also issues whatever
     is still missing, and issuing twice is impossible (one per case and type).
     """
-    if event != "concluded" or getattr(case, "result", "") != "issued":
+    if event != "concluded" or getattr(case, "result", "") != "issued" or steps.result_held(case):
         return
+    _enqueue_issuing(case, actor)
+
+
+def release_case_certificates(case: Case, actor: User | None = None) -> None:
+    """``cases.steps.ReleaseStep``: a joint child's result is released (统一出件), so its
+    licences are issued now, by the same task after commit, all children's at once."""
+    if case.status == Case.Status.CONCLUDED and case.result == Case.Result.ISSUED:
+        transaction.on_commit(lambda: _enqueue_issuing(case, actor))
+
+
+def _enqueue_issuing(case: Case, actor: User | None) -> None:
     from ..tasks import issue_case_certificates
 
     try:
@@ -242,12 +254,16 @@ def on_case_event(
 def issue_pending(days: int = 30) -> int:
     """Issue for cases concluded with 出证 in the last ``days`` days that still lack a certificate."""
     since = timezone.now() - dt.timedelta(days=days)
-    cases = Case.objects.filter(
-        status=Case.Status.CONCLUDED,
-        result=Case.Result.ISSUED,
-        concluded_at__gte=since,
-        item__issued_certificate_types__is_active=True,
-    ).distinct()
+    cases = (
+        Case.objects.filter(
+            status=Case.Status.CONCLUDED,
+            result=Case.Result.ISSUED,
+            concluded_at__gte=since,
+            item__issued_certificate_types__is_active=True,
+        )
+        .exclude(joint__isnull=False, released_at__isnull=True)
+        .distinct()
+    )
     count = 0
     for case in cases.iterator():
         wanted = CertificateType.objects.filter(issued_by_items=case.item_id, is_active=True).count()

@@ -95,7 +95,10 @@ def share_certificate(
     purpose: str,
     valid_until: dt.datetime,
 ) -> Share:
-    """用证: let ``recipient`` see the certificate for ``purpose`` until ``valid_until``."""
+    """用证: let ``recipient`` see the certificate for ``purpose`` until ``valid_until``.
+
+    A time without a zone is China's local time (the API and the page both send such times).
+    """
     recipient = (recipient or "").strip()[:100]
     purpose = (purpose or "").strip()[:200]
     if not recipient:
@@ -103,6 +106,8 @@ def share_certificate(
     if not purpose:
         raise InvalidInput("请填写用途。", field="purpose")
     now = timezone.now()
+    if valid_until is not None and timezone.is_naive(valid_until):
+        valid_until = timezone.make_aware(valid_until)
     if valid_until is None or valid_until <= now:
         raise InvalidInput("授权截止时间必须晚于现在。", field="valid_until")
     if valid_until > now + dt.timedelta(days=share_max_days()):

@@ -21,3 +21,10 @@ class OidcConfig(AppConfig):
             "oidc/connected_apps.html", lambda request: {"connections": connected_clients(request.user)}
         )
         register_section("oidc/passkeys_section.html", passkeys_section)
+
+        # The platform's key also signs the published audit anchors (tongban.core.anchors).
+        from tongban.core.anchors import KeyProvider, register_key_provider
+
+        from .keys import current_signing_key, published_keys
+
+        register_key_provider(KeyProvider(current_signing_key, published_keys))

@@ -6,8 +6,12 @@ into ``STATIC_ROOT`` and served by WhiteNoise inside the application, with the p
 headers (granian's own file serving cannot add them).
 
 With the worker comes the periodic ``tongban tick --loop`` (when that command exists). A worker
-or tick process that dies is restarted a few times; the web server, or a child that keeps dying,
-stops everything with a non-zero exit.
+or tick process that dies is restarted, after 0.5 s doubling with each death in a row up to a
+minute, for as long as it takes: the web server never stops because of them (a worker killed
+four times once took the site down). A death in a row is one before the child was ready (the
+worker touched its ready file, or the child ran a minute). Only without a web server
+(``--no-web``) does a worker that never gets ready, three restarts in a row, end ``serve`` with
+a non-zero exit, for the machine's own supervisor to see. The web server dying stops everything.
 
 The children run in their own process group: a Ctrl+C in the terminal reaches only this
 command, which then asks each child exactly once to stop. (The task worker treats a second
@@ -16,37 +20,64 @@ interrupt as "abort the running task", which a shared process group would cause.
 
 import errno
 import os
+import shutil
 import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
+from pathlib import Path
 from typing import Any
 
 from django.core.management import call_command, get_commands
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 STOP_TIMEOUT_SECONDS = 20
-RESTARTS_ALLOWED = 3
-RESTART_WINDOW_SECONDS = 600
+RESTARTS_ALLOWED = 3  # in a row, before ready, and only when there is no web server to keep
+FIRST_BACKOFF_SECONDS = 0.5
+MAX_BACKOFF_SECONDS = 60.0
+READY_AFTER_SECONDS = 60.0
 
 
 class Child:
-    """One supervised process: how to start it, how to ask it to stop, whether to restart it."""
+    """One supervised process: how to start it, how to ask it to stop, whether to restart it,
+    and when it is due to be started again."""
 
-    def __init__(self, name: str, cmd: list[str], env: dict[str, str], *, stop_signal: int, restart: bool):
-        self.name, self.cmd, self.env = name, cmd, env
-        self.stop_signal, self.restart = stop_signal, restart
-        self.restarts: list[float] = []
+    def __init__(
+        self,
+        name: str,
+        cmd: list[str],
+        env: dict[str, str],
+        *,
+        stop_signal: int,
+        restart: bool,
+        ready_file: Path | None = None,
+    ):
+        self.name, self.cmd, self.stop_signal, self.restart = name, cmd, stop_signal, restart
+        self.ready_file = ready_file
+        self.env = {**env, "TONGBAN_WORKER_READY_FILE": str(ready_file)} if ready_file else env
+        self.failures = 0
+        self.restart_at: float | None = None
         self.proc = self.start()
 
     def start(self) -> subprocess.Popen:
+        if self.ready_file is not None:
+            self.ready_file.unlink(missing_ok=True)
+        self.started, self.restart_at = time.monotonic(), None
         return subprocess.Popen(self.cmd, env=self.env, process_group=0)
 
-    def may_restart(self) -> bool:
-        now = time.monotonic()
-        self.restarts = [t for t in self.restarts if now - t < RESTART_WINDOW_SECONDS]
-        return self.restart and len(self.restarts) < RESTARTS_ALLOWED
+    def was_ready(self) -> bool:
+        if self.ready_file is not None and self.ready_file.exists():
+            return True
+        return time.monotonic() - self.started >= READY_AFTER_SECONDS
+
+    def backoff(self, *, may_give_up: bool) -> float | None:
+        """Seconds to wait before the next start after a death, or None to give up."""
+        self.failures = 1 if self.was_ready() else self.failures + 1
+        if may_give_up and self.failures > RESTARTS_ALLOWED:
+            return None
+        return min(FIRST_BACKOFF_SECONDS * 2 ** (self.failures - 1), MAX_BACKOFF_SECONDS)
 
 
 def port_problem(host: str, port: int) -> str | None:
@@ -122,6 +153,7 @@ class Command(BaseCommand):
         }
         tongban = [sys.executable, "-m", "tongban"]
         children = []
+        run_dir = Path(tempfile.mkdtemp(prefix="tongban-serve-"))
         if not opts["no_web"]:
             if not opts["no_static"]:
                 call_command("collectstatic", interactive=False, verbosity=0)
@@ -131,7 +163,14 @@ class Command(BaseCommand):
         if not opts["no_worker"]:
             # SIGINT lets the task worker finish the task it is running.
             children.append(
-                Child("worker", [*tongban, "db_worker"], env, stop_signal=signal.SIGINT, restart=True)
+                Child(
+                    "worker",
+                    [*tongban, "db_worker"],
+                    env,
+                    stop_signal=signal.SIGINT,
+                    restart=True,
+                    ready_file=run_dir / "worker.ready",
+                )
             )
             if opts["tick"] > 0 and "tick" in get_commands():
                 # The tick only sleeps between short transactions: SIGTERM ends it without a traceback.
@@ -140,7 +179,10 @@ class Command(BaseCommand):
         if not opts["no_web"]:
             self.stdout.write(f"通办已启动：http://{opts['host']}:{opts['port']}/  （按 Ctrl+C 退出）")
             self.stdout.write(f"链接与二维码使用的公开地址：{env['TONGBAN_PUBLIC_URL']}")
-        failed = self.supervise(children)
+        try:
+            failed = self.supervise(children)
+        finally:
+            shutil.rmtree(run_dir, ignore_errors=True)
         if failed:
             raise CommandError(f"进程 {failed} 意外退出，已停止全部进程。")
 
@@ -181,19 +223,27 @@ class Command(BaseCommand):
             sig: signal.signal(sig, ask_to_stop) for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
         }
         failed = None
+        may_give_up = not any(child.name == "web" for child in children)
         try:
             while not stopping:
                 for child in children:
-                    code = child.proc.poll()
-                    if code is None or stopping:
+                    if stopping:
+                        break
+                    if child.restart_at is not None:
+                        if time.monotonic() >= child.restart_at:
+                            child.proc = child.start()
                         continue
-                    if child.may_restart():
-                        self.stderr.write(f"进程 {child.name} 退出（状态 {code}），正在重新启动。")
-                        child.restarts.append(time.monotonic())
-                        child.proc = child.start()
-                    else:
-                        failed = child.name
-                        stopping = True
+                    code = child.proc.poll()
+                    if code is None:
+                        continue
+                    wait = child.backoff(may_give_up=may_give_up) if child.restart else None
+                    if wait is None:
+                        failed, stopping = child.name, True
+                        continue
+                    self.stderr.write(
+                        f"进程 {child.name} 退出（状态 {code}），正在重新启动（{wait:g} 秒后）。"
+                    )
+                    child.restart_at = time.monotonic() + wait
                 time.sleep(0.2)
         finally:
             self.stop_all(children)

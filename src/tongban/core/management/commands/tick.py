@@ -2,12 +2,14 @@
 retrying due message and webhook deliveries, the 7-day default rating, …
 
 Run once (cron) or with ``--loop SECONDS`` (``tongban serve`` does this). Safe to run on
-several machines at once: each duty locks or de-duplicates what it touches.
+several machines at once: each duty locks or de-duplicates what it touches. A lost database
+only fails the duties of one round: connections it broke are closed before the next.
 """
 
 import time
 
 from django.core.management.base import BaseCommand
+from django.db import close_old_connections
 
 from tongban.core import periodic
 
@@ -20,6 +22,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options) -> None:
         while True:
+            close_old_connections()
             results = periodic.run_all()
             if options["verbosity"] > 1 or not options["loop"]:
                 self.stdout.write("；".join(f"{name}: {count}" for name, count in results.items()))
