@@ -4,13 +4,17 @@ locks the platform-wide chain head until commit; rating a concluded case (rating
 Submission steps of other apps (certificates' wallet) are checked in
 tests/certificates/test_submission_steps.py."""
 
+import datetime as dt
+
 import pytest
 
 from tests.cases.audit_last import check_audit_last, transactions
 from tests.cases.conftest import citizen, fill, pdf_upload
 from tests.cases.test_flow import submitted_case
+from tests.cases.test_joint_processing import JOINT_WRITE_PATHS
 from tongban.cases import services
 from tongban.cases.models import Case
+from tongban.cases.services import joint_applying
 
 
 def _accepted(w):
@@ -51,6 +55,12 @@ def _window_draft(w):
     return application
 
 
+def _joint_draft(w):
+    from tests.cases.test_joint_apply import filled_draft, make_bundle
+
+    return filled_draft(w["applicant"], make_bundle()[0])
+
+
 def _concluded(w):
     case = _decided(w)
     services.conclude_case(actor=w["issuer"], case=case, result=Case.Result.ISSUED)
@@ -79,6 +89,56 @@ def _claimed(w):
     case = submitted_case(w)
     services.claim_case(actor=w["intake"], case=case)
     return case
+
+
+def _cards():
+    from tongban.supervision.cards import services as cards
+
+    return cards
+
+
+def _supervisor(w):
+    from tests.cases.conftest import staff
+
+    if "supervisor" not in w:
+        w["supervisor"] = staff(w["department"], "supervisor", name="监察")
+    return w["supervisor"]
+
+
+def _sweep(case, due):
+    case.refresh_from_db()
+    return _cards().check_cases([case.pk], on=getattr(case, due) + dt.timedelta(days=1))
+
+
+def _yellow_card(w):
+    case = _accepted(w)
+    _sweep(case, "promised_due")
+    return case
+
+
+def _red_card(w):
+    from tongban.supervision.cards.models import Card
+
+    case = _accepted(w)
+    _sweep(case, "legal_due")
+    return Card.objects.get(case=case)
+
+
+def _duban(w, card):
+    return _cards().issue_order(actor=_supervisor(w), card=card, instruction="请办理。", workdays=1)
+
+
+def _ordered_card(w):
+    card = _red_card(w)
+    _duban(w, card)
+    card.refresh_from_db()
+    return card
+
+
+def _answered_card(w):
+    card = _ordered_card(w)
+    _cards().answer_order(actor=w["decider"], card=card, measures="已办理。")
+    return card
 
 
 # name -> (prepare(world) -> object, write(world, object))
@@ -142,9 +202,38 @@ WRITE_PATHS = {
         submitted_case,
         lambda w, c: services.withdraw_case(user=w["applicant"], case=c, reason="不办了。"),
     ),
+    # 一件事: one joint case and its three children, every audit entry after the last write
+    "joint submit": (
+        _joint_draft,
+        lambda w, d: joint_applying.submit_joint_application(user=w["applicant"], joint=d),
+    ),
     # ratings of a concluded case (a bad one also opens the rectification)
     "rate (ratings)": (_concluded, lambda w, c: _rate(w, c, 5)),
     "rate badly (ratings)": (_concluded, lambda w, c: _rate(w, c, 1)),
+    # 一件事: a child's step that changes its joint case, and the one answer (test_joint_processing)
+    **JOINT_WRITE_PATHS,
+    # supervision cards: raising, upgrading, 督办 and its answer, review and escalation
+    "raise a card (supervision cards)": (_accepted, lambda w, c: _sweep(c, "promised_due")),
+    "upgrade a card (supervision cards)": (_yellow_card, lambda w, c: _sweep(c, "legal_due")),
+    "issue 督办 (supervision cards)": (_red_card, lambda w, card: _duban(w, card)),
+    "answer 督办 (supervision cards)": (
+        _ordered_card,
+        lambda w, card: _cards().answer_order(actor=w["decider"], card=card, measures="已办理。"),
+    ),
+    "accept an answer (supervision cards)": (
+        _answered_card,
+        lambda w, card: _cards().review_answer(actor=_supervisor(w), card=card, accept=True),
+    ),
+    "return an answer (supervision cards)": (
+        _answered_card,
+        lambda w, card: _cards().review_answer(
+            actor=_supervisor(w), card=card, accept=False, opinion="不具体。", workdays=2
+        ),
+    ),
+    "escalate 督办 (supervision cards)": (
+        _ordered_card,
+        lambda w, card: _cards().escalate_overdue(on=card.order.due + dt.timedelta(days=1)),
+    ),
 }
 
 

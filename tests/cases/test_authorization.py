@@ -280,6 +280,23 @@ ROWS = [
         "intake",
         data=lambda w: {"action": "claim"},
     ),
+    # The full ID and mobile numbers, shown once with a stated purpose (a logged read).
+    ObjectURL(
+        "page: reveal identifiers",
+        "post",
+        lambda w: reverse("cases:staff_reveal", args=[w.case.number]),
+        "intake",
+        data=lambda w: {"purpose": "核对申请人身份"},
+        shows=lambda w: w.citizen.id_number,
+    ),
+    ObjectURL(
+        "api: reveal identifiers",
+        "post",
+        lambda w: api_url(f"/staff/cases/{w.case.number}/reveal"),
+        "intake",
+        data=lambda w: {"purpose": "核对申请人身份"},
+        shows=lambda w: w.citizen.id_number,
+    ),
 ]
 
 

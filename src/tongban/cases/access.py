@@ -77,9 +77,22 @@ def is_applicant_side(user: User | None, case: Case) -> bool:
     return applicant_cases(user).filter(pk=case.pk).exists()
 
 
+def check_reveal(user: User | None, case: Case) -> None:
+    """Full ID and mobile numbers of a case: staff who may see its department, nobody else."""
+    if not getattr(user, "is_authenticated", False) or not permissions.can_see_department(
+        user, case.department
+    ):
+        raise NotFound()
+
+
 def get_application_for(user: User | None, public_id: uuid.UUID | str) -> Application:
-    """A draft is visible only to whoever created it (applicant, agent or window staff)."""
-    application = Application.objects.select_related("item", "form").filter(public_id=public_id).first()
+    """A draft is visible only to whoever created it (applicant, agent or window staff); an item
+    of a 一件事 application only through its joint draft (``joint_applying``)."""
+    application = (
+        Application.objects.select_related("item", "form")
+        .filter(public_id=public_id, joint__isnull=True)
+        .first()
+    )
     if (
         application is None
         or not getattr(user, "is_authenticated", False)

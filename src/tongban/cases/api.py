@@ -8,23 +8,27 @@ case created by the first one.
 import datetime as dt
 import json
 import uuid
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
+from annotated_types import Interval
 from django.http import HttpRequest
-from ninja import File, Form, Router, Schema, Status
+from ninja import Field, File, Form, Query, Router, Schema, Status
 from ninja.files import UploadedFile
 
 from tongban.core.errors import InvalidInput, NotFound
+from tongban.core.params import MAX_PAGE, Id
 from tongban.identity.oidc.auth import api_auth
+from tongban.identity.selectors import log_case_read
 
 from . import clock, selectors, services
 from .access import get_application_for, get_case_for, is_applicant_side
 from .models import Application, Case
+from .services.revealing import reveal_identifiers
 
 router = Router(tags=["办件"], auth=api_auth)
 
 
-class MaterialOut(Schema):
+class ApplicationMaterialOut(Schema):
     requirement_id: int
     name: str
     necessity: str
@@ -41,21 +45,21 @@ class ApplicationOut(Schema):
     data: dict
     prefilled: list[str]
     expires_at: dt.datetime
-    materials: list[MaterialOut]
+    materials: list[ApplicationMaterialOut]
     case_number: str | None
 
 
 class ApplicationIn(Schema):
     item_code: str
-    enterprise_id: int | None = None
+    enterprise_id: Id | None = None
 
 
 class DraftIn(Schema):
     data: dict = {}
-    step: int | None = None
+    step: Annotated[int, Interval(ge=0, le=100)] | None = None
 
 
-class EventOut(Schema):
+class CaseEventOut(Schema):
     at: dt.datetime
     title: str
     actor: str
@@ -89,7 +93,7 @@ class CaseOut(Schema):
 class CaseDetailOut(CaseOut):
     data: dict
     decision_reason: str
-    timeline: list[EventOut]
+    timeline: list[CaseEventOut]
     correction: dict | None
 
 
@@ -101,7 +105,7 @@ class CasePage(Schema):
 
 class ReasonIn(Schema):
     reason: str = ""
-    expected_version: int | None = None
+    expected_version: Id | None = None
 
 
 class StepIn(Schema):
@@ -121,10 +125,11 @@ class StepIn(Schema):
     opinion: str = ""
     grant: bool | None = None
     result: str | None = None
+    uscc: str = ""
     kind: str = ""
     fields: list[str] = []
-    material_ids: list[int] = []
-    expected_version: int | None = None
+    material_ids: list[Id] = []
+    expected_version: Id | None = None
     expected_step: str | None = None
 
 
@@ -207,11 +212,11 @@ def save_application(request: HttpRequest, application_id: uuid.UUID, payload: D
 
 @router.post(
     "/applications/{application_id}/materials/{requirement_id}",
-    response={201: MaterialOut},
+    response={201: ApplicationMaterialOut},
     summary="上传申请材料（PDF/JPG/PNG，按内容检查类型）",
 )
 def upload_material(
-    request: HttpRequest, application_id: uuid.UUID, requirement_id: int, file: File[UploadedFile]
+    request: HttpRequest, application_id: uuid.UUID, requirement_id: Id, file: File[UploadedFile]
 ) -> tuple[int, dict]:
     application = get_application_for(request.user, application_id)
     requirement = next(iter(selectors.item_materials(application, [requirement_id])), None)
@@ -245,8 +250,7 @@ def submit_application(request: HttpRequest, application_id: uuid.UUID) -> tuple
 
 
 @router.get("/cases", response=CasePage, summary="我的办件")
-def list_my_cases(request: HttpRequest, page: int = 1) -> dict:
-    page = max(page, 1)
+def list_my_cases(request: HttpRequest, page: int = Query(1, ge=1, le=MAX_PAGE)) -> dict:
     qs = selectors.my_cases(request.user)
     total = qs.count()
     items = [_case_out(c, staff_view=False) for c in qs[(page - 1) * 20 : page * 20]]
@@ -257,10 +261,13 @@ def list_my_cases(request: HttpRequest, page: int = 1) -> dict:
 def get_case(request: HttpRequest, number: str) -> dict:
     case = get_case_for(request.user, number)
     staff_view = not is_applicant_side(request.user, case)
+    if staff_view:
+        log_case_read(request.user, case, "办理办件", ("申请人信息", "申请表内容"))
     correction = selectors.open_correction(case)
     body = _case_out(case, staff_view=staff_view)
     body.update(
-        data=case.data,
+        # Staff see ID and mobile numbers masked; POST …/reveal shows them with a stated purpose.
+        data=selectors.masked_data(case) if staff_view else case.data,
         decision_reason=case.decision_reason,
         timeline=[
             {
@@ -283,7 +290,31 @@ def get_case(request: HttpRequest, number: str) -> dict:
     return body
 
 
-@router.post("/cases/{number}/withdraw", response=CaseOut, summary="撤回申请")
+class RevealIn(Schema):
+    purpose: str = Field(..., max_length=200, description="查看完整号码的用途，记入数据使用记录，申请人可见")
+
+
+class RevealOut(Schema):
+    fields: dict[str, str]
+
+
+@router.post(
+    "/staff/cases/{number}/reveal",
+    response=RevealOut,
+    tags=["工作人员"],
+    summary="查看完整身份证号码和手机号码（须写明用途，记入数据使用记录）",
+)
+def reveal(request: HttpRequest, number: str, payload: RevealIn) -> dict:
+    case = get_case_for(request.user, number)
+    return {"fields": reveal_identifiers(actor=request.user, case=case, purpose=payload.purpose)}
+
+
+@router.post(
+    "/cases/{number}/withdraw",
+    response=CaseOut,
+    summary="撤回申请",
+    openapi_extra={"responses": {409: {"description": "办件已被他人办理或状态已变化，请刷新后重试"}}},
+)
 def withdraw(request: HttpRequest, number: str, payload: ReasonIn) -> dict:
     case = get_case_for(request.user, number)
     return _case_out(
@@ -319,12 +350,12 @@ def answer_correction(
 @router.get("/staff/queue", response=CasePage, tags=["工作人员"], summary="待办队列")
 def queue(
     request: HttpRequest,
-    item: int | None = None,
+    item: Id | None = None,
     status: str | None = None,
     deadline: Literal["red", "yellow", "green", "paused"] | None = None,
     applicant: str | None = None,
     mine: bool = False,
-    page: int = 1,
+    page: int = Query(1, ge=1, le=MAX_PAGE),
 ) -> dict:
     if status is not None and status not in Case.Status.values:
         raise InvalidInput("状态参数无效。", field="status")
@@ -344,7 +375,13 @@ def queue(
     }
 
 
-@router.post("/staff/cases/{number}/steps", response=CaseOut, tags=["工作人员"], summary="办理操作")
+@router.post(
+    "/staff/cases/{number}/steps",
+    response=CaseOut,
+    tags=["工作人员"],
+    summary="办理操作",
+    openapi_extra={"responses": {409: {"description": "办件已被他人办理或状态已变化，请刷新后重试"}}},
+)
 def act(request: HttpRequest, number: str, payload: StepIn) -> dict:
     user = request.user
     case = get_case_for(user, number)
@@ -356,7 +393,9 @@ def act(request: HttpRequest, number: str, payload: StepIn) -> dict:
         case "release":
             case = services.release_case(actor=user, case=case)
         case "accept":
-            case = services.accept_case(actor=user, case=case, opinion=payload.opinion, **step)
+            case = services.accept_case(
+                actor=user, case=case, opinion=payload.opinion, uscc=payload.uscc, **step
+            )
         case "refuse":
             case = services.refuse_case(actor=user, case=case, reason=payload.opinion, **step)
         case "request_correction":
@@ -389,6 +428,22 @@ def act(request: HttpRequest, number: str, payload: StepIn) -> dict:
             )
         case "conclude":
             case = services.conclude_case(
-                actor=user, case=case, result=payload.result or "", opinion=payload.opinion, **step
+                actor=user,
+                case=case,
+                result=payload.result or "",
+                opinion=payload.opinion,
+                uscc=payload.uscc,
+                **step,
             )
     return _case_out(selectors.case_with_item(case.pk), staff_view=True)
+
+
+# 一件事 after the submission (the joint case's staff and applicant views, the one correction).
+from .joint_api import router as joint_router  # noqa: E402 - mounted under this router
+
+router.add_router("/", joint_router)
+
+# 一件事 applying (one form, one set of materials, one submission) and the list of joint cases.
+from .joint_applying_api import router as joint_applying_router  # noqa: E402 - mounted under this router
+
+router.add_router("/", joint_applying_router)

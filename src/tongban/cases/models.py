@@ -11,10 +11,66 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from tongban.catalog.models import Channel, ItemType, MaterialRequirement, ServiceItem
+from tongban.catalog.models import Channel, ItemType, LifeEvent, MaterialRequirement, ServiceItem
 from tongban.departments.models import Department
 from tongban.forms.models import FormDefinition
 from tongban.workflow.models import ProcessDefinition
+
+
+class Delivery(models.TextChoices):
+    """How a result reaches the applicant (跨域通办: online or by post to the chosen address)."""
+
+    ONLINE = "online", _("网上送达")
+    POST = "post", _("邮寄送达")
+
+
+class JointApplication(models.Model):
+    """The draft of a 一件事 application: one form, one set of materials, one submission.
+
+    The selected items are ordinary child ``Application`` rows (``Application.joint``), so every
+    single-item rule (prefill, material providers, missing materials, submission steps) applies
+    to each of them unchanged; this row holds what the applicant gives once for all of them.
+    """
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("草稿")
+        SUBMITTED = "submitted", _("已提交")
+        EXPIRED = "expired", _("已过期")
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    bundle = models.ForeignKey(LifeEvent, on_delete=models.PROTECT, related_name="joint_applications")
+    bundle_version = models.PositiveIntegerField(_("一件事版本"), default=1)
+    region_code = models.CharField(_("办理地区"), max_length=12, blank=True)
+    applicant = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="joint_applications"
+    )
+    enterprise = models.ForeignKey(
+        "identity.EnterpriseAccount",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="joint_applications",
+    )
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    channel = models.CharField(_("渠道"), max_length=1, choices=Channel.choices, default=Channel.ONLINE)
+    answers = models.JSONField(_("情形引导答案"), default=dict, blank=True)
+    data = models.JSONField(_("合并表单数据"), default=dict, blank=True)
+    step = models.PositiveSmallIntegerField(_("当前步骤"), default=0)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.DRAFT, db_index=True)
+    expires_at = models.DateTimeField(_("草稿保留至"))
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-updated_at"]
+        verbose_name = _("一件事申请")
+        verbose_name_plural = _("一件事申请")
+        indexes = [
+            models.Index(fields=["applicant", "status", "-updated_at"], name="joint_application_owner")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.bundle} · {self.get_status_display()}"
 
 
 class Application(models.Model):
@@ -46,6 +102,28 @@ class Application(models.Model):
     step = models.PositiveSmallIntegerField(_("当前步骤"), default=0)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.DRAFT, db_index=True)
     expires_at = models.DateTimeField(_("草稿保留至"))
+    joint = models.ForeignKey(
+        JointApplication,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="children",
+        verbose_name=_("一件事申请"),
+    )
+    # 跨域通办: chosen on the draft (the receiving window is known when it starts the draft) and
+    # copied to the case at submission.
+    receiving_department = models.ForeignKey(
+        Department,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("收件地"),
+    )
+    delivery = models.CharField(
+        _("送达方式"), max_length=8, choices=Delivery.choices, default=Delivery.ONLINE
+    )
+    delivery_address = models.CharField(_("邮寄地址"), max_length=300, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -59,6 +137,78 @@ class Application(models.Model):
         return f"{self.item} · {self.get_status_display()}"
 
 
+class JointCase(models.Model):
+    """联办件: one 一件事 submission, split into one child ``Case`` per item (``children``).
+
+    The lead department sees every child; the joint deadline runs on the working-day clock.
+    """
+
+    class Status(models.TextChoices):
+        IN_PROGRESS = "in_progress", _("办理中")
+        RELEASED = "released", _("已统一出件")
+        CONCLUDED = "concluded", _("已办结")
+        STOPPED = "stopped", _("已终止")
+        WITHDRAWN = "withdrawn", _("已撤回")
+
+    number = models.CharField(_("联办件编号"), max_length=32, unique=True)
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    joint_application = models.OneToOneField(
+        JointApplication, on_delete=models.PROTECT, related_name="joint_case"
+    )
+    bundle = models.ForeignKey(LifeEvent, on_delete=models.PROTECT, related_name="joint_cases")
+    bundle_version = models.PositiveIntegerField(_("一件事版本"), default=1)
+    applicant = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="joint_cases"
+    )
+    enterprise = models.ForeignKey(
+        "identity.EnterpriseAccount",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="joint_cases",
+    )
+    submitted_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    applicant_name = models.CharField(_("申请人"), max_length=200)
+    channel = models.CharField(_("渠道"), max_length=1, choices=Channel.choices)
+    lead_department = models.ForeignKey(
+        Department,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="led_joint_cases",
+        verbose_name=_("牵头部门"),
+    )
+    region_code = models.CharField(max_length=12, db_index=True)
+    status = models.CharField(
+        _("状态"), max_length=12, choices=Status.choices, default=Status.IN_PROGRESS, db_index=True
+    )
+    joint_limit_days = models.PositiveIntegerField(_("联办承诺时限（工作日）"), default=0)
+    joint_due = models.DateField(_("联办期限"), null=True, blank=True, db_index=True)
+    submitted_at = models.DateTimeField(_("提交时间"), db_index=True)
+    released_at = models.DateTimeField(_("统一出件时间"), null=True, blank=True)
+    concluded_at = models.DateTimeField(_("办结时间"), null=True, blank=True)
+    idempotency_key = models.CharField(max_length=100, blank=True, null=True)
+
+    class Meta:
+        ordering = ["-submitted_at"]
+        verbose_name = _("联办件")
+        verbose_name_plural = _("联办件")
+        indexes = [
+            models.Index(fields=["applicant", "-submitted_at"], name="joint_case_applicant"),
+            models.Index(fields=["lead_department", "status"], name="joint_case_lead"),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["submitted_by", "idempotency_key"],
+                name="joint_case_idempotency",
+                condition=models.Q(idempotency_key__isnull=False),
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.number
+
+
 class Case(models.Model):
     class Status(models.TextChoices):
         PENDING_INTAKE = "pending_intake", _("待受理")
@@ -67,11 +217,25 @@ class Case(models.Model):
         SPECIAL = "special", _("特别程序")
         PENDING_DECISION = "pending_decision", _("待决定")
         PENDING_ISSUE = "pending_issue", _("待制证")
+        PAYMENT = "payment", _("待缴费")
         CONCLUDED = "concluded", _("已办结")
         REFUSED = "refused", _("不予受理")
         DENIED = "denied", _("不予批准")
         FORWARDED = "forwarded", _("已转报")
         WITHDRAWN = "withdrawn", _("已撤回")
+        # A joint child waiting for its prerequisite children to conclude: no process step,
+        # no clock, in no queue until released.
+        HELD = "held", _("待前置事项办结")
+        # A joint child ended because a refusal elsewhere in its joint case stops it.
+        STOPPED = "stopped", _("已终止")
+
+    class HandlingMode(models.TextChoices):
+        LOCAL = "", _("本地办理")
+        ONLINE = "online", _("全程网办")
+        PROXY = "proxy", _("异地代收代办")
+        MULTI = "multi", _("多地联办")
+
+    Delivery = Delivery
 
     class Result(models.TextChoices):
         ISSUED = "issued", _("出证")
@@ -89,6 +253,8 @@ class Case(models.Model):
         Status.SPECIAL,
         Status.PENDING_DECISION,
         Status.PENDING_ISSUE,
+        Status.PAYMENT,
+        Status.HELD,
     )
 
     number = models.CharField(_("办件编号"), max_length=32, unique=True)
@@ -145,6 +311,42 @@ class Case(models.Model):
     paused_reason = models.CharField(max_length=20, blank=True)
     idempotency_key = models.CharField(max_length=100, blank=True, null=True)
 
+    # 一件事: the joint case this case is a child of, whether its conclusion gates unified
+    # issuing, the children that must conclude before it starts, and when its result was
+    # released to the applicant (统一出件).
+    joint = models.ForeignKey(
+        JointCase,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="children",
+        verbose_name=_("联办件"),
+    )
+    essential = models.BooleanField(_("必办事项"), default=False)
+    prerequisites = models.ManyToManyField(
+        "self", symmetrical=False, blank=True, related_name="dependents", verbose_name=_("前置办件")
+    )
+    released_at = models.DateTimeField(_("结果发布时间"), null=True, blank=True)
+
+    # 跨域通办: how the case is handled across regions, the receiving office (收件地) and how
+    # the result reaches the applicant.
+    handling_mode = models.CharField(
+        _("办理模式"), max_length=8, choices=HandlingMode.choices, default=HandlingMode.LOCAL, blank=True
+    )
+    receiving_department = models.ForeignKey(
+        Department,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="received_cases",
+        verbose_name=_("收件地"),
+    )
+    receiving_region_code = models.CharField(_("收件地区划"), max_length=12, blank=True)
+    delivery = models.CharField(
+        _("送达方式"), max_length=8, choices=Delivery.choices, default=Delivery.ONLINE
+    )
+    delivery_address = models.CharField(_("邮寄地址"), max_length=300, blank=True)
+
     class Meta:
         ordering = ["-submitted_at"]
         verbose_name = _("办件")
@@ -155,6 +357,7 @@ class Case(models.Model):
             models.Index(fields=["enterprise", "-submitted_at"], name="case_enterprise"),
             models.Index(fields=["assignee", "status"], name="case_assignee"),
             models.Index(fields=["item", "status"], name="case_item_status"),
+            models.Index(fields=["joint", "status"], name="case_joint_status"),
         ]
         constraints = [
             models.UniqueConstraint(
@@ -238,6 +441,9 @@ class CorrectionRequest(models.Model):
     materials = models.ManyToManyField(MaterialRequirement, blank=True, related_name="+")
     notice = models.TextField(_("补正说明"))
     answered_at = models.DateTimeField(null=True, blank=True)
+    joint_notice = models.ForeignKey(
+        "JointNotice", null=True, blank=True, on_delete=models.SET_NULL, related_name="corrections"
+    )
 
     class Meta:
         ordering = ["case", "-requested_at"]
@@ -246,6 +452,32 @@ class CorrectionRequest(models.Model):
 
     def __str__(self) -> str:
         return f"{self.case_id} 补正"
+
+
+class JointNotice(models.Model):
+    """One notice to the applicant of a joint case that gathers what several departments said on
+    the same working day: correction requests (一次告知, answered once) or results (统一出件)."""
+
+    class Kind(models.TextChoices):
+        CORRECTION = "correction", _("补正告知")
+        RESULT = "result", _("结果通知")
+
+    joint = models.ForeignKey(JointCase, on_delete=models.CASCADE, related_name="notices")
+    kind = models.CharField(_("类型"), max_length=12, choices=Kind.choices)
+    on_date = models.DateField(_("工作日"))
+    payload = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    answered_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["joint", "-on_date", "-id"]
+        verbose_name = _("联办通知")
+        verbose_name_plural = _("联办通知")
+        indexes = [models.Index(fields=["joint", "kind", "on_date"], name="joint_notice_day")]
+
+    def __str__(self) -> str:
+        return f"{self.joint_id} {self.get_kind_display()} {self.on_date}"
 
 
 class CaseNumberCounter(models.Model):
@@ -260,6 +492,20 @@ class CaseNumberCounter(models.Model):
 
     def __str__(self) -> str:
         return f"{self.region_code}-{self.day}: {self.value}"
+
+
+class JointNumberCounter(models.Model):
+    """The joint cases' own per region and day sequence (``numbering.next_joint_number``)."""
+
+    region_code = models.CharField(max_length=12)
+    day = models.DateField()
+    value = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["region_code", "day"], name="joint_counter_unique")]
+
+    def __str__(self) -> str:
+        return f"LB{self.region_code}-{self.day}: {self.value}"
 
 
 class DocumentTemplate(models.Model):

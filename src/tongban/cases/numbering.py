@@ -13,18 +13,33 @@ import datetime as dt
 
 from django.db import connection
 
-from .models import CaseNumberCounter
+from .models import CaseNumberCounter, JointNumberCounter
 
-_SQL = (
-    'INSERT INTO "cases_casenumbercounter" ("region_code", "day", "value") VALUES (%s, %s, 1) '
-    'ON CONFLICT ("region_code", "day") DO UPDATE SET "value" = "cases_casenumbercounter"."value" + 1 '
-    'RETURNING "value"'
-)
+
+def _upsert(table: str) -> str:
+    return (
+        f'INSERT INTO "{table}" ("region_code", "day", "value") VALUES (%s, %s, 1) '  # noqa: S608 (a model's table)
+        f'ON CONFLICT ("region_code", "day") DO UPDATE SET "value" = "{table}"."value" + 1 '
+        'RETURNING "value"'
+    )
+
+
+_SQL = _upsert("cases_casenumbercounter")
+_JOINT_SQL = _upsert("cases_jointnumbercounter")
 assert CaseNumberCounter._meta.db_table == "cases_casenumbercounter"
+assert JointNumberCounter._meta.db_table == "cases_jointnumbercounter"
+
+
+def _next(sql: str, region_code: str, day: dt.date) -> int:
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [region_code, connection.ops.adapt_datefield_value(day)])
+        return cursor.fetchone()[0]
 
 
 def next_case_number(region_code: str, day: dt.date) -> str:
-    with connection.cursor() as cursor:
-        cursor.execute(_SQL, [region_code, connection.ops.adapt_datefield_value(day)])
-        value = cursor.fetchone()[0]
-    return f"{region_code}-{day:%Y%m%d}-{value:06d}"
+    return f"{region_code}-{day:%Y%m%d}-{_next(_SQL, region_code, day):06d}"
+
+
+def next_joint_number(region_code: str, day: dt.date) -> str:
+    """联办件 numbers: ``LB`` + region + date + their own sequence, e.g. ``LB511602-20261203-000007``."""
+    return f"LB{region_code}-{day:%Y%m%d}-{_next(_JOINT_SQL, region_code, day):06d}"

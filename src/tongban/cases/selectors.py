@@ -1,10 +1,12 @@
 """Reads of cases shared by the pages and the API: the staff queue, my cases, a case's story."""
 
+import copy
 import datetime as dt
 import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
+from django.core.cache import cache
 from django.core.paginator import Paginator
 from django.db.models import Q, QuerySet
 from django.utils import timezone
@@ -12,6 +14,7 @@ from django.utils import timezone
 from tongban.catalog.models import MaterialRequirement, ServiceItem
 from tongban.catalog.selectors import published_items
 from tongban.core.errors import NotFound
+from tongban.core.masking import mask_id_number, mask_mobile
 from tongban.core.types import User
 from tongban.departments.models import Department
 from tongban.identity import permissions
@@ -178,7 +181,10 @@ def my_drafts(user: User | None) -> QuerySet[Application]:
         return Application.objects.none()
     return (
         Application.objects.filter(
-            created_by=user, status=Application.Status.DRAFT, expires_at__gt=timezone.now()
+            created_by=user,
+            status=Application.Status.DRAFT,
+            expires_at__gt=timezone.now(),
+            joint__isnull=True,
         )
         .select_related("item", "applicant")
         .order_by("-updated_at")
@@ -311,3 +317,84 @@ def wording_department(scope: str) -> Department:
     if department is None:
         raise NotFound()
     return department
+
+
+# ---------------------------------------------------------------- personal identifiers
+
+_MASKS = {"id_number": mask_id_number, "mobile": mask_mobile}
+
+
+def _personal_paths(schema: dict) -> list[tuple[str, str | None, str]]:
+    """(field, sub-field of a table or None, widget) for every ID or mobile number a form asks."""
+    found = []
+    for name, prop in (schema.get("properties") or {}).items():
+        widget = prop.get("x-widget", "")
+        if widget in _MASKS:
+            found.append((name, None, widget))
+        elif widget == "rows":
+            for sub, sub_prop in ((prop.get("items") or {}).get("properties") or {}).items():
+                if sub_prop.get("x-widget", "") in _MASKS:
+                    found.append((name, sub, sub_prop["x-widget"]))
+    return found
+
+
+def masked_data(case: Case) -> dict:
+    """The case's answers with every ID and mobile number masked: what staff see until they
+    reveal them with a stated purpose (``services.reveal_identifiers``)."""
+    data = copy.deepcopy(case.data or {})
+    for name, sub, widget in _personal_paths(case.form.schema if case.form else {}):
+        value = data.get(name)
+        if sub is None and isinstance(value, str):
+            data[name] = _MASKS[widget](value)
+        elif sub is not None and isinstance(value, list):
+            for row in value:
+                if isinstance(row, dict) and isinstance(row.get(sub), str):
+                    row[sub] = _MASKS[widget](row[sub])
+    return data
+
+
+def personal_identifiers(case: Case) -> dict[str, str]:
+    """Every ID and mobile number in the case, in full, by field (``rows.2.id_number`` in a table)."""
+    data = case.data or {}
+    found = {}
+    for name, sub, _widget in _personal_paths(case.form.schema if case.form else {}):
+        value = data.get(name)
+        if sub is None and isinstance(value, str) and value:
+            found[name] = value
+        elif sub is not None and isinstance(value, list):
+            for i, row in enumerate(value):
+                if isinstance(row, dict) and isinstance(row.get(sub), str) and row[sub]:
+                    found[f"{name}.{i}.{sub}"] = row[sub]
+    return found
+
+
+# How long a figure for the supervisors' dashboards may be reused: it has no event cursor of its
+# own, so a short time bounds how stale it can be while a page view stays a cache read.
+FIGURES_TTL = 300
+
+
+def joint_child_count(
+    *,
+    region_code: str | None = None,
+    department_id: int | None = None,
+    since: dt.datetime | None = None,
+    until: dt.datetime | None = None,
+) -> int:
+    """Cases submitted as a child of a 一件事 joint case in a region (code prefix: summed upwards)
+    or department and ``[since, until)``: the numerator of 电子监察's 一件事 share. Read through
+    the ``joint`` index (only the joint children are touched) and cached ``FIGURES_TTL``."""
+    key = f"cases:joint-children:{region_code}:{department_id}:{since}:{until}".replace(" ", "T")
+
+    def count() -> int:
+        cases = Case.objects.filter(joint__isnull=False)
+        if region_code:
+            cases = cases.filter(region_code__startswith=region_code)
+        if department_id is not None:
+            cases = cases.filter(department_id=department_id)
+        if since is not None:
+            cases = cases.filter(submitted_at__gte=since)
+        if until is not None:
+            cases = cases.filter(submitted_at__lt=until)
+        return cases.count()
+
+    return cache.get_or_set(key, count, FIGURES_TTL)

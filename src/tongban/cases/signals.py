@@ -25,3 +25,8 @@ case_event = Signal()
 # commits or rolls back with the step. Receivers must be quick, must not lock shared rows and
 # must not append to the audit log (the step's own append is the transaction's last write).
 case_event_recorded = Signal()
+
+# Sent inside a 一件事 split's transaction, once for the joint case instead of one
+# ``case_event_recorded`` "submitted" per child (joint, children, actor): the applicant hears of
+# one submission naming every child. The same rules as for ``case_event_recorded``.
+joint_submitted = Signal()

@@ -13,6 +13,24 @@ so it cannot call them; instead they register typed entries here from their
 - a ``SubmissionStep`` runs inside the submission's transaction after the case row exists and
   before the history line and the audit append (which stay the last writes, ``core.audit``);
   it may refuse the submission with ``InvalidInput``, which undoes everything.
+- a ``WaitingStep`` is a process step that waits for something another app settles (缴费:
+  ``payments`` waits for the money). The process reaches a user task whose BPMN id is the
+  step's name (or starts with it and ``_``); ``enter`` runs in that transaction before the
+  history line (no audit append of its own), and the case shows ``status`` until the other
+  app calls ``services.continue_waiting`` when it is settled. A step not ``needed`` for the
+  case is passed at once.
+- an ``EventObserver`` is told, after the step's transaction committed, that a case's history
+  grew (one call per ``CaseEvent`` row, with the case's and the event's ids); it must be quick
+  (enqueue a task and return): ``supervision`` keeps its rollups this way.
+
+- a ``ReleaseStep`` delivers a concluded child of a joint case (一件事) when its result is
+  released to the applicant (统一出件: together with the other essential children, or at once
+  after that); until then the child's ``released_at`` is empty and the app holds what it would
+  deliver (``certificates`` issues no licence before). ``release`` runs inside the releasing
+  transaction, before its audit append: it may only queue work.
+- a ``NoticeStep`` tells the applicant of a joint case about one ``JointNotice`` (the combined
+  correction or result notice); it runs in the transaction that creates the notice and may only
+  write its own rows (no audit append).
 
 Open Forms' ``plugins/registry.py`` is the model: entries are registered once by a unique name
 (a second registration under the same name is a programming error) and looked up by name.
@@ -25,7 +43,7 @@ from typing import TYPE_CHECKING
 from tongban.core.types import User
 
 if TYPE_CHECKING:
-    from .models import Application, Attachment, Case
+    from .models import Application, Attachment, Case, JointNotice
 
 
 @dataclass(frozen=True)
@@ -37,6 +55,9 @@ class MaterialProvider:
     attach: Callable[["Application", User | None], list["Attachment"]]
     # The bytes of one of its attachments whose file is still pending, or None if not its own.
     render: Callable[["Attachment"], bytes | None]
+    # Why a material it knows a source for is still asked of the applicant (a grant missing,
+    # the subject not held): requirement id → one sentence shown beside the upload.
+    explain: Callable[["Application"], dict[int, str]] | None = None
 
 
 @dataclass(frozen=True)
@@ -45,7 +66,37 @@ class SubmissionStep:
     run: Callable[["Application", "Case", User], None]
 
 
-class Registry[T: (MaterialProvider, SubmissionStep)]:
+@dataclass(frozen=True)
+class WaitingStep:
+    name: str
+    status: str  # a Case.Status value shown while the case waits
+    enter: Callable[["Case", User | None], None]
+    # False when this case has nothing to wait for (a fee of 0): the step is passed at once.
+    needed: Callable[["Case"], bool]
+
+    def matches(self, spec: str) -> bool:
+        return spec == self.name or spec.startswith(self.name + "_")
+
+
+@dataclass(frozen=True)
+class EventObserver:
+    name: str
+    notify: Callable[[int, int], None]  # (case id, event id), after commit
+
+
+@dataclass(frozen=True)
+class ReleaseStep:
+    name: str
+    release: Callable[["Case", User | None], None]
+
+
+@dataclass(frozen=True)
+class NoticeStep:
+    name: str
+    send: Callable[["JointNotice"], None]
+
+
+class Registry[T: (MaterialProvider, SubmissionStep, WaitingStep, EventObserver, ReleaseStep, NoticeStep)]:
     """Entries by unique name, in registration order."""
 
     def __init__(self, kind: str) -> None:
@@ -73,6 +124,25 @@ class Registry[T: (MaterialProvider, SubmissionStep)]:
 
 material_providers: Registry[MaterialProvider] = Registry("material provider")
 submission_steps: Registry[SubmissionStep] = Registry("submission step")
+waiting_steps: Registry[WaitingStep] = Registry("waiting step")
+release_steps: Registry[ReleaseStep] = Registry("release step")
+notice_steps: Registry[NoticeStep] = Registry("notice step")
+event_observers: Registry[EventObserver] = Registry("event observer")
+
+
+def waiting_step_for(spec: str) -> WaitingStep | None:
+    """The registered waiting step a process task belongs to, if any."""
+    return next((step for step in waiting_steps if step.matches(spec)), None)
+
+
+def material_notes(application: "Application") -> dict[int, str]:
+    """The providers' reasons, per requirement id, for materials they cannot supply."""
+    notes: dict[int, str] = {}
+    for provider in material_providers:
+        if provider.explain is not None:
+            for requirement_id, note in provider.explain(application).items():
+                notes.setdefault(requirement_id, note)
+    return notes
 
 
 def render_pending(attachment: "Attachment") -> bytes | None:
@@ -85,3 +155,8 @@ def render_pending(attachment: "Attachment") -> bytes | None:
         if content is not None:
             return content
     return None
+
+
+def result_held(case: "Case") -> bool:
+    """A concluded child of a joint case whose result is not released yet (统一出件)."""
+    return bool(case.joint_id) and case.released_at is None

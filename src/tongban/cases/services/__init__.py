@@ -29,17 +29,21 @@ from .processing import (
     decide_case,
     end_special_procedure,
     forward_case,
+    records_uscc,
     refuse_case,
     release_case,
     review_case,
     start_special_procedure,
 )
+from .supervising import SUPERVISION_ACTIONS, record_supervision
+from .waiting import continue_waiting
 from .window import counter_applicant, start_window_application, submit_at_window
 from .withdrawing import WITHDRAWABLE, withdraw_case
 
 __all__ = [
     "DRAFT_DAYS",
     "RESULT_BY_END",
+    "SUPERVISION_ACTIONS",
     "STATUS_BY_END",
     "STATUS_BY_ROLE",
     "WITHDRAWABLE",
@@ -57,11 +61,14 @@ __all__ = [
     "claim_case",
     "clock",
     "conclude_case",
+    "records_uscc",
+    "continue_waiting",
     "counter_applicant",
     "decide_case",
     "end_special_procedure",
     "forward_case",
     "missing_materials",
+    "record_supervision",
     "open_correction",
     "prefilled_fields",
     "refuse_case",

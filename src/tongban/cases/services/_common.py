@@ -10,7 +10,7 @@ from tongban.core.types import User, actor_label
 from tongban.workflow.engine import ProcessError, TaskInfo
 from tongban.workflow.selectors import process_for
 
-from .. import clock
+from .. import clock, steps
 from ..access import Conflict as Conflict  # the cases' 409, defined with the rules that raise it
 from ..models import Case, CaseEvent
 from ..signals import case_event, case_event_recorded
@@ -36,10 +36,51 @@ def _log(
     public: bool = True,
     step: str = "",
     emit: str = "",
+    audit_later: list[dict] | None = None,
 ) -> CaseEvent:
     """The history line, the case event for other apps (``emit``) and, last, the audit entry:
-    appending locks the platform-wide chain head until commit, so nothing may follow it."""
-    event = CaseEvent.objects.create(
+    appending locks the platform-wide chain head until commit, so nothing may follow it.
+
+    A child of a joint case tells its joint case (``joint_processing.after_child_step``: release
+    dependents, stop, gather notices, 统一出件) before the audit append, whose entries follow the
+    child's own. A caller that writes several cases in one transaction passes ``audit_later`` and
+    appends the collected entries itself, after its last write (the joint case is then not told)."""
+    event = history_line(
+        case, actor, action, title, from_status=from_status, opinion=opinion, public=public, step=step
+    )
+    event.save()
+    if emit:
+        _emit(case, emit, actor)
+    for observer in steps.event_observers:
+        transaction.on_commit(lambda notify=observer.notify, ids=(case.pk, event.pk): notify(*ids))
+    entry = audit_entry(case, event, actor, action, from_status=from_status, opinion=opinion, step=step)
+    if audit_later is not None:
+        audit_later.append(entry)
+        return event
+    joint_entries: list[dict] = []
+    if case.joint_id:
+        from .joint_processing import after_child_step
+
+        joint_entries = after_child_step(case, actor, action, from_status)
+    for one in (entry, *joint_entries):
+        audit.append(one.pop("action"), **one)
+    return event
+
+
+def history_line(
+    case: Case,
+    actor: User,
+    action: str,
+    title: str,
+    *,
+    from_status: str = "",
+    opinion: str = "",
+    public: bool = True,
+    step: str = "",
+) -> CaseEvent:
+    """The case's history line, unsaved (``_log`` saves it; a joint split inserts its children's
+    lines at once)."""
+    return CaseEvent(
         case=case,
         actor=actor,
         actor_label=actor_label(actor),
@@ -54,14 +95,25 @@ def _log(
         opinion=opinion,
         public=public,
     )
-    if emit:
-        _emit(case, emit, actor)
-    audit.append(
-        f"cases.{action}",
-        actor=actor,
-        obj=case,
-        on_behalf_of=event.on_behalf_of,
-        summary={
+
+
+def audit_entry(
+    case: Case,
+    event: CaseEvent,
+    actor: User,
+    action: str,
+    *,
+    from_status: str = "",
+    opinion: str = "",
+    step: str = "",
+) -> dict:
+    """The audit entry of a saved history line, as ``audit.append``'s arguments with ``action``."""
+    return {
+        "action": f"cases.{action}",
+        "actor": actor,
+        "obj": case,
+        "on_behalf_of": event.on_behalf_of,
+        "summary": {
             "number": case.number,
             "event": event.pk,
             "from": from_status,
@@ -69,8 +121,7 @@ def _log(
             "step": step,
             "opinion_sha256": audit.digest(opinion) if opinion else "",
         },
-    )
-    return event
+    }
 
 
 class FormInvalid(InvalidInput):
@@ -111,6 +162,9 @@ def _apply_ready(case: Case, ready: list[TaskInfo]) -> None:
         status = STATUS_BY_ROLE.get(task.role, Case.Status.IN_REVIEW)
         if task.spec.startswith("special"):
             status = Case.Status.SPECIAL
+        waiting = steps.waiting_step_for(task.spec)
+        if waiting is not None:
+            status = waiting.status
         case.status = status
 
 
@@ -145,7 +199,19 @@ def _advance(case: Case, actor: User, decision: str | None, data: dict | None = 
         case.result = case.result or RESULT_BY_END.get(result.end, Case.Result.ISSUED)
     else:
         _apply_ready(case, result.ready)
+        _enter_waiting(case, actor)
     return result.end
+
+
+def _enter_waiting(case: Case, actor: User | None) -> None:
+    """A process that reaches a waiting step (缴费) lets the app that settles it start waiting."""
+    waiting = steps.waiting_step_for(case.current_step) if case.current_step else None
+    if waiting is None:
+        return
+    if waiting.needed(case):
+        waiting.enter(case, actor)
+    else:
+        _advance(case, actor, None, {waiting.name: "not_needed"})
 
 
 def _require_opinion(opinion: str, what: str) -> str:

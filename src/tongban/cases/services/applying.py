@@ -25,9 +25,10 @@ from tongban.workflow.selectors import chosen_definition, resolve_process
 from .. import clock, steps
 from ..access import check_apply
 from ..forms import materials_to_upload, registry_defaults
-from ..models import Application, Attachment, Case
+from ..models import Application, Attachment, Case, JointApplication, JointCase
 from ..numbering import next_case_number
 from ..uploads import check_upload
+from . import crossregion
 from ._common import (
     DRAFT_DAYS,
     Conflict,
@@ -35,6 +36,18 @@ from ._common import (
     _apply_ready,
     _log,
 )
+
+# What an item waiting for a prerequisite gets from it, not from the applicant: the 统一社会信用代码
+# of the company the prerequisite (营业执照) creates (``joint_processing`` carries it over).
+FROM_PREREQUISITE = frozenset({"enterprise.uscc"})
+# … and the documents it issues (the 营业执照 itself), by material code.
+MATERIALS_FROM_PREREQUISITE = frozenset({"business_licence"})
+
+
+def from_prerequisite(schema: dict, path: str) -> bool:
+    """A field a held item's prerequisite provides: not required at the joint submission."""
+    prop = (schema.get("properties") or {}).get(path.split(".")[0]) or {}
+    return prop.get("x-semantic") in FROM_PREREQUISITE
 
 
 def _form_for(item: ServiceItem) -> FormDefinition:
@@ -74,12 +87,18 @@ def prefilled_fields(application: Application) -> set[str]:
 
 @transaction.atomic
 def start_application(
-    *, user: User, item: ServiceItem, enterprise: EnterpriseAccount | None = None
+    *,
+    user: User,
+    item: ServiceItem,
+    enterprise: EnterpriseAccount | None = None,
+    joint: JointApplication | None = None,
 ) -> Application:
-    """A citizen or an enterprise's agent starts applying online."""
+    """A citizen or an enterprise's agent starts applying online (``joint``: as one item of a
+    一件事 application, whose draft holds the shared answers)."""
     check_apply(user, item, enterprise)
     form = _form_for(item)
     application = Application.objects.create(
+        joint=joint,
         item=item,
         form=form,
         applicant=user,
@@ -211,9 +230,10 @@ def _draft_columns() -> tuple[rawsql.Columns, ...]:
 
 
 @rawsql.statement
-def _draft_sql(with_key: bool, by_public_id: bool) -> str:
+def _draft_sql(with_key: bool, by_public_id: bool, by_joint: bool = False) -> str:
     """The submission's locked read (see ``_draft_to_submit``); parameters: the material
-    flags' three, then the key's two (``with_key``), then the draft's id or public id."""
+    flags' three, then the key's two (``with_key``), then the draft's id or public id, or
+    (``by_joint``) the joint draft's id, for every child draft in order."""
     app, item, department, form = _draft_columns()
     used = "NULL"
     if with_key:
@@ -237,7 +257,11 @@ def _draft_sql(with_key: bool, by_public_id: bool) -> str:
         f"FROM {rawsql.table(Application)} a JOIN {rawsql.table(ServiceItem)} i ON i.id = a.item_id "
         f"JOIN {rawsql.table(Department)} d ON d.id = i.department_id "
         f"LEFT JOIN {rawsql.table(FormDefinition)} f ON f.id = a.form_id "
-        f"WHERE a.{'public_id' if by_public_id else 'id'} = %s {lock}"
+        + (
+            f"WHERE a.joint_id = %s ORDER BY a.id {lock}"
+            if by_joint
+            else f"WHERE a.{'public_id' if by_public_id else 'id'} = %s {lock}"
+        )
     )
 
 
@@ -262,10 +286,28 @@ def _draft_to_submit(
         row = cursor.fetchone()
     if row is None:
         raise NotFound()
-    app, item, department, form = _draft_columns()
-    locked = app.load(row)
+    locked = _load_draft(row)
     if locked.created_by_id != getattr(user, "pk", None):
         raise NotFound()
+    return locked
+
+
+def joint_drafts_to_submit(user: User, joint: JointApplication) -> list[Application]:
+    """Every child draft of a joint draft, locked in order, read as ``_draft_to_submit`` reads
+    one, in one statement."""
+    params: list[Any] = [MaterialRequirement.Necessity.REQUIRED, False, False, joint.pk]
+    with connection.cursor() as cursor:
+        cursor.execute(_draft_sql(False, False, True), params)
+        rows = cursor.fetchall()
+    drafts = [_load_draft(row) for row in rows]
+    if any(d.created_by_id != getattr(user, "pk", None) for d in drafts):
+        raise NotFound()
+    return drafts
+
+
+def _load_draft(row: tuple) -> Application:
+    app, item, department, form = _draft_columns()
+    locked = app.load(row)
     at = len(app)
     locked.item = item.load(row, at)
     locked.item.department = department.load(row, at + len(item))
@@ -296,8 +338,58 @@ def submit_application(
     used_by = getattr(locked, "key_used_by", None)
     if used_by is not None and used_by != locked.pk:
         raise Conflict("该幂等键已用于另一份申请。", code="idempotency_key_reused")
+    if locked.joint_id:  # one item of a 一件事 application is submitted only with the others
+        raise NotFound()
     if locked.status == Application.Status.SUBMITTED:
         return Case.objects.select_related("item", "department").get(application=locked)
+    return _create_case(user, locked, idempotency_key=idempotency_key)
+
+
+def _create_case(
+    user: User,
+    locked: Application,
+    *,
+    idempotency_key: str | None = None,
+    joint: JointCase | None = None,
+    essential: bool = False,
+    held: bool = False,
+    audit_later: list[dict] | None = None,
+) -> Case:
+    """The submission of one locked draft (from ``_draft_to_submit``): its checks, the case with
+    its number, process and clock, the submission steps, the history line and the audit entry.
+
+    A ``held`` child of a joint case waits for its prerequisites: its process is chosen but not
+    started, no clock runs and the submission steps run when it is released. A joint submission
+    (``joint_applying``) makes its children from the same parts (``check_submittable``,
+    ``new_case``), inserting them together.
+    """
+    check_submittable(user, locked, held=held)
+    case = new_case(
+        user, locked, idempotency_key=idempotency_key, joint=joint, essential=essential, held=held
+    )
+    try:
+        case.save(force_insert=True)
+    except IntegrityError as exc:  # the same key on two drafts at once; the transaction is undone
+        raise Conflict("该申请正在提交，请勿重复操作。", code="duplicate_submit") from exc
+    for step in () if held else steps.submission_steps:  # before the history line and the audit
+        step.run(locked, case, user)
+    locked.status = Application.Status.SUBMITTED
+    locked.save(update_fields=["status", "updated_at"])
+    _log(
+        case,
+        user,
+        "submit",
+        crossregion.submission_title(case),
+        opinion=crossregion.submission_note(case),
+        emit="submitted",
+        audit_later=audit_later,
+    )
+    return case
+
+
+def check_submittable(user: User, locked: Application, *, held: bool = False) -> None:
+    """What refuses a submission of the locked draft: expiry, a withdrawn item, an agent's
+    scope, the form, missing materials (what a held child's prerequisites provide excepted)."""
     if locked.expires_at < timezone.now():
         raise InvalidInput("草稿已超过 30 天保留期，请重新申请。", code="draft_expired")
     item = locked.item
@@ -305,18 +397,35 @@ def submit_application(
         raise InvalidInput("该事项已停止办理。", code="item_unavailable")
     if locked.enterprise_id and locked.channel == Channel.ONLINE:
         check_agent_scope(user, locked.enterprise, item)
-    errors = validate_data(locked.form.schema, locked.form.layout, locked.data)
+    errors = validate_data(locked.form.schema, locked.form.layout, locked.data).fields
+    if held:  # what the prerequisites provide (the new company's USCC) comes at release
+        errors = {path: m for path, m in errors.items() if not from_prerequisite(locked.form.schema, path)}
     if errors:
-        raise FormInvalid(errors.fields)
+        raise FormInvalid(errors)
     missing = missing_materials(locked) if locked.materials_unattached else []
+    if held:
+        missing = [m for m in missing if m.material_code not in MATERIALS_FROM_PREREQUISITE]
     if missing:
         raise InvalidInput(
             "还缺少必要材料：" + "、".join(m.name for m in missing),
             field="materials",
             code="materials_missing",
         )
+
+
+def new_case(
+    user: User,
+    locked: Application,
+    *,
+    idempotency_key: str | None = None,
+    joint: JointCase | None = None,
+    essential: bool = False,
+    held: bool = False,
+) -> Case:
+    """The case of a checked draft, unsaved: its number (taken now), process and clock."""
+    item = locked.item
     definition_id, process = resolve_process(item, *chosen_definition(item.pk))
-    state, ready = process.start({"item": item.code})
+    state, ready = ("", []) if held else process.start({"item": item.code})
     now = timezone.now()
     today = timezone.localdate(now)
     applicant = user if locked.applicant_id == user.pk else locked.applicant
@@ -341,24 +450,13 @@ def submit_application(
         limit_days=item.promised_limit,
         limit_unit=item.promised_limit_unit,
         idempotency_key=idempotency_key or None,
-        status=Case.Status.PENDING_INTAKE,
+        status=Case.Status.HELD if held else Case.Status.PENDING_INTAKE,
+        joint=joint,
+        essential=essential,
+        **crossregion.case_fields(locked, item),
     )
-    _apply_ready(case, ready)
-    clock.set_intake_deadline(case, today)
-    clock.refresh_due(case)
-    try:
-        case.save(force_insert=True)
-    except IntegrityError as exc:  # the same key on two drafts at once; the transaction is undone
-        raise Conflict("该申请正在提交，请勿重复操作。", code="duplicate_submit") from exc
-    for step in steps.submission_steps:  # before the history line and the audit append
-        step.run(locked, case, user)
-    locked.status = Application.Status.SUBMITTED
-    locked.save(update_fields=["status", "updated_at"])
-    _log(
-        case,
-        user,
-        "submit",
-        "窗口收件" if case.channel == Channel.WINDOW else "网上申请提交",
-        emit="submitted",
-    )
+    if not held:
+        _apply_ready(case, ready)
+        clock.set_intake_deadline(case, today)
+        clock.refresh_due(case)
     return case

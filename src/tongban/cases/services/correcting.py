@@ -81,6 +81,14 @@ def answer_correction(
     """The applicant fixes only what the notice listed; the clock resumes."""
     locked = _lock(case)
     check_correct(user, locked)
+    before = _apply_answer(user, locked, data, files)
+    _log(locked, user, "correct", "申请人已补正", from_status=before, emit="corrected")
+    return locked
+
+
+def _apply_answer(user: User, locked: Case, data: dict | None, files: dict[int, UploadedFile] | None) -> str:
+    """Everything an answer writes but the history line (shared with the joint case's one
+    answer, ``joint_processing.answer_joint_correction``); returns the status before."""
     correction = open_correction(locked)
     data, files = dict(data or {}), dict(files or {})
     not_listed = [k for k in data if k not in correction.fields]
@@ -95,8 +103,16 @@ def answer_correction(
     merged = {**locked.data, **data}
     merged = clean_data(locked.form.schema, locked.form.layout, merged)
     errors = validate_data(locked.form.schema, locked.form.layout, merged)
-    if errors:
-        raise FormInvalid(errors.fields)
+    # Only what the notice listed is answered now: a field the case still lacks for another
+    # reason (a joint child's 统一社会信用代码 its prerequisite's result brings) is not the
+    # applicant's to fix here.
+    listed = {
+        name: text
+        for name, text in (errors.fields if errors else {}).items()
+        if name.split(".")[0] in correction.fields
+    }
+    if listed:
+        raise FormInvalid(listed)
     for pk, upload in files.items():
         _store_attachment(user, locked.application, allowed_materials[pk], upload)
     locked.data = merged
@@ -108,5 +124,4 @@ def answer_correction(
     _save(locked)
     correction.answered_at = timezone.now()
     correction.save(update_fields=["answered_at"])
-    _log(locked, user, "correct", "申请人已补正", from_status=before, emit="corrected")
-    return locked
+    return before

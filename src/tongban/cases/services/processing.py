@@ -8,6 +8,7 @@ from django.utils import timezone
 
 from tongban.core.errors import InvalidInput
 from tongban.core.types import User, actor_label
+from tongban.registries.validators import check_uscc
 
 from .. import clock
 from ..access import ACTION_BY_DECISION, check_claim, check_release, check_staff_action
@@ -55,10 +56,12 @@ def accept_case(
     actor: User,
     case: Case,
     opinion: str = "",
+    uscc: str = "",
     expected_step: str | None = None,
     expected_version: int | None = None,
 ) -> Case:
-    """受理 (or, for an instant item, accept and conclude at once)."""
+    """受理 (or, for an instant item, accept and conclude at once; then a registration records
+    the 统一社会信用代码 as at ``conclude_case``)."""
     locked = _lock(case)
     check_staff_action(
         actor, locked, "accept", expected_step=expected_step, expected_version=expected_version
@@ -66,6 +69,8 @@ def accept_case(
     before = locked.status
     outcome = "grant" if "grant" in _outcomes(locked) else "accept"
     end = _advance(locked, actor, outcome)
+    if locked.status == Case.Status.CONCLUDED:
+        _record_uscc(locked, uscc)
     locked.accepted_at = timezone.now()
     if end is None:
         clock.set_decision_deadlines(locked, timezone.localdate())
@@ -222,6 +227,25 @@ def decide_case(
     return locked
 
 
+# Where a registration's 办结 keeps the 统一社会信用代码 it assigned, in the case's data.
+RESULT_USCC = "result_uscc"
+
+
+def records_uscc(item) -> bool:
+    """An item whose result is a 营业执照 (设立登记 of a company or 个体工商户): its 办结 with 出证
+    records the code the registration assigned."""
+    return "营业执照" in (item.result_name or "") or item.name.endswith("设立登记")
+
+
+def _record_uscc(case: Case, uscc: str) -> None:
+    """A registration concluded with 出证 keeps the code it assigned; required when 一件事
+    children are held for it (they start with it)."""
+    if case.result != Case.Result.ISSUED or not records_uscc(case.item):
+        return
+    if uscc or case.dependents.filter(status=Case.Status.HELD).exists():
+        case.data = {**(case.data or {}), RESULT_USCC: check_uscc(uscc, field="uscc")}
+
+
 @transaction.atomic
 def conclude_case(
     *,
@@ -229,10 +253,15 @@ def conclude_case(
     case: Case,
     result: str,
     opinion: str = "",
+    uscc: str = "",
     expected_step: str | None = None,
     expected_version: int | None = None,
 ) -> Case:
-    """办结 with a result code of DESIGN §4 (出证 issues the licence in a later step)."""
+    """办结 with a result code of DESIGN §4 (出证 issues the licence in a later step).
+
+    An item that registers a business (``records_uscc``) concluded with 出证 records the new
+    统一社会信用代码 in the case's data (``RESULT_USCC``), required when 一件事 children are held
+    for it: they start with it (``joint_processing``)."""
     if result not in Case.Result.values:
         raise InvalidInput("办结结果代码无效。", field="result")
     locked = _lock(case)
@@ -241,6 +270,7 @@ def conclude_case(
     )
     before = locked.status
     locked.result = result
+    _record_uscc(locked, uscc)
     _advance(locked, actor, None)
     _save(locked)
     _log(

@@ -11,6 +11,7 @@ from tongban.core.errors import InvalidInput, NotFound
 from tongban.core.types import User
 from tongban.departments.models import Department
 from tongban.identity import permissions
+from tongban.identity.audit import record_action
 from tongban.identity.models import EnterpriseAccount, StaffRole
 
 from ..forms import registry_defaults
@@ -19,6 +20,7 @@ from ._common import (
     DRAFT_DAYS,
 )
 from .applying import _form_for, _prefill, attach_held_materials, submit_application
+from .crossregion import check_receiving
 from .processing import accept_case
 
 
@@ -29,11 +31,22 @@ def start_window_application(
     item: ServiceItem,
     applicant: User,
     enterprise: EnterpriseAccount | None = None,
+    receiving_department: Department | None = None,
+    originals_checked: bool = False,
 ) -> Application:
-    """一窗受理: intake staff fill in the application for a person at the counter."""
+    """一窗受理: intake staff fill in the application for a person at the counter.
+
+    With ``receiving_department`` it is 跨域通办's 异地代收代办: a clerk of another region takes
+    in a 跨域通办 item for its competent department (``crossregion.check_receiving``: the
+    item's mark, the clerk's 受理 role there, identity and originals checked); the draft
+    records the receiving office and the check is an audit entry of the receiving department.
+    """
     if item.status != ServiceItem.Status.PUBLISHED:
         raise NotFound()
-    permissions.require_role(staff, StaffRole.INTAKE, item.department)
+    if receiving_department is None:
+        permissions.require_role(staff, StaffRole.INTAKE, item.department)
+    else:
+        check_receiving(staff, item, receiving_department, originals_checked=originals_checked)
     form = _form_for(item)
     application = Application.objects.create(
         item=item,
@@ -42,6 +55,7 @@ def start_window_application(
         enterprise=enterprise,
         created_by=staff,
         channel=Channel.WINDOW,
+        receiving_department=receiving_department,
         data={
             **registry_defaults(
                 form.schema,
@@ -49,13 +63,21 @@ def start_window_application(
                 enterprise,
                 accessor=staff,
                 purpose="窗口受理时预填地址",
-                department=item.department,
+                department=receiving_department or item.department,
             ),
             **_prefill(form, applicant, enterprise),
         },
         expires_at=timezone.now() + dt.timedelta(days=DRAFT_DAYS),
     )
     attach_held_materials(application, staff)
+    if receiving_department is not None:  # the audit entry is the transaction's last write
+        record_action(
+            staff,
+            "cases.crossregion_receive",
+            target=application,
+            department=receiving_department,
+            summary=f"异地代收：{item.name}（{item.department.name}），已核验身份证件和材料原件",
+        )
     return application
 
 
@@ -130,6 +152,10 @@ def submit_at_window(
     """
     if application.channel != Channel.WINDOW:
         raise InvalidInput("只有窗口收件的申请可以当场受理。", code="not_window")
+    if application.receiving_department_id:
+        # 异地代收代办: the receiving window submits; the competent department accepts.
+        permissions.require_role(staff, StaffRole.INTAKE, application.receiving_department)
+        return submit_application(user=staff, application=application, idempotency_key=idempotency_key)
     permissions.require_role(staff, StaffRole.INTAKE, application.item.department)
     case = submit_application(user=staff, application=application, idempotency_key=idempotency_key)
     if case.status == Case.Status.PENDING_INTAKE and case.current_role == StaffRole.INTAKE:

@@ -22,11 +22,12 @@ from tongban.core.masking import mask_id_number
 from tongban.forms.schema import validate_data
 from tongban.identity.actors import current_actor
 
-from .. import access, selectors, services
+from .. import access, panels, selectors, services, steps
 from ..access import get_application_for
 from ..documents import available_documents
 from ..forms import SectionForm, answers, is_application_form, materials_to_upload, steps_of
 from ..models import Application, Attachment, Case
+from . import crossregion
 from ._common import attachments_by_id
 
 
@@ -281,8 +282,14 @@ def apply_materials(request: HttpRequest, pid: uuid.UUID) -> HttpResponse:
     for attachment in selectors.current_attachments(application):
         if attachment.requirement_id:
             current[attachment.requirement_id] = attachment
+    notes = steps.material_notes(application)
     rows = [
-        {"material": m, "attachment": current.get(m.pk), "error": upload_errors.get(m.pk)}
+        {
+            "material": m,
+            "attachment": current.get(m.pk),
+            "error": upload_errors.get(m.pk),
+            "note": notes.get(m.pk),
+        }
         for m in flow.materials
     ]
     context = flow.context("materials") | {
@@ -338,7 +345,10 @@ def apply_check(request: HttpRequest, pid: uuid.UUID) -> HttpResponse:
     if request.method == "POST":
         key = (request.POST.get("idempotency_key") or "")[:100] or None
         try:
-            if request.POST.get("action") == "accept_now" and application.channel == Channel.WINDOW:
+            crossregion.save_delivery(request, application)
+            if application.channel == Channel.WINDOW and (
+                request.POST.get("action") == "accept_now" or application.receiving_department_id
+            ):
                 services.submit_at_window(staff=request.user, application=application, idempotency_key=key)
             else:
                 services.submit_application(user=request.user, application=application, idempotency_key=key)
@@ -348,7 +358,9 @@ def apply_check(request: HttpRequest, pid: uuid.UUID) -> HttpResponse:
             error, status = exc.message, exc.status
         else:
             return redirect("cases:apply_done", application.public_id)
-    context = flow.context("check") | _check_context(application, flow)
+    context = (
+        flow.context("check") | _check_context(application, flow) | crossregion.check_context(application)
+    )
     context |= {"idempotency_key": uuid.uuid4().hex, "error": error}
     return render(request, "cases/apply_check.html", context, status=status)
 
@@ -359,7 +371,9 @@ def apply_done(request: HttpRequest, pid: uuid.UUID) -> HttpResponse:
     if application.status != Application.Status.SUBMITTED:
         return redirect(Flow(application).resume_url())
     case = application.case
-    if application.channel == Channel.WINDOW and request.user.pk != application.applicant_id:
+    if application.receiving_department_id and request.user.pk != application.applicant_id:
+        case_url = reverse("cases:crossregion_received_case", args=[case.number])
+    elif application.channel == Channel.WINDOW and request.user.pk != application.applicant_id:
         case_url = reverse("cases:staff_case", args=[case.number])
     else:
         case_url = reverse("cases:my_case", args=[case.number])
@@ -368,6 +382,7 @@ def apply_done(request: HttpRequest, pid: uuid.UUID) -> HttpResponse:
         "item": application.item,
         "case_url": case_url,
         "window": application.channel == Channel.WINDOW,
+        "panels": panels.render(request, case, "done"),
     }
     if context["window"] and request.user.pk != application.applicant_id:
         context["receipt"] = _window_receipt(request, case, application)

@@ -10,9 +10,10 @@ from django.utils.translation import gettext as _
 
 from tongban.core.errors import NotFound, ServiceError
 
-from .. import access, selectors, services
+from .. import access, panels, selectors, services
 from ..forms import SectionForm, answers
 from ..models import Case
+from . import joint_applying
 from ._common import attachments_by_id, deadline, documents
 from .applying import Flow
 
@@ -35,7 +36,8 @@ def my_cases(request: HttpRequest) -> HttpResponse:
     paginator = Paginator(selectors.my_cases(request.user).select_related("enterprise"), 20)
     page = paginator.get_page(request.GET.get("page"))
     drafts = [(d, Flow(d).resume_url()) for d in selectors.my_drafts(request.user)]
-    return render(request, "cases/my_cases.html", {"page_obj": page, "drafts": drafts})
+    context = {"page_obj": page, "drafts": drafts} | joint_applying.my_cases_context(request.user)
+    return render(request, "cases/my_cases.html", context)
 
 
 @login_required
@@ -57,6 +59,7 @@ def my_case(request: HttpRequest, number: str) -> HttpResponse:
         else [],
         "attachments": [a for a in attachments.values() if a.requirement_id],
         "documents": documents(case),
+        "panels": panels.render(request, case, "applicant"),
     }
     return render(request, "cases/my_case.html", context)
 

@@ -14,11 +14,13 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from tongban.core.errors import InvalidInput, NotFound, ServiceError
+from tongban.identity import selectors as identity_selectors
 from tongban.identity.views import staff_required
 
-from .. import access, document_templates, selectors, services
+from .. import access, document_templates, panels, selectors, services
 from ..forms import answers
 from ..models import Case
+from ..services.revealing import reveal_identifiers
 from ._common import DEADLINE_LABELS, deadline, documents, next_url
 
 
@@ -69,10 +71,22 @@ def staff_queue(request: HttpRequest) -> HttpResponse:
     return render(request, "cases/staff_queue.html", context)
 
 
+# What the staff case page shows of the applicant, as "who used my data" names it.
+CASE_PAGE_FIELDS = ("申请人信息", "申请表内容", "申请材料")
+
+
 def _staff_case_page(
-    request: HttpRequest, case: Case, *, action_error: dict | None = None, status: int = 200
+    request: HttpRequest,
+    case: Case,
+    *,
+    action_error: dict | None = None,
+    status: int = 200,
+    revealed: bool = False,
+    reveal_error: str = "",
 ) -> HttpResponse:
     user = request.user
+    if request.method == "GET":  # a refused action changes nothing, not even the log
+        identity_selectors.log_case_read(user, case, "办理办件", CASE_PAGE_FIELDS)
     application = case.application
     form = case.form
     attachments = selectors.current_attachments(application)
@@ -88,7 +102,14 @@ def _staff_case_page(
         "case": case,
         "events": selectors.timeline(case, staff_view=True),
         "deadline": deadline(case),
-        "sections": answers(form.schema, form.layout, case.data, by_id, form.title) if form else [],
+        # ID and mobile numbers masked unless revealed by this very request (``staff_reveal``).
+        "sections": answers(form.schema, form.layout, case.data, by_id, form.title, mask=not revealed)
+        if form
+        else [],
+        "has_identifiers": bool(selectors.personal_identifiers(case)),
+        "revealed": revealed,
+        "reveal_error": reveal_error,
+        "reveal_purpose": request.POST.get("purpose", "") if reveal_error else "",
         "attachments": [a for a in attachments if a.requirement_id],
         "corrections": selectors.corrections(case),
         "actions": actions,
@@ -106,7 +127,9 @@ def _staff_case_page(
         "posted_fields": request.POST.getlist("fields") if action_error else [],
         "documents": documents(case),
         "conclude_warnings": selectors.conclude_warnings(case),
+        "records_uscc": services.records_uscc(case.item),
         "outcome": document_templates.outcome(case.item.item_type),
+        "panels": panels.render(request, case, "staff"),
     }
     return render(request, "cases/staff_case.html", context, status=status)
 
@@ -114,6 +137,20 @@ def _staff_case_page(
 @staff_required
 def staff_case(request: HttpRequest, number: str) -> HttpResponse:
     return _staff_case_page(request, selectors.get_staff_case(request.user, number))
+
+
+@staff_required
+@require_POST
+def staff_reveal(request: HttpRequest, number: str) -> HttpResponse:
+    """One action shows the case's full ID and mobile numbers, once, logged with its purpose."""
+    case = selectors.get_staff_case(request.user, number)
+    try:
+        reveal_identifiers(actor=request.user, case=case, purpose=request.POST.get("purpose", ""))
+    except InvalidInput as exc:
+        return _staff_case_page(request, case, reveal_error=exc.message, status=400)
+    response = _staff_case_page(request, case, revealed=True)
+    response["Cache-Control"] = "no-store"
+    return response
 
 
 def _version(request: HttpRequest) -> int | None:
@@ -173,7 +210,7 @@ def _act(request: HttpRequest, case: Case, action: str) -> None:
     }
     opinion = (post.get("opinion") or "").strip()
     if action == "accept":
-        services.accept_case(**common, opinion=opinion)
+        services.accept_case(**common, opinion=opinion, uscc=post.get("uscc", "").strip())
     elif action == "refuse":
         services.refuse_case(**common, reason=opinion)
     elif action == "correct":
@@ -200,7 +237,9 @@ def _act(request: HttpRequest, case: Case, action: str) -> None:
             raise InvalidInput(_("请选择决定结果（准予或不予）。"), field="decision")
         services.decide_case(**common, grant=decision == "grant", reason=opinion)
     elif action == "conclude":
-        services.conclude_case(**common, result=post.get("result", ""), opinion=opinion)
+        services.conclude_case(
+            **common, result=post.get("result", ""), opinion=opinion, uscc=post.get("uscc", "").strip()
+        )
 
 
 @staff_required
