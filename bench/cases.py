@@ -37,6 +37,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from catalog import Server, database_info, free_port, machine_info, percentile
 from catalog import wrk as wrk_get
+from common import replace_doc_block, save_result, wrk_post
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "results" / "cases.json"
@@ -48,16 +49,7 @@ BARE = "/healthz"
 # A generous upper bound of submissions per second, to prepare enough drafts for every round.
 MAX_RATE = 700
 
-SUBMIT_SCRIPT = r"""
-local reqs = {}
-local n = 0
-created, other, exhausted = 0, 0, 0
-local threads = {}
-
-function setup(thread)
-  table.insert(threads, thread)
-end
-
+SUBMIT_INIT = r"""
 function init(args)
   for line in io.lines(args[1]) do
     local path, token, key = line:match("^(%S+)\t(%S+)\t(%S+)$")
@@ -67,39 +59,6 @@ function init(args)
       ["Content-Length"] = "0",
     })
   end
-end
-
-function request()
-  n = n + 1
-  if n > #reqs then
-    exhausted = exhausted + 1
-    n = 1
-  end
-  return reqs[n]
-end
-
-function response(status, headers, body)
-  if status == 201 then
-    created = created + 1
-  else
-    other = other + 1
-    if other <= 3 then
-      io.stderr:write(status .. " " .. string.sub(body, 1, 300) .. "\n")
-    end
-  end
-end
-
-function done(summary, latency, requests)
-  local c, o, e = 0, 0, 0
-  for _, t in ipairs(threads) do
-    c = c + t:get("created")
-    o = o + t:get("other")
-    e = e + t:get("exhausted")
-  end
-  io.write(string.format(
-    "RESULT created=%d other=%d exhausted=%d p50=%.3f p95=%.3f p99=%.3f max=%.3f\n",
-    c, o, e, latency:percentile(50) / 1000, latency:percentile(95) / 1000,
-    latency:percentile(99) / 1000, latency.max / 1000))
 end
 """
 
@@ -119,34 +78,12 @@ def log(message: str) -> None:
 
 def wrk_submit(port: int, lines: list[str], seconds: int, connections: int, workdir: Path, name: str) -> dict:
     """One closed-loop round of submissions; every request is a different draft."""
-    script = workdir / "submit.lua"
-    script.write_text(SUBMIT_SCRIPT)
-    data = workdir / f"{name}.tsv"
-    data.write_text("\n".join(lines) + "\n")
-    cmd = ["wrk", "-t1", f"-c{connections}", f"-d{seconds}s", "-s", str(script)]
-    proc = subprocess.run(
-        [*cmd, f"http://127.0.0.1:{port}", "--", str(data)], capture_output=True, text=True, check=True
-    )
-    match = re.search(
-        r"RESULT created=(\d+) other=(\d+) exhausted=(\d+) p50=([\d.]+) p95=([\d.]+) p99=([\d.]+) max=([\d.]+)",
-        proc.stdout,
-    )
-    if match is None:
-        raise RuntimeError(f"wrk gave no result: {proc.stdout[-1000:]} {proc.stderr[-1000:]}")
-    created, other, exhausted = (int(match.group(i)) for i in (1, 2, 3))
-    if other:
-        raise RuntimeError(f"{other} submissions were not 201, e.g. {proc.stderr[:900]}")
-    if exhausted:
+    result = wrk_post(port, SUBMIT_INIT, lines, seconds, connections, workdir, name)
+    if result["other"]:
+        raise RuntimeError(f"{result['other']} submissions were not 201, e.g. {result['errors']}")
+    if result["exhausted"]:
         raise RuntimeError(f"ran out of drafts ({len(lines)}); raise MAX_RATE in bench/cases.py")
-    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", proc.stdout).group(1))
-    return {
-        "rps": rps,
-        "created": created,
-        "p50_ms": float(match.group(4)),
-        "p95_ms": float(match.group(5)),
-        "p99_ms": float(match.group(6)),
-        "max_ms": float(match.group(7)),
-    }
+    return {k: result[k] for k in ("rps", "created", "p50_ms", "p95_ms", "p99_ms", "max_ms")}
 
 
 def wrk_queue(
@@ -525,17 +462,8 @@ def table(result: dict) -> str:
 
 def write(result: dict) -> None:
     """``bench/results/cases.json`` and the table in ``docs/performance.md``."""
-    RESULTS.parent.mkdir(parents=True, exist_ok=True)
-    RESULTS.write_text(json.dumps(result, ensure_ascii=False, indent=2) + "\n")
-    block = f"{TABLE_START}\n{table(result)}\n{TABLE_END}"
-    text = DOC.read_text() if DOC.exists() else ""
-    if TABLE_START in text and TABLE_END in text:
-        text = re.sub(
-            re.escape(TABLE_START) + ".*?" + re.escape(TABLE_END), lambda _: block, text, flags=re.S
-        )
-    else:
-        text = text.rstrip() + "\n\n" + block + "\n"
-    DOC.write_text(text)
+    save_result(RESULTS, result)
+    replace_doc_block(DOC, TABLE_START, TABLE_END, table(result))
 
 
 def parser() -> argparse.ArgumentParser:

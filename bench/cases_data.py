@@ -569,15 +569,12 @@ def prepare_submissions(
     """``count`` complete drafts of ``citizens`` people over ``items`` person items, each with a token."""
     from django.core.files.base import ContentFile
     from django.core.files.storage import default_storage
-    from oauth2_provider.models import get_access_token_model
 
     from tongban.cases import services
     from tongban.cases.models import Application, Attachment
     from tongban.catalog.models import MaterialRequirement, ServiceItem
     from tongban.forms.models import FormDefinition
     from tongban.forms.schema import validate_data
-    from tongban.identity.oidc.models import Client
-    from tongban.identity.oidc.services import create_client
 
     rng = random.Random(seed)
     people = _bulk_users(f"{BENCH_PREFIX}citizen-", citizens, "citizen", rng, 10_000)
@@ -659,6 +656,22 @@ def prepare_submissions(
         ],
         batch_size=5000,
     )
+    tokens = bearer_tokens(people)
+    run = secrets.token_hex(4)
+    return [
+        Submission(f"/api/v1/applications/{d.public_id}/submit", tokens[d.applicant_id], f"bench-{run}-{n}")
+        for n, d in enumerate(drafts)
+    ]
+
+
+def bearer_tokens(people: list) -> dict[int, str]:
+    """An API bearer token of the benchmark's client for each person (user id → token); the
+    client's earlier tokens go."""
+    from oauth2_provider.models import get_access_token_model
+
+    from tongban.identity.oidc.models import Client
+    from tongban.identity.oidc.services import create_client
+
     client = Client.objects.filter(name="压测接入系统").first()
     if client is None:
         client = create_client(name="压测接入系统", redirect_uris=["https://bench.example.cn/cb"]).client
@@ -680,11 +693,7 @@ def prepare_submissions(
             )
         )
     token_model.objects.bulk_create(objs, batch_size=2000)
-    run = secrets.token_hex(4)
-    return [
-        Submission(f"/api/v1/applications/{d.public_id}/submit", tokens[d.applicant_id], f"bench-{run}-{n}")
-        for n, d in enumerate(drafts)
-    ]
+    return tokens
 
 
 def _custom_process_items() -> list[int]:

@@ -135,7 +135,9 @@ def sample_items(count: int, seed: int) -> tuple[int, int, list[str]]:
 class Server:
     """granian serving tongban.wsgi the way ``tongban serve`` does, in its own process group."""
 
-    def __init__(self, port: int, workers: int, threads: int, log: Path):
+    def __init__(
+        self, port: int, workers: int, threads: int, log: Path, target: str = "tongban.wsgi:application"
+    ):
         self.port = port
         self.log = log
         env = {**os.environ, "DJANGO_SETTINGS_MODULE": "tongban.settings", "TONGBAN_LOG_LEVEL": "WARNING"}
@@ -155,7 +157,7 @@ class Server:
             "--blocking-threads",
             str(threads),
             "--no-ws",
-            "tongban.wsgi:application",
+            target,
         ]
         self.proc = subprocess.Popen(
             cmd, env=env, stdout=log.open("w"), stderr=subprocess.STDOUT, process_group=0

@@ -32,6 +32,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from catalog import Server, database_info, fetch, free_port, machine_info
 from catalog import wrk as wrk_get
+from common import replace_doc_block, save_result
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "results" / "certificates.json"
@@ -366,17 +367,8 @@ def table(r: dict) -> str:
 
 
 def write(result: dict) -> None:
-    RESULTS.parent.mkdir(parents=True, exist_ok=True)
-    RESULTS.write_text(json.dumps(result, ensure_ascii=False, indent=2) + "\n")
-    block = f"{TABLE_START}\n{table(result)}\n{TABLE_END}"
-    text = DOC.read_text() if DOC.exists() else ""
-    if TABLE_START in text and TABLE_END in text:
-        text = re.sub(
-            re.escape(TABLE_START) + ".*?" + re.escape(TABLE_END), lambda _: block, text, flags=re.S
-        )
-    else:
-        text = text.rstrip() + "\n\n" + block + "\n"
-    DOC.write_text(text)
+    save_result(RESULTS, result)
+    replace_doc_block(DOC, TABLE_START, TABLE_END, table(result))
 
 
 def main() -> None:

@@ -11,7 +11,6 @@ province``, at least 60,000 items) unless ``--reuse`` finds it already loaded, r
 import argparse
 import json
 import os
-import re
 import shlex
 import shutil
 import subprocess
@@ -22,6 +21,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import pgcluster
+from common import replace_doc_block
 
 ROOT = Path(__file__).resolve().parent.parent
 BENCH_VAR = ROOT / "bench" / "var"
@@ -94,7 +94,71 @@ def bench_postgresql(args: argparse.Namespace, base_env: dict[str, str]) -> dict
         result = run_catalog(env, "postgresql", args.catalog_args)
         if not args.no_cases:
             run_cases(env, args)
+        if not args.no_appointments:
+            run_appointments(env, args)
+        if not args.no_consult:
+            run_consult(env, args)
+        if not args.no_payments:
+            run_payments(env, args)
+        if not args.no_decisions:
+            run_decisions(env, args)
+        if not args.no_joint:
+            run_joint(env, args)
+        if not args.no_supervision:
+            run_supervision(env, args)
+        if not args.no_opendata:
+            run_opendata(env, args)
         return result
+
+
+def run_joint(env: dict[str, str], args: argparse.Namespace) -> None:
+    """``bench/joint.py`` on the same PostgreSQL: a five-item 一件事 against a single submission."""
+    log("joint: 一件事 submissions of five items against single-item submissions")
+    cmd = [sys.executable, str(ROOT / "bench" / "joint.py"), "--out", str(BENCH_VAR / "joint.json")]
+    subprocess.run(cmd if args.no_write else [*cmd, "--write"], env=env, check=True)
+
+
+def run_supervision(env: dict[str, str], args: argparse.Namespace) -> None:
+    """``bench/supervision.py`` on the same PostgreSQL, before opendata (both replace the rollup
+    cells): the supervisor's dashboard p95 over a million cases' cells, and the rollup upkeep per
+    case event as a ratio to the event."""
+    log("supervision: dashboard p95 over a million cases' rollup cells; rollup upkeep per case event")
+    cmd = [
+        sys.executable,
+        str(ROOT / "bench" / "supervision.py"),
+        "--out",
+        str(BENCH_VAR / "supervision.json"),
+    ]
+    subprocess.run(cmd if args.no_write else [*cmd, "--write"], env=env, check=True)
+
+
+def run_opendata(env: dict[str, str], args: argparse.Namespace) -> None:
+    """``bench/opendata.py`` on the same PostgreSQL, last (it replaces the rollup cells): the
+    open-data statistics API's p95 over a million cases' snapshot against the bare view."""
+    log("opendata: statistics API p95 over the snapshot of a million cases against the bare view")
+    cmd = [sys.executable, str(ROOT / "bench" / "opendata.py"), "--out", str(BENCH_VAR / "opendata.json")]
+    subprocess.run(cmd if args.no_write else [*cmd, "--write"], env=env, check=True)
+
+
+def run_decisions(env: dict[str, str], args: argparse.Namespace) -> None:
+    """``bench/decisions.py`` on the same PostgreSQL: 秒批 against a plain submission."""
+    log("decisions: 秒批 submissions and submission-to-wallet time against plain submissions")
+    cmd = [sys.executable, str(ROOT / "bench" / "decisions.py")]
+    subprocess.run(cmd if args.no_write else [*cmd, "--write"], env=env, check=True)
+
+
+def run_payments(env: dict[str, str], args: argparse.Namespace) -> None:
+    """``bench/payments.py`` on the same PostgreSQL: payment callbacks per second and their p95."""
+    log("payments: payment callbacks per second against the bare view")
+    cmd = [sys.executable, str(ROOT / "bench" / "payments.py"), "--out", str(BENCH_VAR / "payments.json")]
+    subprocess.run(cmd if args.no_write else [*cmd, "--write"], env=env, check=True)
+
+
+def run_appointments(env: dict[str, str], args: argparse.Namespace) -> None:
+    """``bench/appointments.py`` on the same PostgreSQL: bookings per second and their p95."""
+    log("appointments: bookings per second against the bare view")
+    cmd = [sys.executable, str(ROOT / "bench" / "appointments.py")]
+    subprocess.run(cmd if args.no_write else [*cmd, "--write"], env=env, check=True)
 
 
 def run_cases(env: dict[str, str], args: argparse.Namespace) -> None:
@@ -102,6 +166,13 @@ def run_cases(env: dict[str, str], args: argparse.Namespace) -> None:
     log("cases: topping up to 1,000,000 cases and measuring")
     out = BENCH_VAR / "cases.json"
     cmd = [sys.executable, str(ROOT / "bench" / "cases.py"), "--out", str(out), *shlex.split(args.cases_args)]
+    subprocess.run(cmd if args.no_write else [*cmd, "--write"], env=env, check=True)
+
+
+def run_consult(env: dict[str, str], args: argparse.Namespace) -> None:
+    """``bench/consult.py`` on the same PostgreSQL: request intake and the assistant's answers."""
+    log("consult: request intake and assistant answers per second")
+    cmd = [sys.executable, str(ROOT / "bench" / "consult.py"), "--out", str(BENCH_VAR / "consult.json")]
     subprocess.run(cmd if args.no_write else [*cmd, "--write"], env=env, check=True)
 
 
@@ -115,6 +186,21 @@ def run_certificates(base_env: dict[str, str], args: argparse.Namespace) -> None
     log("certificates: verifications and issuances per second")
     out, script = BENCH_VAR / "certificates.json", str(ROOT / "bench" / "certificates.py")
     cmd = [sys.executable, script, "--out", str(out), *args.certificates_args.split()]
+    subprocess.run(cmd if args.no_write else [*cmd, "--write"], env=env, check=True)
+
+
+def run_machines(base_env: dict[str, str], args: argparse.Namespace) -> None:
+    """``bench/machines.py``: two web nodes behind PgBouncer against one node direct, with a replica."""
+    log("machines: one node direct against two behind PgBouncer, replica's share of reads")
+    cmd = [sys.executable, str(ROOT / "bench" / "machines.py"), *args.machines_args.split()]
+    subprocess.run(cmd if args.no_write else [*cmd, "--write"], env=base_env, check=True)
+
+
+def run_sharing(base_env: dict[str, str], args: argparse.Namespace) -> None:
+    """``bench/sharing.py`` on its own PostgreSQL cluster: the exchange API with and without its logging."""
+    log("sharing: exchange API, logged against the same read unlogged")
+    cmd = [sys.executable, str(ROOT / "bench" / "sharing.py"), *args.sharing_args.split()]
+    env = {k: v for k, v in base_env.items() if k != "DATABASE_URL"}
     subprocess.run(cmd if args.no_write else [*cmd, "--write"], env=env, check=True)
 
 
@@ -156,15 +242,7 @@ def table(results: dict) -> str:
 
 
 def update_doc(results: dict) -> None:
-    block = f"{TABLE_START}\n{table(results)}\n{TABLE_END}"
-    text = DOC.read_text() if DOC.exists() else ""
-    if TABLE_START in text and TABLE_END in text:
-        text = re.sub(
-            re.escape(TABLE_START) + ".*?" + re.escape(TABLE_END), lambda _: block, text, flags=re.S
-        )
-    else:
-        text = text.rstrip() + "\n\n" + block + "\n"
-    DOC.write_text(text)
+    replace_doc_block(DOC, TABLE_START, TABLE_END, table(results))
 
 
 def main() -> None:
@@ -176,8 +254,19 @@ def main() -> None:
     parser.add_argument("--no-write", action="store_true", help="print only; leave results and docs alone")
     parser.add_argument("--no-certificates", action="store_true", help="skip bench/certificates.py")
     parser.add_argument("--certificates-args", default="", help="options for bench/certificates.py")
+    parser.add_argument("--no-consult", action="store_true", help="skip bench/consult.py (after PostgreSQL)")
+    parser.add_argument("--no-decisions", action="store_true", help="skip bench/decisions.py")
+    parser.add_argument("--no-opendata", action="store_true", help="skip bench/opendata.py (开放数据)")
+    parser.add_argument("--no-supervision", action="store_true", help="skip bench/supervision.py (电子监察)")
+    parser.add_argument("--no-joint", action="store_true", help="skip bench/joint.py (一件事)")
     parser.add_argument("--no-cases", action="store_true", help="skip bench/cases.py (run after PostgreSQL)")
+    parser.add_argument("--no-appointments", action="store_true", help="skip bench/appointments.py")
+    parser.add_argument("--no-payments", action="store_true", help="skip bench/payments.py")
     parser.add_argument("--cases-args", default="", help="options for bench/cases.py")
+    parser.add_argument("--no-machines", action="store_true", help="skip bench/machines.py")
+    parser.add_argument("--no-sharing", action="store_true", help="skip bench/sharing.py")
+    parser.add_argument("--sharing-args", default="", help="options for bench/sharing.py")
+    parser.add_argument("--machines-args", default="", help="options for bench/machines.py")
     parser.add_argument(
         "--collect",
         action="store_true",
@@ -221,6 +310,10 @@ def main() -> None:
         log(f"wrote {RESULTS.relative_to(ROOT)} and {DOC.relative_to(ROOT)}")
     if not args.collect and not args.no_certificates:
         run_certificates(base_env, args)
+    if not args.collect and not args.no_machines:
+        run_machines(base_env, args)
+    if not args.collect and not args.no_sharing:
+        run_sharing(base_env, args)
     missed = [f"{db}: {k}" for db, r in databases.items() for k, ok in r["meets_targets"].items() if not ok]
     if missed:
         log("targets missed: " + "; ".join(missed))
