@@ -125,16 +125,22 @@ def make_joint(jw, *, on_refusal=None) -> tuple[JointCase, dict[str, Case]]:
     return joint, children
 
 
+def issued(jw, key) -> dict:
+    """办结 with 出证; the registration (企业设立登记) records the code it assigned, which it must
+    when a held child waits on it."""
+    return {"result": Case.Result.ISSUED, "uscc": NEW_USCC if key == "licence" else ""}
+
+
 def grant(jw, key, case, capture=None):
     actor = jw["staff"][key]
     services.accept_case(actor=actor, case=case)
     services.review_case(actor=actor, case=case, opinion="材料齐全。")
     services.decide_case(actor=actor, case=case, grant=True, reason="符合条件。")
     if capture is None:
-        services.conclude_case(actor=actor, case=case, result=Case.Result.ISSUED)
+        services.conclude_case(actor=actor, case=case, **issued(jw, key))
     else:
         with capture(execute=True):
-            services.conclude_case(actor=actor, case=case, result=Case.Result.ISSUED)
+            services.conclude_case(actor=actor, case=case, **issued(jw, key))
     case.refresh_from_db()
     return case
 
@@ -505,7 +511,7 @@ def _licence_decided(w):
 
 def _food_decided(w):
     jw, joint, children = _licence_decided(w)
-    services.conclude_case(actor=jw["staff"]["licence"], case=children["licence"], result=Case.Result.ISSUED)
+    services.conclude_case(actor=jw["staff"]["licence"], case=children["licence"], **issued(jw, "licence"))
     food, actor = Case.objects.get(pk=children["food"].pk), jw["staff"]["food"]
     services.accept_case(actor=actor, case=food)
     services.review_case(actor=actor, case=food, opinion="材料齐全。")
@@ -533,7 +539,7 @@ def _two_corrections(w):
 def _conclude(key):
     def write(w, target):
         jw, _joint_case, children = target
-        services.conclude_case(actor=jw["staff"][key], case=children[key], result=Case.Result.ISSUED)
+        services.conclude_case(actor=jw["staff"][key], case=children[key], **issued(jw, key))
 
     return write
 
