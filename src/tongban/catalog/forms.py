@@ -21,7 +21,7 @@ from .models import (
     ServiceItem,
     ServiceObject,
 )
-from .services import GUIDE_ELEMENTS
+from .services import GUIDE_ELEMENTS, MATERIAL_ELEMENTS
 
 ELEMENT_FIELDS = ("name", "item_type", "service_objects", *GUIDE_ELEMENTS)
 
@@ -135,16 +135,7 @@ class MaterialForm(forms.ModelForm):
 
     class Meta:
         model = MaterialRequirement
-        fields = (
-            "name",
-            "forms",
-            "copies",
-            "necessity",
-            "source",
-            "source_note",
-            "requirements",
-            "material_code",
-        )
+        fields = (*MATERIAL_ELEMENTS, "material_code")
         widgets = {"requirements": forms.Textarea(attrs={"rows": 3})}
 
     def _post_clean(self) -> None:

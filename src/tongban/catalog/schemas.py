@@ -14,23 +14,13 @@ from ninja import Schema
 from tongban.departments.api import DepartmentRef
 from tongban.regions.api import RegionRef
 
-from .models import (
-    CaseKind,
-    Channel,
-    ItemType,
-    LimitUnit,
-    MaterialRequirement,
-    OnlineDepth,
-    ServiceItem,
-    ServiceObject,
-)
+from .labels import code_label
+from .models import MaterialRequirement, ServiceItem
 
 
-def _label(choices: Any, value: Any) -> str:
-    try:
-        return str(choices(value).label)
-    except ValueError:
-        return ""
+def _label(kind: str, value: Any) -> str:
+    """The API names an unknown code with an empty label."""
+    return code_label(kind, value) or ""
 
 
 def _related(name: str) -> staticmethod:
@@ -105,12 +95,12 @@ class ItemSummary(Schema):
 
     @staticmethod
     def resolve_type_name(obj: ServiceItem) -> str:
-        return _label(ItemType, obj.item_type)
+        return _label("item_type", obj.item_type)
 
     @staticmethod
     def resolve_promised_limit(obj: ServiceItem) -> dict[str, Any]:
         unit = obj.promised_limit_unit
-        return {"value": obj.promised_limit, "unit": unit, "unit_name": _label(LimitUnit, unit)}
+        return {"value": obj.promised_limit, "unit": unit, "unit_name": _label("limit_unit", unit)}
 
 
 class ItemPage(Schema):
@@ -135,15 +125,15 @@ class MaterialOut(Schema):
 
     @staticmethod
     def resolve_forms(obj: MaterialRequirement) -> list[dict[str, str]]:
-        return [{"code": f, "name": _label(MaterialRequirement.Form, f)} for f in obj.forms or []]
+        return [{"code": f, "name": _label("material_form", f)} for f in obj.forms or []]
 
     @staticmethod
     def resolve_necessity_name(obj: MaterialRequirement) -> str:
-        return _label(MaterialRequirement.Necessity, obj.necessity)
+        return _label("necessity", obj.necessity)
 
     @staticmethod
     def resolve_source_name(obj: MaterialRequirement) -> str:
-        return _label(MaterialRequirement.Source, obj.source)
+        return _label("source", obj.source)
 
     @staticmethod
     def resolve_blank_form_url(obj: MaterialRequirement, context: dict) -> str | None:
@@ -226,28 +216,28 @@ class ItemDetail(ItemSummary):
 
     @staticmethod
     def resolve_service_objects(obj: ServiceItem) -> list[dict[str, str]]:
-        return [{"code": str(o), "name": _label(ServiceObject, str(o))} for o in obj.service_objects or []]
+        return [{"code": str(o), "name": _label("service_object", str(o))} for o in obj.service_objects or []]
 
     @staticmethod
     def resolve_case_kind_name(obj: ServiceItem) -> str:
-        return _label(CaseKind, obj.case_kind)
+        return _label("case_kind", obj.case_kind)
 
     @staticmethod
     def resolve_legal_limit(obj: ServiceItem) -> dict[str, Any]:
         unit = obj.legal_limit_unit
-        return {"value": obj.legal_limit, "unit": unit, "unit_name": _label(LimitUnit, unit)}
+        return {"value": obj.legal_limit, "unit": unit, "unit_name": _label("limit_unit", unit)}
 
     @staticmethod
     def resolve_channels(obj: ServiceItem) -> list[dict[str, str]]:
-        return [{"code": str(c), "name": _label(Channel, str(c))} for c in obj.channels or []]
+        return [{"code": str(c), "name": _label("channel", str(c))} for c in obj.channels or []]
 
     @staticmethod
     def resolve_online_depth_name(obj: ServiceItem) -> str:
-        return _label(OnlineDepth, obj.online_depth)
+        return _label("online_depth", obj.online_depth)
 
     @staticmethod
     def resolve_result_type_name(obj: ServiceItem) -> str:
-        return _label(ServiceItem.ResultType, obj.result_type)
+        return _label("result_type", obj.result_type)
 
     @staticmethod
     def resolve_result_sample_url(obj: ServiceItem, context: dict) -> str | None:

@@ -68,12 +68,12 @@ SCALAR_FIELDS = (
 )
 RELATED_FIELDS = ("department", "region")
 
+# The elements of a material a caller sets, here and on the admin's material form.
+MATERIAL_ELEMENTS = ("name", "forms", "copies", "necessity", "source", "source_note", "requirements")
+
 # Child rows replaced as a whole: (model, fields compared and copied, ordered?)
 CHILDREN: dict[str, tuple[type, tuple[str, ...]]] = {
-    "materials": (
-        MaterialRequirement,
-        ("name", "forms", "copies", "necessity", "source", "source_note", "requirements"),
-    ),
+    "materials": (MaterialRequirement, MATERIAL_ELEMENTS),
     "steps": (ProcessStep, ("name", "description", "time_limit")),
     "fees": (FeeItem, ("name", "standard", "basis", "may_reduce")),
     "faqs": (FAQ, ("question", "answer")),

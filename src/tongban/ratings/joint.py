@@ -72,19 +72,7 @@ def rate_joint_case(
     try:
         with transaction.atomic():
             ratings = [
-                Rating.objects.create(
-                    case=child,
-                    department=child.department,
-                    item=child.item,
-                    region_code=child.region_code,
-                    channel=Rating.Channel.ONLINE,
-                    rater=user,
-                    rater_name=user.display_name,
-                    level=level,
-                    scores=scores,
-                    comment=comment,
-                    tags=tags,
-                )
+                services._create_online_rating(child, user, level, scores, comment, tags)
                 for child in children
             ]
     except IntegrityError as exc:

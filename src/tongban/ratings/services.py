@@ -106,24 +106,31 @@ def rate_case(
     level, scores, comment, tags = _clean_input(level, scores, comment, tags, ONLINE_INDICATORS)
     try:
         with transaction.atomic():
-            rating = Rating.objects.create(
-                case=case,
-                department=case.department,
-                item=case.item,
-                region_code=case.region_code,
-                channel=Rating.Channel.ONLINE,
-                rater=user,
-                rater_name=user.display_name,
-                level=level,
-                scores=scores,
-                comment=comment,
-                tags=tags,
-            )
+            rating = _create_online_rating(case, user, level, scores, comment, tags)
     except IntegrityError as exc:
         raise AlreadyRated() from exc
     _open_rectification(rating)
     _audit("rate_case", user, rating, case=case.number, level=int(level), department=case.department_id)
     return rating
+
+
+def _create_online_rating(
+    case: Case, user: User, level: int | str, scores: dict, comment: str, tags: list
+) -> Rating:
+    """An online rating of one case, for a single case and for each child of a joint case alike."""
+    return Rating.objects.create(
+        case=case,
+        department=case.department,
+        item=case.item,
+        region_code=case.region_code,
+        channel=Rating.Channel.ONLINE,
+        rater=user,
+        rater_name=user.display_name,
+        level=level,
+        scores=scores,
+        comment=comment,
+        tags=tags,
+    )
 
 
 @transaction.atomic

@@ -55,7 +55,8 @@ def authenticate(authorization: str, body: bytes) -> tuple[ConsumerSystem, dict]
     return system, claims
 
 
-def _request(body: bytes) -> dict[str, Any]:
+def _body_with_fields(body: bytes) -> tuple[dict[str, Any], list[str]]:
+    """A system's JSON object and its ``fields``, checked alike for a read and for a 共享申请."""
     try:
         data = json.loads(body or b"{}")
     except ValueError as exc:
@@ -65,6 +66,11 @@ def _request(body: bytes) -> dict[str, Any]:
     fields = data.get("fields")
     if not isinstance(fields, list) or not all(isinstance(f, str) for f in fields):
         raise InvalidInput("fields 应为信息项名称的列表。", field="fields")
+    return data, fields
+
+
+def _request(body: bytes) -> dict[str, Any]:
+    data, fields = _body_with_fields(body)
     return {
         "resource": str(data.get("resource", "")),
         "subject": str(data.get("subject", "")),
@@ -137,15 +143,7 @@ def _request_fields(body: bytes) -> dict[str, Any]:
     """The body of a system's 共享申请: resource, fields, purpose, legal_basis, valid_until."""
     import datetime as dt
 
-    try:
-        data = json.loads(body or b"{}")
-    except ValueError as exc:
-        raise InvalidInput("请求体应为 JSON。") from exc
-    if not isinstance(data, dict):
-        raise InvalidInput("请求体应为 JSON 对象。")
-    fields = data.get("fields")
-    if not isinstance(fields, list) or not all(isinstance(f, str) for f in fields):
-        raise InvalidInput("fields 应为信息项名称的列表。", field="fields")
+    data, fields = _body_with_fields(body)
     try:
         valid_until = dt.date.fromisoformat(str(data.get("valid_until", "")))
     except ValueError as exc:

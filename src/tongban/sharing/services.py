@@ -93,6 +93,19 @@ def grant_for(consumer: Department, resource: DataResource, fields: Iterable[str
     return None
 
 
+def _grant_needed(consumer: Department, resource: DataResource, wanted: list[str]) -> Grant | None:
+    """The grant a read of another department's resource goes under (None for its own data)."""
+    if resource.provider_id == consumer.pk:
+        return None
+    grant = grant_for(consumer, resource, wanted)
+    if grant is None:
+        raise PermissionDenied(
+            f"{consumer.name}未获得“{resource.name}”中这些信息项的有效共享授权（提供部门：{resource.provider.name}）。",
+            code="no_grant",
+        )
+    return grant
+
+
 def _check_case(case: "Case", consumer: Department, kind: str, number: str) -> None:
     if case.department_id != consumer.pk:
         raise PermissionDenied("该办件不属于使用部门，不能以此办件名义读取数据。", code="case_mismatch")
@@ -241,14 +254,7 @@ def read_resource(
             code="bad_fields",
         )
     kind, number = _subject_number(resource, subject)
-    grant = None
-    if resource.provider_id != consumer.pk:
-        grant = grant_for(consumer, resource, wanted)
-        if grant is None:
-            raise PermissionDenied(
-                f"{consumer.name}未获得“{resource.name}”中这些信息项的有效共享授权（提供部门：{resource.provider.name}）。",
-                code="no_grant",
-            )
+    grant = _grant_needed(consumer, resource, wanted)
     if case is not None:
         _check_case(case, consumer, kind, number)
     log = {
@@ -315,14 +321,7 @@ def read_population_records(
     unknown = [f for f in wanted if f not in resource.item_names]
     if not wanted or unknown:
         raise InvalidInput(f"信息项不在资源目录中：{'、'.join(unknown)}。", field="fields", code="bad_fields")
-    grant = None
-    if resource.provider_id != consumer.pk:
-        grant = grant_for(consumer, resource, wanted)
-        if grant is None:
-            raise PermissionDenied(
-                f"{consumer.name}未获得“{resource.name}”中这些信息项的有效共享授权（提供部门：{resource.provider.name}）。",
-                code="no_grant",
-            )
+    grant = _grant_needed(consumer, resource, wanted)
     labels = resource.item_labels(wanted)
     label = (accessor_label or actor_label(accessor))[:100]
     records = PopulationRecord.objects.select_related("region").order_by("pk")

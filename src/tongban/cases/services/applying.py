@@ -345,33 +345,21 @@ def submit_application(
     return _create_case(user, locked, idempotency_key=idempotency_key)
 
 
-def _create_case(
-    user: User,
-    locked: Application,
-    *,
-    idempotency_key: str | None = None,
-    joint: JointCase | None = None,
-    essential: bool = False,
-    held: bool = False,
-    audit_later: list[dict] | None = None,
-) -> Case:
+def _create_case(user: User, locked: Application, *, idempotency_key: str | None = None) -> Case:
     """The submission of one locked draft (from ``_draft_to_submit``): its checks, the case with
     its number, process and clock, the submission steps, the history line and the audit entry.
 
-    A ``held`` child of a joint case waits for its prerequisites: its process is chosen but not
-    started, no clock runs and the submission steps run when it is released. A joint submission
-    (``joint_applying``) makes its children from the same parts (``check_submittable``,
-    ``new_case``), inserting them together.
+    A joint submission (``joint_applying``) makes its children from the same parts
+    (``check_submittable``, ``new_case``), inserting them together; a ``held`` child waits
+    there for its prerequisites.
     """
-    check_submittable(user, locked, held=held)
-    case = new_case(
-        user, locked, idempotency_key=idempotency_key, joint=joint, essential=essential, held=held
-    )
+    check_submittable(user, locked)
+    case = new_case(user, locked, idempotency_key=idempotency_key)
     try:
         case.save(force_insert=True)
     except IntegrityError as exc:  # the same key on two drafts at once; the transaction is undone
         raise Conflict("该申请正在提交，请勿重复操作。", code="duplicate_submit") from exc
-    for step in () if held else steps.submission_steps:  # before the history line and the audit
+    for step in steps.submission_steps:  # before the history line and the audit
         step.run(locked, case, user)
     locked.status = Application.Status.SUBMITTED
     locked.save(update_fields=["status", "updated_at"])
@@ -382,7 +370,6 @@ def _create_case(
         crossregion.submission_title(case),
         opinion=crossregion.submission_note(case),
         emit="submitted",
-        audit_later=audit_later,
     )
     return case
 

@@ -7,6 +7,7 @@ JavaScript; htmx only refreshes the region chain in place.
 
 import datetime as dt
 import uuid
+from typing import TYPE_CHECKING
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -25,10 +26,13 @@ from tongban.identity.actors import current_actor
 from .. import access, panels, selectors, services, steps
 from ..access import get_application_for
 from ..documents import available_documents
-from ..forms import SectionForm, answers, is_application_form, materials_to_upload, steps_of
+from ..forms import SectionForm, Step, answers, is_application_form, materials_to_upload, steps_of
 from ..models import Application, Attachment, Case
 from . import crossregion
 from ._common import attachments_by_id
+
+if TYPE_CHECKING:
+    from .joint_applying import JointFlow
 
 
 class Flow:
@@ -165,11 +169,7 @@ def apply_step(request: HttpRequest, pid: uuid.UUID, n: int) -> HttpResponse:
                     if n == 0:
                         return redirect("cases:apply", application.item.code)
                     return redirect("cases:apply_step", application.public_id, n - 1)
-                messages.success(
-                    request,
-                    _("草稿已保存，保留至 %(date)s。您可以随时从“我的办件”继续填写。")
-                    % {"date": _local(application.expires_at)},
-                )
+                draft_saved(request, application.expires_at)
                 return redirect(request.get_full_path())
             # Show the page again with what was typed and the schema's messages.
             form = SectionForm(
@@ -179,6 +179,20 @@ def apply_step(request: HttpRequest, pid: uuid.UUID, n: int) -> HttpResponse:
             status = 400
     else:
         form = SectionForm(**kwargs)
+    return step_page(request, flow, form, step, n, summary, back_to_check, status)
+
+
+def step_page(
+    request: HttpRequest,
+    flow: "Flow | JointFlow",
+    form: SectionForm,
+    step: Step,
+    n: int,
+    summary: list[tuple[str, str]],
+    back_to_check: bool,
+    status: int,
+) -> HttpResponse:
+    """A form step, of a single item's draft or of a 一件事 draft: one template for both."""
     context = flow.context(f"step-{n}") | {
         "form": form,
         "step": step,
@@ -188,6 +202,14 @@ def apply_step(request: HttpRequest, pid: uuid.UUID, n: int) -> HttpResponse:
         "has_prefilled": any(e.kind == "prefilled" for e in form.entries),
     }
     return render(request, "cases/apply_step.html", context, status=status)
+
+
+def draft_saved(request: HttpRequest, expires_at: dt.datetime) -> None:
+    """The message after 保存草稿, the same for a single item's and a 一件事 draft."""
+    messages.success(
+        request,
+        _("草稿已保存，保留至 %(date)s。您可以随时从“我的办件”继续填写。") % {"date": _local(expires_at)},
+    )
 
 
 def _name_other_steps(errors: dict[str, list[str]], flow: "Flow", n: int) -> dict[str, list[str]]:

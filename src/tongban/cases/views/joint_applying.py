@@ -25,6 +25,7 @@ from tongban.identity.actors import current_actor
 from ..forms import SectionForm, answers, steps_of
 from ..models import JointApplication
 from ..services import joint_applying as services
+from .applying import draft_saved, step_page
 
 
 class JointFlow:
@@ -178,26 +179,14 @@ def joint_step(request: HttpRequest, pid: uuid.UUID, n: int) -> HttpResponse:
                     if n == 0:
                         return redirect("cases:joint_start", joint.bundle.slug)
                     return redirect("cases:joint_step", joint.public_id, n - 1)
-                messages.success(
-                    request,
-                    _("草稿已保存，保留至 %(date)s。您可以随时从“我的办件”继续填写。")
-                    % {"date": timezone.localtime(joint.expires_at).strftime("%Y-%m-%d")},
-                )
+                draft_saved(request, joint.expires_at)
                 return redirect(request.get_full_path())
             form = SectionForm(**{**kwargs, "saved": joint.data}, post=request.POST)
             summary = form.add_schema_errors(errors)
             status = 400
     else:
         form = SectionForm(**kwargs)
-    context = flow.context(f"step-{n}") | {
-        "form": form,
-        "step": step,
-        "n": n,
-        "summary": summary,
-        "back_to_check": back_to_check,
-        "has_prefilled": any(e.kind == "prefilled" for e in form.entries),
-    }
-    return render(request, "cases/apply_step.html", context, status=status)
+    return step_page(request, flow, form, step, n, summary, back_to_check, status)
 
 
 @login_required

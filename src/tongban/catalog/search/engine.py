@@ -970,14 +970,3 @@ def index_items(item_ids: Iterable[int]) -> None:
 def rebuild_index() -> int:
     """Rebuild the whole index from the published items; returns how many are indexed."""
     return indexer.rebuild_index()
-
-
-__all__ = [
-    "SearchHit",
-    "SearchPage",
-    "SearchQueryTooLong",
-    "index_items",
-    "rebuild_index",
-    "search_items",
-    "suggest",
-]

@@ -13,50 +13,24 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
-from tongban.catalog.models import (
-    Audience,
-    CaseKind,
-    Channel,
-    ItemType,
-    LimitUnit,
-    MaterialRequirement,
-    OnlineDepth,
-    ServiceItem,
-    ServiceObject,
-)
+from tongban.catalog.labels import LABELS, code_label
 
 register = template.Library()
-
-# Labels stay lazy: each is translated into the active language when it is shown.
-_LABELS = {
-    kind: {str(value): label for value, label in choices.choices}
-    for kind, choices in {
-        "service_object": ServiceObject,
-        "channel": Channel,
-        "material_form": MaterialRequirement.Form,
-        "necessity": MaterialRequirement.Necessity,
-        "source": MaterialRequirement.Source,
-        "item_type": ItemType,
-        "case_kind": CaseKind,
-        "limit_unit": LimitUnit,
-        "online_depth": OnlineDepth,
-        "result_type": ServiceItem.ResultType,
-        "audience": Audience,
-    }.items()
-}
 
 
 @register.filter
 def label(value: object, kind: str) -> str:
     """``item.item_type|label:"item_type"`` → "行政许可"; an unknown code is shown as it is."""
-    found = _LABELS[kind].get(str(value))
-    return str(found) if found is not None else ("" if value is None else str(value))
+    found = code_label(kind, value)
+    if found is not None:
+        return found
+    return "" if value is None else str(value)
 
 
 @register.filter
 def labels(values: list | None, kind: str) -> str:
     """``["1", "2"]|labels:"service_object"`` → "自然人、企业法人"; unknown codes are shown as they are."""
-    choices = _LABELS[kind]
+    choices = LABELS[kind]
     # Translators: separator between items of an inline list.
     separator = _("、")
     return separator.join(str(choices.get(str(value), value)) for value in values or [])
