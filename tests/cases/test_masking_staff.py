@@ -134,3 +134,22 @@ def test_the_staff_certificate_page_shows_the_holder_id_masked(client, world, is
     page = client.get(f"/staff/certificates/{issued.identifier}/").content.decode()
     assert issued.holder_number not in page
     assert mask_id_number(issued.holder_number) in page
+
+
+def test_the_staff_certificate_api_answers_with_the_holder_id_masked(client, world, issued):
+    """Revoking or replacing through the API answers with the certificate as staff see it."""
+    login_verified(client, world["issuer"])
+    url = f"/api/v1/certificates/{issued.identifier}"
+    replaced = client.post(
+        f"{url}/replace", {"reason": "换证", "renew": True}, content_type="application/json"
+    )
+    assert replaced.status_code == 201, replaced.content
+    assert replaced.json()["holder"]["number"] == mask_id_number(issued.holder_number)
+    revoked = client.post(
+        f"/api/v1/certificates/{replaced.json()['identifier']}/revoke",
+        {"reason": "注销", "kind": "cancel"},
+        content_type="application/json",
+    )
+    assert revoked.status_code == 200, revoked.content
+    assert issued.holder_number not in revoked.content.decode()
+    assert revoked.json()["holder"]["number"] == mask_id_number(issued.holder_number)

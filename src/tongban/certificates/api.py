@@ -15,6 +15,7 @@ from ninja import Field, Router, Schema, Status
 from pydantic import AfterValidator, BeforeValidator
 
 from tongban.core.downloads import file_response
+from tongban.core.masking import mask_id_number
 from tongban.core.params import Id, date_in_range
 from tongban.core.public import public_reverse
 from tongban.identity.actors import Actor
@@ -22,7 +23,7 @@ from tongban.identity.oidc.auth import api_auth
 
 from . import selectors, services
 from .documents import document_bytes
-from .models import Certificate, Share
+from .models import Certificate, HolderKind, Share
 
 router = Router(tags=["电子证照"])
 
@@ -133,8 +134,13 @@ class ReplaceIn(Schema):
     fields: dict = {}
 
 
-def certificate_out(certificate: Certificate) -> dict:
+def certificate_out(certificate: Certificate, *, staff: bool = False) -> dict:
+    """A certificate as its holder sees it, or as staff see it (``staff``): a person's ID number
+    masked, as on the staff page (an enterprise's 统一社会信用代码 is public and stays in full)."""
     state = certificate.state_on(timezone.localdate())
+    number = certificate.holder_number
+    if staff and certificate.holder_kind == HolderKind.PERSON:
+        number = mask_id_number(number)
     return {
         "identifier": certificate.identifier,
         "type": {"code": certificate.type.code, "name": certificate.type.name},
@@ -142,7 +148,7 @@ def certificate_out(certificate: Certificate) -> dict:
         "holder": {
             "kind": certificate.holder_kind,
             "name": certificate.holder_name,
-            "number": certificate.holder_number,
+            "number": number,
         },
         "fields": certificate.fields,
         "valid_from": certificate.valid_from,
@@ -347,7 +353,7 @@ def revoke(request: HttpRequest, identifier: str, body: RevokeIn) -> dict:
     done = services.revoke_certificate(
         actor=request.user, certificate=certificate, reason=body.reason, cancel=body.kind == "cancel"
     )
-    return certificate_out(done)
+    return certificate_out(done, staff=True)
 
 
 @router.post(
@@ -358,4 +364,4 @@ def replace(request: HttpRequest, identifier: str, body: ReplaceIn) -> tuple[int
     new = services.replace_certificate(
         actor=request.user, certificate=certificate, reason=body.reason, fields=body.fields, renew=body.renew
     )
-    return Status(201, certificate_out(new))
+    return Status(201, certificate_out(new, staff=True))
