@@ -214,9 +214,36 @@ def test_input_expressions_read_paths_and_compute():
     assert decide(xml, 申请人={}).value is None
 
 
-def test_single_letter_hit_policy_and_a_decision_using_another():
+def test_single_letter_hit_policy():
     xml = table_xml(inputs=AGE, outputs=[("r", "string", "")], rules=[(["-"], ['"x"'])], hit_policy="F")
     assert parse(xml).tables["决定"].hit_policy == "FIRST"
+
+
+BANDS = """<?xml version="1.0" encoding="UTF-8"?>
+<definitions xmlns="https://www.omg.org/spec/DMN/20191111/MODEL/" id="d" name="t" namespace="urn:t">
+<decision id="band" name="年龄段"><decisionTable id="t1" hitPolicy="FIRST">
+<input id="i1"><inputExpression typeRef="number"><text>年龄</text></inputExpression></input>
+<output id="o1" name="年龄段" typeRef="string"/>
+<rule id="a1"><inputEntry><text>&gt;=80</text></inputEntry><outputEntry><text>"高龄"</text></outputEntry></rule>
+<rule id="a2"><inputEntry><text>-</text></inputEntry><outputEntry><text>"其他"</text></outputEntry></rule>
+</decisionTable></decision>
+<decision id="allowance" name="津贴">
+<informationRequirement id="ir"><requiredDecision href="#band"/></informationRequirement>
+<decisionTable id="t2">
+<input id="i2"><inputExpression typeRef="string"><text>年龄段</text></inputExpression></input>
+<output id="o2" name="金额" typeRef="number"/>
+<rule id="b1"><inputEntry><text>"高龄"</text></inputEntry><outputEntry><text>100</text></outputEntry></rule>
+<rule id="b2"><inputEntry><text>not("高龄")</text></inputEntry><outputEntry><text>0</text></outputEntry></rule>
+</decisionTable></decision></definitions>"""
+
+
+def test_a_decision_using_another_decisions_result():
+    """An information requirement (``requiredDecision``): the required table is decided first
+    and its value is the input of the other."""
+    model = parse(BANDS)
+    assert model.tables["津贴"].required_decisions == ("年龄段",)
+    assert evaluate(model, "津贴", {"年龄": 85}).value == Decimal(100)
+    assert evaluate(model, "津贴", {"年龄": 79}).value == Decimal(0)
 
 
 # ------------------------------------------------------------------ documents

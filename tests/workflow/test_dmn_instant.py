@@ -36,7 +36,6 @@ def test_a_grant_concludes_the_case_and_the_licence_is_in_the_wallet(
     assert record.inputs == {"申请人.年龄": record.inputs["申请人.年龄"], "申请人.实名等级": 2}
     assert Certificate.objects.filter(case=case).count() == 1
     steps = list(CaseEvent.objects.filter(case=case).order_by("id").values_list("title", "actor_label"))
-    print(steps)
     assert [t for t, _ in steps] == [
         "网上申请提交",
         "受理（自动审批）",
