@@ -1,7 +1,7 @@
 """一件事一次办 on the shipped demo, four browser contexts: the citizen 张晓明 applies once for
 开办餐饮店一件事 (canyin-511602) with one set of materials; 行政审批局 (sp_banli) registers the
 个体工商户 and records its 统一社会信用代码, which releases the held children; 行政审批局 (食品经营许可),
-税务局 (sw_banli) and 消防救援大队 (xf_banli) act in parallel, 税务 asks for a correction; the citizen
+税务局 (sw_banli) and 消防救援大队 (xf_banli) act in parallel, 消防 asks for a correction; the citizen
 answers the one combined notice once; all conclude; the 营业执照 and 食品经营许可证 arrive in the
 wallet together (统一出件) and the citizen rates once.
 
@@ -15,6 +15,7 @@ from playwright.sync_api import expect
 
 from tests.e2e.shipped.conftest import (
     GROUP,
+    PDF,
     fill_address,
     fill_form,
     look,
@@ -25,6 +26,14 @@ from tests.e2e.shipped.conftest import (
 pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group(GROUP)]
 
 CITIZEN = "13800000001"
+# The essential children after the registration, each with the account that handles it.
+PARALLEL = {
+    "食品经营许可": "sp_banli",
+    "税务登记": "sw_banli",  # a 即办件: 受理并办结 at once
+}
+# A 承诺件 (受理 → 审查 → 决定 → 办结), whose intake can ask for a correction.
+CORRECTING = ("消防安全检查", "xf_banli")
+LICENCES = ("营业执照", "食品经营许可证")
 # The 统一社会信用代码 行政审批局 assigns to the new 个体工商户 (a valid code of 广安区).
 NEW_USCC = "92511602534640977L"
 SLUG = "canyin-511602"
@@ -114,3 +123,75 @@ class TestJoint:
         for item in ("食品经营许可", "税务登记", "消防安全检查"):
             expect(page.locator("article.joint-child").filter(has_text=item)).to_contain_text("待受理")
         look(page, "joint-09-joint-after-registration")
+
+    def _wallet(self, open_as):
+        page = open_as(CITIZEN)
+        page.goto(page.url.rstrip("/") + "/my/")
+        page.get_by_role("link", name=re.compile("证照卡包")).click()
+        expect(page.get_by_role("heading", level=1, name="我的卡包")).to_be_visible()
+        return page
+
+    def test_03_one_department_asks_for_a_correction_while_the_others_work(self, open_as):
+        item, account = CORRECTING
+        page = self._child(open_as, account, item)
+        card = page.locator("#action-correct")
+        expect(card).to_be_visible()
+        material = card.locator("input[name=materials]")
+        if material.count():
+            material.first.check()
+        else:
+            card.locator("input[name=fields]").first.check()
+        card.get_by_label("补正告知（一次性写明全部问题）").fill("请补交清晰的经营场所证明，一次告知。")
+        look(page, "joint-10-correction")
+        card.get_by_role("button", name="发出补正告知").click()
+        expect(page.get_by_text("办件正等待申请人补正")).to_be_visible()
+        # the other departments act at the same time, each in its own browser context
+        for n, (name, handler) in enumerate(PARALLEL.items()):
+            self._process(self._child(open_as, handler, name), f"joint-{11 + n}-{handler}")
+        wallet = self._wallet(open_as)
+        for licence in LICENCES:  # 统一出件: nothing is released while an essential item is open
+            expect(wallet.get_by_text(licence)).to_have_count(0)
+
+    def test_04_the_citizen_answers_the_one_notice_once(self, open_as):
+        number = self.state["number"]
+        page = open_as(CITIZEN, f"/my/joint/{number}/")
+        expect(page.get_by_role("heading", name="需要您补正（一次告知）")).to_be_visible()
+        look(page, "joint-13-my-joint-correction")
+        page.get_by_role("link", name="去补正").click()
+        expect(page.get_by_role("heading", level=1, name="一次补正")).to_be_visible()
+        files = page.locator("input[type=file]")
+        for n in range(files.count()):
+            files.nth(n).set_input_files(
+                {"name": f"补正-{n + 1}.pdf", "mimeType": "application/pdf", "buffer": PDF}
+            )
+        for n in range(page.locator("main input[type=text]").count()):
+            page.locator("main input[type=text]").nth(n).fill("广安区建设路 8 号")
+        look(page, "joint-14-correct")
+        page.get_by_role("button", name="提交补正").last.click()
+        expect(page.get_by_role("heading", name="需要您补正（一次告知）")).to_have_count(0)
+        expect(page.locator("article.joint-child").filter(has_text=CORRECTING[0])).not_to_contain_text(
+            "待补正"
+        )
+
+    def test_05_the_last_department_concludes_and_every_licence_arrives_together(self, open_as):
+        item, account = CORRECTING
+        self._process(self._child(open_as, account, item), "joint-15-fire")
+        page = open_as(CITIZEN, f"/my/joint/{self.state['number']}/")
+        expect(page.get_by_role("heading", name="办理结果（统一出件）")).to_be_visible()
+        look(page, "joint-16-released")
+        wallet = self._wallet(open_as)
+        for licence in LICENCES:
+            expect(wallet.get_by_text(licence).first).to_be_visible()
+        look(wallet, "joint-17-wallet")
+
+    def test_06_the_citizen_rates_once_for_every_department(self, open_as):
+        page = open_as(CITIZEN, f"/my/joint/{self.state['number']}/")
+        page.get_by_role("link", name="评价本次联办服务").click()
+        expect(page.get_by_role("heading", level=1, name="评价本次联办服务")).to_be_visible()
+        look(page, "joint-18-rate")
+        page.get_by_label("非常满意").check()
+        page.get_by_role("button", name="提交评价").click()
+        expect(page.get_by_text("感谢您的评价，各办理部门都会收到。")).to_be_visible()
+        look(page, "joint-19-rated")
+        page.goto(page.url.split("/my/")[0] + f"/my/joint/{self.state['number']}/rate/")
+        expect(page.get_by_text("该联办件已评价，感谢您的评价。")).to_be_visible()
