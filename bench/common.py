@@ -82,6 +82,9 @@ def posting_script(init: str) -> str:
     return _CYCLE % {"init": init.strip()}
 
 
+WRK_TIMEOUT_S = 30
+
+
 def wrk_post(
     port: int, init: str, lines: list[str], seconds: int, connections: int, workdir: Path, name: str
 ) -> dict:
@@ -93,7 +96,18 @@ def wrk_post(
     script, data = workdir / f"{name}.lua", workdir / f"{name}.tsv"
     script.write_text(posting_script(init))
     data.write_text("\n".join(lines) + "\n")
-    cmd = ["wrk", "-t1", f"-c{connections}", f"-d{seconds}s", "-s", str(script), f"http://127.0.0.1:{port}"]
+    # wrk's latency histogram keeps only answers faster than its timeout (2 s by default): a
+    # longer timeout, so that slow answers count in the percentiles instead of vanishing.
+    cmd = [
+        "wrk",
+        "-t1",
+        f"-c{connections}",
+        f"-d{seconds}s",
+        f"--timeout={WRK_TIMEOUT_S}s",
+        "-s",
+        str(script),
+        f"http://127.0.0.1:{port}",
+    ]
     proc = subprocess.run([*cmd, "--", str(data)], capture_output=True, text=True, check=True)
     match = RESULT_LINE.search(proc.stdout)
     rate = re.search(r"Requests/sec:\s+([\d.]+)", proc.stdout)

@@ -220,9 +220,9 @@ def measure(args: argparse.Namespace) -> dict:
 
 
 def summarise(results: list[dict]) -> dict:
-    """Medians over the rounds; a round in which no submission completed (the machine too
-    busy for wrk's timeout) counts for the rate but has no latency."""
-    timed = [r for r in results if r["created"]] or results
+    """Medians over the rounds; a round in which no answer was timed (none completed, or none
+    within wrk's timeout: percentiles of 0) counts for the rate but has no latency."""
+    timed = [r for r in results if r["created"] and r["p95_ms"] > 0] or results
     return {
         "submissions_per_s": round(statistics.median(r["rps"] for r in results), 1),
         "p50_ms": round(statistics.median(r["p50_ms"] for r in timed), 1),
