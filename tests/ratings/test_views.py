@@ -20,6 +20,7 @@ from tongban.identity.models import StaffMembership
 from tongban.notifications.models import Notification
 from tongban.ratings import services, views
 from tongban.ratings.models import Appeal, Rating, Rectification, WindowVisit
+from tongban.registries.models import DataAccessLog
 
 D = dt.date
 
@@ -366,7 +367,8 @@ def test_call_back_then_outcome(client, world, django_capture_on_commit_callback
     url = reverse("ratings:staff_task", args=[rect.pk])
     sign_in(client, w["reviewer"])
     page = text(client.get(url))
-    assert w["applicant"].mobile in page  # the number to call, in full for the department
+    assert w["applicant"].mobile not in page  # masked until revealed with its purpose
+    assert "查看完整号码（用于回访）" in page
     assert "记录回访" in page and "完成整改" not in page
     early = client.post(url, {"action": "complete", "text": "已整改"})
     assert early.status_code == 400 and "请先完成回访。" in text(early)
@@ -574,3 +576,32 @@ def test_a_second_citizen_is_not_offered_the_rating(client, world):
     stranger = citizen("王五")
     sign_in(client, stranger)
     assert client.get(reverse("cases:my_case", args=[case.number])).status_code == 404
+
+
+def test_the_department_reveals_the_raters_number_with_one_logged_action(client, world):
+    w = world
+    rect = bad_rating(w).rectification
+    url = reverse("ratings:staff_task", args=[rect.pk])
+    sign_in(client, w["reviewer"])
+    before = DataAccessLog.objects.count()
+    assert (
+        client.get(url).status_code == 200 and DataAccessLog.objects.count() == before
+    )  # a look logs nothing
+    page = text(client.post(url, {"action": "reveal"}))
+    assert f'href="tel:{w["applicant"].mobile}"' in page and "查看完整号码（用于回访）" not in page
+    log = DataAccessLog.objects.latest("id")
+    assert DataAccessLog.objects.count() == before + 1
+    assert log.accessor == w["reviewer"] and log.purpose == "差评回访：致电评价人"
+    assert log.fields == ["手机号码"] and log.case_number == rect.rating.case.number
+    assert w["applicant"].mobile not in text(client.get(url))  # shown for that answer only
+
+
+def test_a_supervisor_cannot_reveal_the_raters_number(client, world, supervisor):
+    rect = bad_rating(world).rectification
+    url = reverse("ratings:staff_task", args=[rect.pk])
+    sign_in(client, supervisor)
+    before = DataAccessLog.objects.count()
+    assert "查看完整号码" not in text(client.get(url))
+    refused = client.post(url, {"action": "reveal"})
+    assert refused.status_code == 404 and world["applicant"].mobile not in text(refused)
+    assert DataAccessLog.objects.count() == before

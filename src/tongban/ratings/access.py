@@ -141,6 +141,12 @@ def _check_department_staff(user: User | None, department: Department) -> None:
         raise NotFound()
 
 
+def check_reveal_contact(user: User | None, rectification: Rectification) -> None:
+    """The rater's number in full, to call back: the department's staff only (a supervisor
+    looking on sees it masked)."""
+    _check_department_staff(user, rectification.department)
+
+
 def check_record_callback(user: User | None, rectification: Rectification) -> None:
     """回访: the department's staff, once, while the follow-up is open."""
     _check_department_staff(user, rectification.department)

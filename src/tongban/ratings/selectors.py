@@ -350,3 +350,15 @@ def public_department(pk: int) -> Department:
     if found is None:
         raise NotFound()
     return found
+
+
+def callback_contact(rating: Rating) -> dict[str, str]:
+    """Who to call back about a rating: the applicant's number from the case, else the rater's
+    account (in full: pages mask it unless revealed with ``services.reveal_contact``)."""
+    case = rating.case
+    mobile = ""
+    if case is not None:
+        mobile = str((case.data or {}).get("mobile") or "") or (case.applicant.mobile or "")
+    elif rating.rater is not None:
+        mobile = rating.rater.mobile or ""
+    return {"name": rating.rater_name or (case.applicant_name if case else ""), "mobile": mobile}

@@ -20,7 +20,7 @@ from tongban.departments.models import Department
 from tongban.identity import ratelimit
 from tongban.workdays import calendar
 
-from . import access
+from . import access, selectors
 from .access import RATEABLE, AlreadyRated
 from .models import (
     BAD_LEVELS,
@@ -226,6 +226,40 @@ def apply_default_ratings(now: dt.datetime | None = None) -> int:
         if ratings:
             audit.append("ratings.default", summary={"cases": [r.case_id for r in ratings]})
     return len(ratings)
+
+
+CALLBACK_PURPOSE = "差评回访：致电评价人"
+
+
+@transaction.atomic
+def reveal_contact(*, actor: User, rectification: Rectification) -> str:
+    """The rater's mobile number in full for the call-back (DESIGN §6, issue 19): the one action
+    states its purpose and is logged as a read of the person's data, under the case when the
+    rating has one, so the person sees it in "谁用了我的数据"."""
+    from tongban.identity.selectors import log_case_read
+    from tongban.registries.models import PopulationRecord
+    from tongban.registries.selectors import record_access
+
+    access.check_reveal_contact(actor, rectification)
+    rating = rectification.rating
+    mobile = selectors.callback_contact(rating)["mobile"]
+    if not mobile:
+        raise InvalidInput("该评价没有留下联系电话。", code="no_contact")
+    if rating.case is not None:
+        log_case_read(actor, rating.case, CALLBACK_PURPOSE, ["手机号码"])
+    else:
+        number = getattr(rating.rater, "id_number", "") or ""
+        record_access(
+            actor,
+            CALLBACK_PURPOSE,
+            rectification.department,
+            True,
+            fields=["手机号码"],
+            channel="rating",
+            person=PopulationRecord.objects.filter(id_number=number).first() if number else None,
+            subject_id_number=number,
+        )
+    return mobile
 
 
 @transaction.atomic

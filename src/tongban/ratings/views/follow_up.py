@@ -13,7 +13,7 @@ from tongban.core.masking import mask_mobile, mask_name
 from tongban.identity.views import staff_required
 
 from .. import access, selectors, services
-from ..models import Rating, Rectification
+from ..models import Rectification
 from .common import scores_shown, task_row
 
 TASK_FILTERS = {
@@ -49,17 +49,6 @@ def staff_tasks(request: HttpRequest) -> HttpResponse:
     return render(request, "ratings/staff_tasks.html", context)
 
 
-def _contact(rating: Rating) -> dict:
-    """Who to call back: the applicant's number from the case, else the rater's account."""
-    case = rating.case
-    mobile = ""
-    if case is not None:
-        mobile = str((case.data or {}).get("mobile") or "") or (case.applicant.mobile or "")
-    elif rating.rater is not None:
-        mobile = rating.rater.mobile or ""
-    return {"name": rating.rater_name or (case.applicant_name if case else ""), "mobile": mobile}
-
-
 @staff_required
 def staff_task(request: HttpRequest, pk: int) -> HttpResponse:
     """One task: the rating, the call-back, then the outcome (which invites a new rating)."""
@@ -67,11 +56,14 @@ def staff_task(request: HttpRequest, pk: int) -> HttpResponse:
     is_member = access.is_department_staff(request.user, rect.department)
     errors: dict[str, str] = {}
     status = 200
+    revealed = ""
     if request.method == "POST":
         action = request.POST.get("action")
         text = request.POST.get("text", "")[:2000]
         try:
-            if action == "callback":
+            if action == "reveal":
+                revealed = services.reveal_contact(actor=request.user, rectification=rect)
+            elif action == "callback":
                 services.record_callback(actor=request.user, rectification=rect, note=text)
                 done = _("回访已记录，请在整改期限内完成整改。")
             elif action == "complete":
@@ -83,10 +75,11 @@ def staff_task(request: HttpRequest, pk: int) -> HttpResponse:
             errors[action or ""] = exc.message
             status = exc.status
         else:
-            messages.success(request, done)
-            return redirect("ratings:staff_task", rect.pk)
+            if not revealed:
+                messages.success(request, done)
+                return redirect("ratings:staff_task", rect.pk)
     rating = rect.rating
-    contact = _contact(rating)
+    contact = selectors.callback_contact(rating)
     context = {
         "rect": rect,
         "rating": rating,
@@ -95,9 +88,11 @@ def staff_task(request: HttpRequest, pk: int) -> HttpResponse:
         "is_member": is_member,
         "can_callback": access.can_record_callback(request.user, rect),
         "can_complete": access.can_complete_rectification(request.user, rect),
-        # Those who call back need the number in full; a supervisor looking on does not.
+        # Masked for everyone; those who call back reveal it with one logged action.
         "contact_name": contact["name"] if is_member else mask_name(contact["name"]),
-        "contact_mobile": contact["mobile"] if is_member else mask_mobile(contact["mobile"]),
+        "contact_mobile": mask_mobile(contact["mobile"]),
+        "revealed_mobile": revealed,
+        "can_reveal": is_member and bool(contact["mobile"]) and not revealed,
         "errors": errors,
         "typed": request.POST.get("text", "") if errors else "",
         "appeals": selectors.appeals_of(rating),
