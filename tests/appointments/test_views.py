@@ -8,7 +8,7 @@ from django.urls import reverse
 from tests.appointments.conftest import make_slot
 from tests.cases.conftest import citizen, staff
 from tests.factories import DepartmentFactory, login_verified
-from tongban.appointments import services
+from tongban.appointments import selectors, services
 from tongban.appointments.models import Booking, Ticket
 
 TUESDAY = dt.date(2026, 12, 8)
@@ -134,3 +134,28 @@ def test_supervisors_see_waiting_figures_others_do_not(client, hall, clock):
     assert page.status_code == 200 and "区政务服务中心" in page.text and "12.0" in page.text
     login_verified(client, hall["clerk"])
     assert client.get(reverse("appointments:figures")).status_code == 404
+
+
+def test_the_supervision_dashboard_reads_bookings_no_shows_and_waiting(hall, clock):
+    tomorrow = clock.today + dt.timedelta(days=1)
+    slot = make_slot(hall["windows"][0], tomorrow, dt.time(9, 0), quota=2, capacity=6)
+    first, second = citizen("甲"), citizen("乙")
+    for person in (first, second):
+        services.book(user=person, item=hall["item"], slot=slot)
+    Booking.objects.filter(user=second).update(status=Booking.Status.NO_SHOW)
+    make_slot(hall["windows"][0], clock.today, dt.time(10, 0), quota=2, capacity=6)
+    services.take_walk_in(hall=hall["hall"], item=hall["item"])
+    clock.advance(minutes=12)
+    services.call_next(clerk=hall["clerk"], window=hall["windows"][0])
+    day = {"start": clock.today, "end": tomorrow}
+    assert selectors.region_figures(region_code=hall["hall"].region.code, **day) == {
+        "bookings": 2,
+        "no_shows": 1,
+        "average_wait_minutes": 12.0,
+    }
+    assert selectors.region_figures(department_id=hall["department"].pk, **day)["bookings"] == 2
+    assert selectors.region_figures(region_code="110101", **day) == {
+        "bookings": 0,
+        "no_shows": 0,
+        "average_wait_minutes": None,
+    }

@@ -12,7 +12,7 @@ from django.utils import timezone
 from tests.cases.conftest import citizen, staff
 from tests.factories import DepartmentFactory, PublishedItemFactory, login_verified, region_chain
 from tongban.core.errors import NotFound
-from tongban.payments import figures
+from tongban.payments import figures, selectors
 from tongban.payments.models import Mismatch, PaymentOrder, Refund, Statement
 
 URL = "/staff/payments/figures/"
@@ -189,3 +189,25 @@ def test_bad_dates_are_refused_in_chinese(fig, client, query, message):
     assert answer.status_code == 400
     html = answer.content.decode()
     assert message in html and "药品零售许可" not in html
+
+
+def test_the_supervision_dashboard_reads_the_paid_refunded_and_open_mismatches_of_a_scope(fig):
+    march = {
+        "since": timezone.make_aware(dt.datetime(2026, 3, 1)),
+        "until": timezone.make_aware(dt.datetime(2026, 4, 1)),
+    }
+    county = selectors.region_figures(region_code="511602", **march)
+    assert county == {
+        "paid_orders": 4,
+        "paid_amount": Decimal("64.50"),
+        "refunded_amount": Decimal("4.00"),  # the failed refund is not money
+        "open_mismatches": 1,  # resolved ones and payments nobody here knows are not the region's
+    }
+    market = selectors.region_figures(department_id=fig["market"].pk, **march)
+    assert market == {
+        "paid_orders": 3,
+        "paid_amount": Decimal("55.50"),
+        "refunded_amount": Decimal("0"),
+        "open_mismatches": 0,
+    }
+    assert selectors.region_figures(region_code="110101", **march)["paid_amount"] == Decimal("500.00")
