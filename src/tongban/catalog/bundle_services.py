@@ -78,7 +78,9 @@ def snapshot(bundle: LifeEvent) -> dict[str, Any]:
 def _locked(actor: User | None, bundle: LifeEvent, *, editing: bool = True) -> LifeEvent:
     _check_can_manage(actor, bundle.lead_department)
     locked = (
-        LifeEvent.objects.select_for_update().select_related("region", "lead_department").get(pk=bundle.pk)
+        LifeEvent.objects.select_for_update(of=("self",))
+        .select_related("region", "lead_department")
+        .get(pk=bundle.pk)
     )
     if editing and locked.status not in EDITABLE:
         raise InvalidInput(
