@@ -41,10 +41,11 @@ class DatasetOut(Schema):
 class RowsOut(Schema):
     dataset: str
     total: int
-    page: int
+    page: int | None
     page_size: int
     pages: int
     rows: list[dict]
+    next_cursor: str | None
 
 
 def _dataset_out(summary: selectors.Summary) -> dict:
@@ -81,6 +82,7 @@ class RowsQuery(Schema):
     region: str | None = None
     item: str | None = None
     year: str | None = None
+    cursor: str | None = None
 
 
 @router.get("/opendata/datasets", response=list[DatasetOut], auth=None, summary="开放数据集列表")
@@ -101,15 +103,19 @@ def get_dataset(request: HttpRequest, slug: str):
     description=(
         f"page 从 1 起（最大 {MAX_PAGE}），page_size 1–{selectors.MAX_PAGE_SIZE}。筛选条件因数据集而异："
         "办件统计 month（YYYY-MM）、region（区划代码，含下级）、item（实施编码）；事项目录和好差评 region；"
-        "节假日 year。不公开的统计数字为 null。"
+        "节假日 year。不公开的统计数字为 null。办件统计可用 cursor 逐页读取：把上一页返回的 next_cursor "
+        "原样作为 cursor（筛选条件不变，不带 page），直到 next_cursor 为 null；用 cursor 时 page 为 null。"
+        "数据重新生成后旧的 cursor 失效（422）。办件统计带筛选条件时 page 最多从第 "
+        f"{selectors.FILTERED_OFFSET_MAX} 行开始，更深处请用 cursor。"
     ),
 )
 def dataset_rows(request: HttpRequest, slug: str, query: Query[RowsQuery]):
     spec = selectors.get_spec(slug)
     raw = query.dict()
     page, size = selectors.parse_page(raw.pop("page"), raw.pop("page_size"))
+    cursor = raw.pop("cursor") or None
     filters = selectors.parse_filters(spec, raw)
-    result = selectors.page_of(spec, filters, page, size)
+    result = selectors.page_of(spec, filters, page, size, cursor=cursor)
     return {
         "dataset": spec.slug,
         "total": result.total,
@@ -117,6 +123,7 @@ def dataset_rows(request: HttpRequest, slug: str, query: Query[RowsQuery]):
         "page_size": result.page_size,
         "pages": result.pages,
         "rows": result.rows,
+        "next_cursor": result.next_cursor,
     }
 
 

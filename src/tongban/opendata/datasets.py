@@ -60,6 +60,10 @@ class Spec:
     """How small cells are hidden (datasets with suppressible fields)."""
     known_total: Callable[[dict], int | None] = lambda filters: None
     """The number of rows for these filters when it is known without counting (None: count)."""
+    snapshot: Callable[[], dt.datetime | None] | None = None
+    """For a dataset published as a numbered snapshot (rows with a ``seq`` 1, 2, … in the
+    source's order): when the snapshot was made. Its pages are then read by position
+    (``seq > n``, a keyset) and it can be walked with a ``cursor`` that names the snapshot."""
 
     @property
     def field_names(self) -> list[str]:
@@ -356,7 +360,7 @@ def _statistics(filters: dict) -> QuerySet[StatisticsRow]:
         rows = rows.filter(region_code__startswith=filters["region"])
     if filters.get("item"):
         rows = rows.filter(item_code=filters["item"])
-    return rows.order_by("-month", "region_code", "department_code", "kind", "item_code")
+    return rows.order_by("seq")  # month newest first, region, department, kind, item (services)
 
 
 def _statistics_row(row: StatisticsRow) -> dict:
@@ -446,6 +450,7 @@ CASE_STATISTICS = Spec(
     filters=("month", "region", "item"),
     suppression_note=SUPPRESSED_NOTE,
     known_total=_statistics_total,
+    snapshot=_statistics_modified,
 )
 
 

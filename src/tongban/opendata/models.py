@@ -52,18 +52,29 @@ class StatisticsRow(models.Model):
     with_promised = models.PositiveIntegerField(_("承诺件办结数"), null=True)
     on_time = models.PositiveIntegerField(_("按承诺时限办结数"), null=True)
     online = models.PositiveIntegerField(_("网上申请数"), null=True)
+    seq = models.PositiveIntegerField(
+        _("序号"),
+        default=0,
+        help_text=_("行在快照中的位置（1 起，连续）：按月份倒序、区划代码、部门代码、行类型、实施编码排列"),
+    )
 
     class Meta:
-        ordering = ["-month", "region_code", "department_code", "kind", "item_code"]
+        ordering = ["seq"]
         verbose_name = _("办件统计行")
         verbose_name_plural = _("办件统计行")
+        # Every read is ordered by ``seq``: a page is ``seq > n`` (keyset), never an OFFSET over
+        # the rows before it. The region filter is a prefix (LIKE '5116%'): on PostgreSQL only an
+        # index with the pattern operator class serves it whatever the database's collation
+        # (other databases ignore ``opclasses`` and use a plain index).
         indexes = [
+            models.Index(fields=["seq"], name="opendata_stat_seq"),
+            models.Index(fields=["month", "seq"], name="opendata_stat_month"),
+            models.Index(fields=["item_code", "seq"], name="opendata_stat_item_seq"),
             models.Index(
-                fields=["-month", "region_code", "department_code", "kind", "item_code"],
-                name="opendata_stat_order",
+                fields=["region_code", "seq"],
+                opclasses=["varchar_pattern_ops", "int4_ops"],
+                name="opendata_stat_region_like",
             ),
-            models.Index(fields=["item_code", "-month"], name="opendata_stat_item"),
-            models.Index(fields=["region_code", "-month"], name="opendata_stat_region"),
         ]
         constraints = [
             models.UniqueConstraint(

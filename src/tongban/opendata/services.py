@@ -59,6 +59,7 @@ COLUMNS = (
     "item_code",
     "item_name",
     *PUBLISHED_MEASURES,
+    "seq",
 )
 
 
@@ -124,6 +125,14 @@ def _build_rows(cells: list[dict]) -> list[tuple]:
     return rows
 
 
+def _numbered(rows: list[tuple]) -> list[tuple]:
+    """The rows in the snapshot's order — month newest first, then region code, department code,
+    row kind and item code (by code point) — each with its position ``seq`` (1, 2, …) appended:
+    pages and cursors read ``seq > n`` instead of skipping n rows."""
+    rows.sort(key=lambda row: (-row[0].toordinal(), row[2], row[4], row[1], row[6]))
+    return [(*row, seq) for seq, row in enumerate(rows, 1)]
+
+
 def _insert(rows: list[tuple]) -> None:
     """One prepared INSERT run over all rows: bulk_create's per-row SQL compilation cost more
     than the database's work (seconds per ten thousand rows)."""
@@ -149,7 +158,7 @@ def _cells() -> list[dict]:
 
 def rebuild_statistics() -> int:
     """Replace the published statistics with a fresh, suppressed snapshot; returns its row count."""
-    rows = _build_rows(_cells())
+    rows = _numbered(_build_rows(_cells()))
     with transaction.atomic():
         StatisticsRow.objects.all().delete()
         _insert(rows)

@@ -47,9 +47,10 @@ def dataset(request: HttpRequest, slug: str) -> HttpResponse:
     try:
         filters = selectors.parse_filters(spec, {k: v for k, v in request.GET.items() if k in spec.filters})
         page_number, _size = selectors.parse_page(request.GET.get("page", 1), PREVIEW_SIZE)
+        page = selectors.page_of(spec, filters, page_number, PREVIEW_SIZE)
     except selectors.BadFilter as exc:
-        error, filters, page_number = exc.message, {}, 1
-    page = selectors.page_of(spec, filters, page_number, PREVIEW_SIZE)
+        error = exc.message
+        page = selectors.page_of(spec, {}, 1, PREVIEW_SIZE)
     columns = [f for f in spec.fields if not spec.preview or f.name in spec.preview]
     table = [[_display(f, row[f.name]) for f in columns] for row in page.rows]
     query = request.GET.copy()
