@@ -3,7 +3,8 @@ the cost of keeping the rollups per case event as a ratio to the event itself, i
 
 1. Dashboard. The page reads only the rollup cells, so this script writes the cells (and their
    working-day histograms) of ``--cases`` cases directly, spread Zipf-like over the published
-   items of the supervisor's region and the last ``--months`` months, then serves the app as
+   items of the supervisor's region and the last ``--months`` months, and the summary cells
+   (without the item) from them as the worker keeps them, then serves the app as
    ``tongban serve`` does (granian WSGI, 2 workers, 1 blocking thread) and times
    ``/staff/supervision/`` (default scope, a department, 24 months) signed in as the supervisor,
    sequentially on one keep-alive connection, against ``/healthz`` in the same run.
@@ -52,7 +53,8 @@ def prepare_cells(cases: int, months: int, seed: int, region: str) -> dict:
     from django.db import connection, transaction
 
     from tongban.catalog.models import ServiceItem
-    from tongban.supervision.models import DurationCell, IndicatorCell
+    from tongban.supervision import rollups
+    from tongban.supervision.models import DurationCell, IndicatorCell, SummaryDurationCell
 
     rng = random.Random(seed)
     items = list(
@@ -117,11 +119,21 @@ def prepare_cells(cases: int, months: int, seed: int, region: str) -> dict:
                     durations.append(DurationCell(cell_id=cell[0], days=days, count=share))
                     left -= share
         DurationCell.objects.bulk_create(durations, batch_size=10_000)
+        # The worker keeps the summary cells beside the item cells (rollups.apply); cells written
+        # directly get theirs from the sums.
+        summaries = rollups.rebuild_summaries()
+        summary_durations = SummaryDurationCell.objects.count()
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
-            cursor.execute("ANALYZE supervision_indicatorcell")
-            cursor.execute("ANALYZE supervision_durationcell")
-    return {"cells": len(cells), "duration_rows": len(durations), "items": len(items)}
+            for table in ("indicatorcell", "durationcell", "summarycell", "summarydurationcell"):
+                cursor.execute(f"ANALYZE supervision_{table}")
+    return {
+        "cells": len(cells),
+        "duration_rows": len(durations),
+        "items": len(items),
+        "summary_cells": summaries,
+        "summary_duration_rows": summary_durations,
+    }
 
 
 def supervisor_cookie() -> tuple[str, str, int]:
@@ -263,6 +275,7 @@ def run(args: argparse.Namespace) -> dict:
         try:
             server.wait_ready(BARE)
             timed_gets(port, list(kinds.values()) * 3, cookie)
+            load_timed = load_average()  # when the timed requests start
             bare = timed_gets(port, [BARE] * args.requests)
             by_kind = {name: timed_gets(port, [path] * args.requests, cookie) for name, path in kinds.items()}
             # Cold: the rollups moved before every request (as when events keep arriving), so the
@@ -292,9 +305,12 @@ def run(args: argparse.Namespace) -> dict:
         "region": args.region,
         "rollup_cells": cells["cells"],
         "duration_rows": cells["duration_rows"],
+        "summary_cells": cells["summary_cells"],
+        "summary_duration_rows": cells["summary_duration_rows"],
         "items": cells["items"],
         "seed_s": round(seed_s, 1),
         "load_average_1m_before": load_before,
+        "load_average_1m_timed": load_timed,
         "load_average_1m_after": load_average(),
         "requests_per_kind": args.requests,
         "bare_p50_ms": round(percentile(bare, 50), 2),
@@ -317,8 +333,10 @@ def table(result: dict) -> str:
         [
             f"{result['when']} · {result['database'].get('vendor', '')} · {result['cases']:,} cases over "
             f"{result['months']} months in region {result['region']} ({result['items']:,} items) → "
-            f"{result['rollup_cells']:,} rollup cells, {result['duration_rows']:,} histogram rows. Load average "
-            f"(1 min, 2 cores shared) {result.get('load_average_1m_before', '?')} before, "
+            f"{result['rollup_cells']:,} rollup cells, {result['duration_rows']:,} histogram rows; "
+            f"{result.get('summary_cells', 0):,} summary cells without the item, "
+            f"{result.get('summary_duration_rows', 0):,} of their histogram rows. Load average "
+            f"(1 min, 2 cores shared) {result.get('load_average_1m_before', '?')} before, {result.get('load_average_1m_timed', '?')} when the timed requests began, "
             f"{result.get('load_average_1m_after', '?')} after.",
             "",
             "| request | p95 ms |",

@@ -3,6 +3,7 @@
 period; each against a hand-counted fixture, and a county supervisor sees only their county."""
 
 import datetime as dt
+from decimal import Decimal
 
 import pytest
 from django.utils import timezone
@@ -189,6 +190,13 @@ def test_the_dashboard_shows_them_for_the_viewers_scope(client, joined):
         "12345 按时答复率": "—",
         "12345 满意率": "—",
         "12345 当前超期": "1",
+        "网上缴费": "0",
+        "缴费金额": "0.00 元",
+        "退款金额": "0.00 元",
+        "对账差异待处理": "0",
+        "预约": "0",
+        "爽约": "0",
+        "平均等候": "—",
     }
     assert client.get("/staff/supervision/?region=511602").status_code == 403
 
@@ -203,6 +211,27 @@ def test_a_department_member_sees_their_departments_figures(client, joined):
 def test_the_figures_are_one_cached_read_per_app(joined, django_assert_max_num_queries):
     """A second view of the same scope reads each app's figure from the cache, not the tables."""
     _figures(joined["today"], region_code="5116")
-    with django_assert_max_num_queries(4):  # one rollup total and three cache reads
+    with django_assert_max_num_queries(6):  # one rollup total and five cache reads
         again = _figures(joined["today"], region_code="5116")
     assert again.data_reads == 6
+
+
+def test_fees_and_bookings_join_the_dashboard_for_the_viewers_scope(client, joined):
+    """Paid orders of the county's department this month, one refunded in part; another county's
+    order is not the county supervisor's."""
+    from tests.payments.test_figures import OrderFactory, refund
+
+    now = timezone.now()
+    paid = OrderFactory(item=joined["item"], amount=Decimal("25.50"), paid_at=now)
+    OrderFactory(item=joined["item"], amount=Decimal("20.00"), paid_at=now)
+    OrderFactory(item=joined["far_item"], amount=Decimal("500.00"), paid_at=now)
+    refund(now, order=paid, amount=Decimal("5.50"))
+    county = _figures(joined["today"], region_code="511602")
+    assert (county.fees["paid_orders"], county.fees["paid_amount"]) == (2, Decimal("45.50"))
+    assert county.fees["refunded_amount"] == Decimal("5.50")
+    assert county.bookings == {"bookings": 0, "no_shows": 0, "average_wait_minutes": None}
+    login_verified(client, joined["supervisor"])
+    shown = _shown(client.get("/staff/supervision/?region=511602"))
+    assert (shown["网上缴费"], shown["缴费金额"], shown["退款金额"]) == ("2", "45.50 元", "5.50 元")
+    city = _shown(client.get("/staff/supervision/"))
+    assert (city["网上缴费"], city["缴费金额"]) == ("3", "545.50 元")

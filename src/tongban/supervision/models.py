@@ -6,6 +6,10 @@ on a page view (docs/supervision.md).
   its code; a quarter or a year is the sum of its months.
 - ``DurationCell`` is the histogram of working days per cell: a 90th percentile needs the
   distribution, not a sum.
+- ``SummaryCell`` and ``SummaryDurationCell`` are the same counters and histograms without the
+  item: one per region code, department and month, kept in the same transaction as the item
+  cells (always their sum). Every read that neither filters nor groups by item uses them, so a
+  city's dashboard reads one cell per department and month instead of one per item.
 - ``CaseFact`` and ``RatingFact`` are what each case and each rating contributed when last
   counted. A change is applied as (new contribution − old contribution), so counting a case
   again changes nothing: re-processing never double-counts.
@@ -44,11 +48,9 @@ MEASURES = (
 DAYS_CAP = 121
 
 
-class IndicatorCell(models.Model):
-    region_code = models.CharField(max_length=12)
-    department_id = models.IntegerField()
-    item_id = models.IntegerField(default=0)  # 0: a window rating without an item
-    month = models.DateField()  # first day of the month
+class Measures(models.Model):
+    """The measures of a cell (``MEASURES``), each a plain sum; item cells and their department
+    summaries keep the same ones."""
 
     received = models.IntegerField(default=0)
     online = models.IntegerField(default=0)
@@ -71,6 +73,16 @@ class IndicatorCell(models.Model):
     rating_good = models.IntegerField(default=0)
     rating_bad = models.IntegerField(default=0)
     rating_rectified = models.IntegerField(default=0)
+
+    class Meta:
+        abstract = True
+
+
+class IndicatorCell(Measures):
+    region_code = models.CharField(max_length=12)
+    department_id = models.IntegerField()
+    item_id = models.IntegerField(default=0)  # 0: a window rating without an item
+    month = models.DateField()  # first day of the month
 
     class Meta:
         verbose_name = _("监察指标")
@@ -97,6 +109,40 @@ class DurationCell(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["cell", "days"], name="duration_cell_key")]
+
+    def __str__(self) -> str:
+        return f"{self.cell_id} {self.days}: {self.count}"
+
+
+class SummaryCell(Measures):
+    """The item cells of one region code, department and month, summed (``rollups.apply``)."""
+
+    region_code = models.CharField(max_length=12)
+    department_id = models.IntegerField()
+    month = models.DateField()
+
+    class Meta:
+        verbose_name = _("监察指标（部门汇总）")
+        verbose_name_plural = _("监察指标（部门汇总）")
+        constraints = [
+            models.UniqueConstraint(fields=["region_code", "department_id", "month"], name="summary_cell_key")
+        ]
+        indexes = [
+            models.Index(fields=["month", "region_code"], name="summary_month_region"),
+            models.Index(fields=["department_id", "month"], name="summary_department_month"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.region_code}/{self.department_id} {self.month:%Y-%m}"
+
+
+class SummaryDurationCell(models.Model):
+    cell = models.ForeignKey(SummaryCell, on_delete=models.CASCADE, related_name="durations")
+    days = models.PositiveSmallIntegerField()
+    count = models.IntegerField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["cell", "days"], name="summary_duration_key")]
 
     def __str__(self) -> str:
         return f"{self.cell_id} {self.days}: {self.count}"

@@ -14,7 +14,12 @@ nothing (a cursor over ``CaseEvent`` ids could skip a row whose transaction comm
 (``tasks.drain_rollups``, enqueued by the ``cases.steps`` event observer) and in ``tongban tick``
 as the safety net, which also counts the cases that fell overdue overnight (no event marks it).
 
-``recount`` computes every cell from the raw cases and ratings alone and compares (or replaces).
+Every change to an item cell is added, in the same ``apply``, to the summary cell of its region
+code, department and month (``SummaryCell``: the cells without the item), so the summaries are
+always the sums of the item cells and the pages that do not look at items read far fewer rows.
+
+``recount`` computes every cell (item and summary) from the raw cases and ratings alone and
+compares (or replaces).
 """
 
 import datetime as dt
@@ -23,7 +28,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
 from django.db import transaction
-from django.db.models import Count, F, Q
+from django.db.models import Count, F, Q, Sum
 from django.utils import timezone
 
 from tongban.cases import clock
@@ -34,7 +39,17 @@ from tongban.core.models import AuditEntry
 from tongban.ratings.models import BAD_LEVELS, Rating, Rectification
 from tongban.workdays import calendar
 
-from .models import DAYS_CAP, MEASURES, CaseFact, Cursor, DurationCell, IndicatorCell, RatingFact
+from .models import (
+    DAYS_CAP,
+    MEASURES,
+    CaseFact,
+    Cursor,
+    DurationCell,
+    IndicatorCell,
+    RatingFact,
+    SummaryCell,
+    SummaryDurationCell,
+)
 
 CURSOR = "audit"
 BATCH = 2000
@@ -64,7 +79,8 @@ RATING_FIELDS = ("region_code", "department_id", "item_id", "month", "counted", 
 # (不予受理) and a withdrawal are not 办结 and have their own figures.
 CONCLUDED = (Case.Status.CONCLUDED, Case.Status.DENIED, Case.Status.FORWARDED)
 
-Key = tuple[str, int, int, dt.date]
+Key = tuple[str, int, int, dt.date]  # region code, department, item, month
+SummaryKey = tuple[str, int, dt.date]  # region code, department, month
 
 
 def month_of(value: dt.datetime | dt.date | None) -> dt.date | None:
@@ -263,21 +279,42 @@ def rating_contribution(fact: dict | None, into: Contribution | None = None) -> 
 # --- applying changes -----------------------------------------------------------------------
 
 
+def summary_key(key: Key) -> SummaryKey:
+    """The summary cell an item cell adds into: the same region code, department and month."""
+    return (key[0], key[1], key[3])
+
+
+def summarised(contribution: Contribution) -> Contribution:
+    """Item cells folded into summary cells (keys ``(region_code, department_id, month)``)."""
+    out = Contribution()
+    for key, measures in contribution.cells.items():
+        out.cells[summary_key(key)].update(measures)
+    for (key, days), value in contribution.days.items():
+        out.days[(summary_key(key), days)] += value
+    return out
+
+
 def _cell_ids(keys: list[Key]) -> dict[Key, int]:
-    """Ids of the cells with these keys, creating those that do not exist yet."""
+    """Ids of the item cells with these keys, creating those that do not exist yet."""
+    return _ids(IndicatorCell, ("region_code", "department_id", "item_id", "month"), keys)
+
+
+def _summary_ids(keys: list[SummaryKey]) -> dict[SummaryKey, int]:
+    return _ids(SummaryCell, ("region_code", "department_id", "month"), keys)
+
+
+def _ids(model, names: tuple[str, ...], keys: list[tuple]) -> dict[tuple, int]:
     if not keys:
         return {}
-    IndicatorCell.objects.bulk_create(
-        [IndicatorCell(region_code=r, department_id=d, item_id=i, month=m) for r, d, i, m in keys],
-        ignore_conflicts=True,
-        batch_size=500,
+    model.objects.bulk_create(
+        [model(**dict(zip(names, key, strict=True))) for key in keys], ignore_conflicts=True, batch_size=500
     )
     wanted = set(keys)
-    ids: dict[Key, int] = {}
+    ids: dict[tuple, int] = {}
     for chunk in _chunks(keys, 500):
-        rows = IndicatorCell.objects.filter(
-            department_id__in={k[1] for k in chunk}, month__in={k[3] for k in chunk}
-        ).values_list("id", "region_code", "department_id", "item_id", "month")
+        rows = model.objects.filter(
+            department_id__in={k[1] for k in chunk}, month__in={k[-1] for k in chunk}
+        ).values_list("id", *names)
         for pk, *key in rows:
             if tuple(key) in wanted:
                 ids[tuple(key)] = pk
@@ -289,23 +326,29 @@ def _chunks[T](items: list[T], size: int) -> Iterator[list[T]]:
         yield items[start : start + size]
 
 
-def apply(delta: Contribution) -> int:
-    """Add a (signed) contribution to the cells, in key order (no lock-order deadlocks)."""
-    delta = delta.nonzero()
+def _apply_to(delta: Contribution, cells, durations, ids_of) -> int:
     keys = sorted(set(delta.cells) | {key for key, _days in delta.days})
-    ids = _cell_ids(keys)
+    ids = ids_of(keys)
     for key in sorted(delta.cells):
-        IndicatorCell.objects.filter(pk=ids[key]).update(
+        cells.objects.filter(pk=ids[key]).update(
             **{name: F(name) + value for name, value in sorted(delta.cells[key].items())}
         )
     if delta.days:
-        DurationCell.objects.bulk_create(
-            [DurationCell(cell_id=ids[key], days=days) for key, days in delta.days],
-            ignore_conflicts=True,
+        durations.objects.bulk_create(
+            [durations(cell_id=ids[key], days=days) for key, days in delta.days], ignore_conflicts=True
         )
         for (key, days), value in sorted(delta.days.items()):
-            DurationCell.objects.filter(cell_id=ids[key], days=days).update(count=F("count") + value)
+            durations.objects.filter(cell_id=ids[key], days=days).update(count=F("count") + value)
     return len(keys)
+
+
+def apply(delta: Contribution) -> int:
+    """Add a (signed) contribution to the item cells and to their summary cells, in key order
+    (no lock-order deadlocks: every writer holds the cursor's lock anyway)."""
+    delta = delta.nonzero()
+    changed = _apply_to(delta, IndicatorCell, DurationCell, _cell_ids)
+    _apply_to(summarised(delta).nonzero(), SummaryCell, SummaryDurationCell, _summary_ids)
+    return changed
 
 
 def _store(model, pk_name: str, fields: tuple[str, ...], old: dict[int, dict], new: dict[int, dict]) -> None:
@@ -473,20 +516,23 @@ def recounted(today: dt.date | None = None) -> tuple[Contribution, dict[int, dic
 
 
 def kept() -> Contribution:
-    """What the cells hold now."""
+    """What the item cells hold now."""
+    return _kept(IndicatorCell, DurationCell, ("region_code", "department_id", "item_id", "month"))
+
+
+def kept_summaries() -> Contribution:
+    """What the summary cells hold now (keys ``(region_code, department_id, month)``)."""
+    return _kept(SummaryCell, SummaryDurationCell, ("region_code", "department_id", "month"))
+
+
+def _kept(cells, durations, names: tuple[str, ...]) -> Contribution:
     out = Contribution()
-    for row in IndicatorCell.objects.values(
-        "id", "region_code", "department_id", "item_id", "month", *MEASURES
-    ):
-        key = (row["region_code"], row["department_id"], row["item_id"], row["month"])
+    keys = {}
+    for row in cells.objects.values("id", *names, *MEASURES):
+        key = tuple(row[name] for name in names)
+        keys[row["id"]] = key
         out.cells[key] = Counter({name: row[name] for name in MEASURES if row[name]})
-    keys = dict(
-        (pk, (r, d, i, m))
-        for pk, r, d, i, m in IndicatorCell.objects.values_list(
-            "id", "region_code", "department_id", "item_id", "month"
-        )
-    )
-    for cell_id, days, count in DurationCell.objects.values_list("cell_id", "days", "count"):
+    for cell_id, days, count in durations.objects.values_list("cell_id", "days", "count"):
         out.days[(keys[cell_id], days)] = count
     return out.nonzero()
 
@@ -506,34 +552,102 @@ def compare(expected: Contribution, actual: Contribution) -> list[Difference]:
     return differences
 
 
-def _write(total: Contribution) -> None:
-    """Cells straight from a recount (the tables are empty): one insert per batch."""
-    cells = [
-        IndicatorCell(region_code=r, department_id=d, item_id=i, month=m, **measures)
-        for (r, d, i, m), measures in sorted(total.cells.items())
+def compare_summaries(expected: Contribution, actual: Contribution) -> list[Difference]:
+    """``compare`` for summary cells; a difference's key is ``(region, department, None, month)``
+    (no item: the department's summary)."""
+    out = compare(expected, actual)
+    for difference in out:
+        region, department, month = difference.key
+        difference.key = (region, department, None, month)
+    return out
+
+
+def _write_cells(total: Contribution, cells, durations, names: tuple[str, ...], ids_of) -> None:
+    rows = [
+        cells(**dict(zip(names, key, strict=True)), **measures)
+        for key, measures in sorted(total.cells.items())
     ]
-    for key, _days in total.days:
-        if key not in total.cells:
-            cells.append(
-                IndicatorCell(region_code=key[0], department_id=key[1], item_id=key[2], month=key[3])
-            )
-    IndicatorCell.objects.bulk_create(cells, batch_size=1000)
-    ids = _cell_ids(sorted({(c.region_code, c.department_id, c.item_id, c.month) for c in cells}))
-    DurationCell.objects.bulk_create(
-        [DurationCell(cell_id=ids[key], days=days, count=n) for (key, days), n in total.days.items()],
+    rows += [
+        cells(**dict(zip(names, key, strict=True))) for key in {k for k, _d in total.days} - set(total.cells)
+    ]
+    cells.objects.bulk_create(rows, batch_size=1000)
+    ids = ids_of(sorted({tuple(getattr(row, name) for name in names) for row in rows}))
+    durations.objects.bulk_create(
+        [durations(cell_id=ids[key], days=days, count=n) for (key, days), n in total.days.items()],
         batch_size=2000,
     )
 
 
+def _write(total: Contribution) -> None:
+    """Item and summary cells straight from a recount (the tables are empty)."""
+    _write_cells(
+        total, IndicatorCell, DurationCell, ("region_code", "department_id", "item_id", "month"), _cell_ids
+    )
+    _write_cells(
+        summarised(total).nonzero(),
+        SummaryCell,
+        SummaryDurationCell,
+        ("region_code", "department_id", "month"),
+        _summary_ids,
+    )
+
+
+def rebuild_summaries() -> int:
+    """Replace the summary cells by the sums of the item cells as they are (for cells written
+    other than by ``apply``: a benchmark; migration 0002 does the same); returns the number of
+    summary cells. Callers that race the worker hold the cursor's lock."""
+    return summarise_cells(IndicatorCell, DurationCell, SummaryCell, SummaryDurationCell)
+
+
+def summarise_cells(cells, durations, summaries, summary_durations) -> int:
+    """Two grouped reads of the item cells and two inserts (models passed in, so that a
+    migration can run it with its historical models)."""
+    summary_durations.objects.all().delete()
+    summaries.objects.all().delete()
+    names = ("region_code", "department_id", "month")
+    rows = cells.objects.order_by().values(*names).annotate(**{m: Sum(m) for m in MEASURES})
+    summaries.objects.bulk_create(
+        [
+            summaries(**{name: row[name] for name in names}, **{m: row[m] or 0 for m in MEASURES})
+            for row in rows.iterator()
+        ],
+        batch_size=2000,
+    )
+    ids = {
+        (r, d, m): pk for pk, r, d, m in summaries.objects.values_list("id", *names).iterator(chunk_size=5000)
+    }
+    histogram = (
+        durations.objects.order_by()
+        .values(*(f"cell__{name}" for name in names), "days")
+        .annotate(n=Sum("count"))
+    )
+    summary_durations.objects.bulk_create(
+        [
+            summary_durations(
+                cell_id=ids[(row["cell__region_code"], row["cell__department_id"], row["cell__month"])],
+                days=row["days"],
+                count=row["n"],
+            )
+            for row in histogram.iterator()
+            if row["n"]
+        ],
+        batch_size=5000,
+    )
+    return len(ids)
+
+
 def recount(*, fix: bool = False, today: dt.date | None = None) -> list[Difference]:
-    """Compare every cell with a recount from the raw rows; with ``fix``, replace the cells and
+    """Compare every cell (item and summary cells) with a recount from the raw rows; with ``fix``, replace the cells and
     facts by the recount and move the cursor to the chain's head (all under the cursor lock)."""
     with transaction.atomic():
         cursor = _lock_cursor()
         head = AuditEntry.objects.order_by("-seq").values_list("seq", flat=True).first() or 0
         expected, facts, ratings = recounted(today)
         differences = compare(expected, kept())
+        differences += compare_summaries(summarised(expected).nonzero(), kept_summaries())
         if fix:
+            SummaryDurationCell.objects.all().delete()
+            SummaryCell.objects.all().delete()
             DurationCell.objects.all().delete()
             IndicatorCell.objects.all().delete()
             CaseFact.objects.all().delete()

@@ -1,9 +1,9 @@
 """Reads of the 电子监察 indicators: the stable API for pages, the JSON API, reports and open data.
 
-Every figure is summed from the rollup cells (``models.IndicatorCell``), never from raw cases;
-one grouped query for the counters and one for the working-day histogram, whatever the number
-of cases. These functions do not check who asks: pages and API handlers call
-``access.resolve_scope`` first; reports and open data publish aggregates by design.
+Every figure is summed from the rollup cells (``models.IndicatorCell``, or ``SummaryCell`` when
+the item is neither filtered nor grouped by), never from raw cases; one grouped query for the
+counters and one for the working-day histogram, whatever the number of cases. These functions
+do not check who asks: pages and API handlers call ``access.resolve_scope`` first; reports and open data publish aggregates by design.
 
 - ``indicator_rows(...)``: rows grouped by any of period / region / department / item.
 - ``region_indicators(code, ...)``: the trend of a region (one row per period, oldest first).
@@ -19,19 +19,30 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
-from django.db.models import Q, QuerySet, Sum
+from django.db.models import BigIntegerField, ExpressionWrapper, F, Q, QuerySet, Sum
 from django.db.models.functions import Substr
 from django.utils import timezone
 
+from tongban.appointments.selectors import region_figures as booking_figures
 from tongban.cases.models import Case
 from tongban.cases.selectors import joint_child_count
 from tongban.catalog.models import ServiceItem
 from tongban.consult.selectors import region_figures
 from tongban.departments.models import Department
+from tongban.payments.selectors import region_figures as payment_figures
 from tongban.regions.codes import LEVEL_LENGTHS
 from tongban.sharing.selectors import read_count
 
-from .models import DAYS_CAP, MEASURES, CaseFact, DurationCell, IndicatorCell, RatingFact
+from .models import (
+    DAYS_CAP,
+    MEASURES,
+    CaseFact,
+    DurationCell,
+    IndicatorCell,
+    RatingFact,
+    SummaryCell,
+    SummaryDurationCell,
+)
 
 PERIODS = ("month", "quarter", "year")
 GROUPS = ("period", "region", "department", "item")
@@ -57,6 +68,7 @@ class IndicatorRow:
     counts: dict[str, int] = field(default_factory=lambda: dict.fromkeys(MEASURES, 0))
     durations: Counter = field(default_factory=Counter)
     name: str = ""  # the department's or item's name, when a ranking asks for it
+    active: bool | None = None  # any measure non-zero (known when only some were summed)
 
     def __getattr__(self, name: str) -> int:
         counts = self.__dict__.get("counts", {})
@@ -190,8 +202,12 @@ def _cells(
     start: dt.date | None,
     end: dt.date | None,
     region_codes: Sequence[str] | None = None,
-) -> QuerySet[IndicatorCell]:
-    cells = IndicatorCell.objects.all()
+    by_item: bool = True,
+) -> QuerySet:
+    """The cells matching the filters: the item cells, or the summary cells (one per region
+    code, department and month, the item cells' sums) when the item is neither filtered nor
+    grouped by (``by_item`` False and no ``item_id``)."""
+    cells = (IndicatorCell if by_item or item_id is not None else SummaryCell).objects.all()
     if region_code:
         cells = cells.filter(region_code__startswith=region_code)
     if region_codes is not None:
@@ -222,6 +238,7 @@ def indicator_rows(
     region_level: int | None = None,
     region_codes: Sequence[str] | None = None,
     durations: bool = True,
+    measures: Sequence[str] | None = None,
 ) -> list[IndicatorRow]:
     """Indicator rows for cells matching the filters, grouped by ``group_by`` (any of
     "period", "region", "department", "item"; none gives one row).
@@ -231,11 +248,17 @@ def indicator_rows(
     ``period`` folds months into quarters or years; grouping by region groups by the code cut to
     ``region_level`` (1 province … 5 village; default: the cases' own codes). Without
     ``durations`` the histogram is not read (one query less; ``p90_days`` is then None).
+    ``measures`` sums only those (the others stay 0, and so do the indicators made from them)
+    and marks each row ``active`` when any measure is non-zero: a ranking reads a few columns
+    of hundreds of groups instead of all of them.
     """
     groups = tuple(group_by)
+    chosen = MEASURES if measures is None else tuple(measures)
+    if not set(chosen) <= set(MEASURES):
+        raise ValueError(f"measures {chosen!r}")
     if period not in PERIODS or not set(groups) <= set(GROUPS):
         raise ValueError(f"period {period!r} / group_by {groups!r}")
-    cells = _cells(region_code, department_id, item_id, start, end, region_codes)
+    cells = _cells(region_code, department_id, item_id, start, end, region_codes, by_item="item" in groups)
     sql_fields: list[str] = []
     annotations: dict = {}
     if "period" in groups:
@@ -262,15 +285,21 @@ def indicator_rows(
             rows[key] = IndicatorRow(period=key[0], region_code=key[1], department_id=key[2], item_id=key[3])
         return rows[key]
 
-    sums = {name: Sum(name) for name in MEASURES}
+    sums = {}
+    if measures is not None:  # first: the sums below are named like the fields they add up
+        every = sum((F(name) for name in MEASURES[1:]), F(MEASURES[0]))
+        sums["active"] = Sum(ExpressionWrapper(every, output_field=BigIntegerField()))
+    sums |= {name: Sum(name) for name in chosen}
     query = cells.annotate(**annotations) if annotations else cells
     found = query.order_by().values(*sql_fields).annotate(**sums) if sql_fields else [query.aggregate(**sums)]
     for values in found:
-        if not sql_fields and values["received"] is None and values["rated"] is None:
+        if not sql_fields and all(values[name] is None for name in sums):
             continue
-        target = row_for(values).counts
-        for name in MEASURES:
-            target[name] += values[name] or 0
+        row = row_for(values)
+        for name in chosen:
+            row.counts[name] += values[name] or 0
+        if measures is not None:
+            row.active = bool(row.active) or bool(values["active"])
 
     if not durations:
         return _sorted(rows, groups)
@@ -281,7 +310,8 @@ def indicator_rows(
             "cell__region_code", 1, LEVEL_LENGTHS[region_level or 5]
         )
         duration_fields.append("cell__region")
-    durations = DurationCell.objects.filter(cell__in=cells)
+    histogram = DurationCell if cells.model is IndicatorCell else SummaryDurationCell
+    durations = histogram.objects.filter(cell__in=cells)
     if duration_annotations:
         durations = durations.annotate(**duration_annotations)
     for values in durations.order_by().values(*duration_fields, "days").annotate(n=Sum("count")):
@@ -294,6 +324,33 @@ def _sorted(rows: dict[tuple, IndicatorRow], groups: tuple) -> list[IndicatorRow
     if not groups and not rows:
         return [IndicatorRow()]
     return [rows[key] for key in sorted(rows, key=lambda k: tuple((v is None, v or 0) for v in k))]
+
+
+def histogram(
+    *,
+    region_code: str | None = None,
+    department_id: int | None = None,
+    item_id: int | None = None,
+    start: dt.date | None = None,
+    end: dt.date | None = None,
+) -> Counter:
+    """The working-day histogram of every cell matching the filters, summed (one query on the
+    histogram rows alone: no grouping by the cells' fields, so no join)."""
+    cells = _cells(region_code, department_id, item_id, start, end, by_item=False)
+    model = DurationCell if cells.model is IndicatorCell else SummaryDurationCell
+    rows = model.objects.filter(cell__in=cells).order_by().values_list("days").annotate(n=Sum("count"))
+    return Counter({days: n for days, n in rows if n})
+
+
+def summed(rows: Iterable[IndicatorRow]) -> IndicatorRow:
+    """One row with the sums of ``rows``' counts and histograms (rows of disjoint cells: a
+    trend's months, a ranking's departments), as ``totals`` would read them from the cells."""
+    out = IndicatorRow()
+    for row in rows:
+        for name, value in row.counts.items():
+            out.counts[name] += value
+        out.durations.update(row.durations)
+    return out
 
 
 def totals(**filters) -> IndicatorRow:
@@ -386,6 +443,23 @@ def ranking(
     return rank(rows, by=by, indicator=indicator, limit=limit, worst_first=worst_first)
 
 
+def _active(row: IndicatorRow) -> bool:
+    return row.active if row.active is not None else any(row.counts.values())
+
+
+RANKING_MEASURES = (
+    "received",
+    "concluded",
+    "work_days",
+    "with_promised",
+    "on_time_promised",
+    "overdue",
+    "rated",
+    "rating_good",
+)
+"""What a ranking and its table show: received, on-time rate, average days, overdue, satisfaction."""
+
+
 def rank(
     rows: list[IndicatorRow], *, by: str, indicator: str, limit: int | None = None, worst_first: bool = False
 ) -> list[IndicatorRow]:
@@ -398,7 +472,7 @@ def rank(
         value = getattr(row, indicator)
         return (value is None, -(value or 0) if descending else (value or 0), -row.counts["received"])
 
-    ordered = sorted((row for row in rows if any(row.counts.values())), key=key)
+    ordered = sorted((row for row in rows if _active(row)), key=key)
     ordered = ordered[:limit] if limit else ordered
     if by == "department":
         names = dict(
@@ -484,13 +558,16 @@ def cases_behind(
 @dataclass
 class JoinedFigures:
     """The figures other apps keep for a scope and period (DESIGN §3: each app owns its reads):
-    一件事 children (cases), registry reads (sharing) and 12345 requests (consult). ``received``
-    is the rollups' count of cases, the denominator of the 一件事 share."""
+    一件事 children (cases), registry reads (sharing), 12345 requests (consult), fees
+    (payments) and bookings (appointments). ``received`` is the rollups' count of cases, the
+    denominator of the 一件事 share."""
 
     received: int
     joint_children: int
     data_reads: int
     hotline: dict[str, int]
+    fees: dict = field(default_factory=dict)
+    bookings: dict = field(default_factory=dict)
 
     @property
     def joint_rate(self) -> float | None:
@@ -537,4 +614,11 @@ def joined_figures(
         joint_children=joint_child_count(**scope),
         data_reads=read_count(**scope),
         hotline=region_figures(today=today, **scope),
+        fees=payment_figures(**scope),
+        bookings=booking_figures(
+            region_code=region_code,
+            department_id=department_id,
+            start=start or dt.date(2000, 1, 1),
+            end=add_months(end, 1) - dt.timedelta(days=1) if end else today,
+        ),
     )

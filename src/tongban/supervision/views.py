@@ -4,6 +4,7 @@ number (``/staff/supervision/cases/``). Thin: parse, resolve the scope, read sel
 import datetime as dt
 from urllib.parse import urlencode
 
+from django.core.cache import cache
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
@@ -43,12 +44,36 @@ def _region(value: str) -> str | None:
     return value or None
 
 
-def _regions_to_choose(user) -> list[Region]:
-    """The supervised regions and their direct children, for the filter."""
-    codes = permissions.supervised_region_codes(user)
-    regions = list(Region.objects.filter(code__in=codes))
-    regions += list(Region.objects.filter(parent__code__in=codes).order_by("code")[:60])
+CHOICES_SECONDS = 600
+
+
+def _regions_to_choose(user) -> list[dict]:
+    """The supervised regions and their direct children, for the filter (cached: regions and
+    departments change seldom, and the filter is on every dashboard view)."""
+    codes = sorted(permissions.supervised_region_codes(user))
+    key = "supervision:region-choices:" + ",".join(codes)
+    regions = cache.get(key)
+    if regions is None:
+        regions = list(Region.objects.filter(code__in=codes).values("code", "name"))
+        regions += list(
+            Region.objects.filter(parent__code__in=codes).order_by("code").values("code", "name")[:60]
+        )
+        cache.set(key, regions, CHOICES_SECONDS)
     return regions
+
+
+def _departments_to_choose(user) -> list[dict]:
+    """The departments whose figures the user may see (at most 300), for the filter."""
+    codes = sorted(permissions.supervised_region_codes(user))
+    own = sorted(m.department_id for m in permissions.memberships(user))
+    key = "supervision:department-choices:" + ",".join(codes) + "|" + ",".join(map(str, own))
+    departments = cache.get(key)
+    if departments is None:
+        departments = list(
+            permissions.staff_departments(user).order_by("region__code", "name").values("pk", "name")[:300]
+        )
+        cache.set(key, departments, CHOICES_SECONDS)
+    return departments
 
 
 @staff_required
@@ -63,9 +88,7 @@ def home(request: HttpRequest) -> HttpResponse:
     context = dashboard.build(request.user, scope, period=period, today=today)
     context["period_choices"] = dashboard.period_choices(today)
     context["regions"] = _regions_to_choose(request.user)
-    context["departments"] = list(
-        permissions.staff_departments(request.user).order_by("region__code", "name")[:300]
-    )
+    context["departments"] = _departments_to_choose(request.user)
     return render(request, "supervision/home.html", context)
 
 

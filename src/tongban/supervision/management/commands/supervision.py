@@ -1,7 +1,8 @@
-"""``tongban supervision recount [--check] [--fix]`` recomputes every indicator cell from the raw
-cases and ratings and reports where the rollups differ (``--check`` exits non-zero then;
-``--fix`` replaces the cells by the recount); ``tongban supervision drain`` counts what the
-audit chain recorded since the cursor, as the worker does."""
+"""``tongban supervision recount [--check] [--fix]`` recomputes every indicator cell (per item, and
+the summary per department without the item) from the raw cases and ratings and reports where
+the rollups differ (``--check`` exits non-zero then; ``--fix`` replaces the cells by the
+recount); ``tongban supervision drain`` counts what the audit chain recorded since the cursor,
+as the worker does."""
 
 from typing import Any
 
@@ -30,8 +31,9 @@ class Command(BaseCommand):
         differences = rollups.recount(fix=options["fix"])
         for difference in differences[: options["limit"]]:
             region, department, item, month = difference.key
+            cell = "部门汇总" if item is None else f"事项{item}"
             self.stdout.write(
-                f"{region} 部门{department} 事项{item} {month:%Y-%m} {difference.measure}: "
+                f"{region} 部门{department} {cell} {month:%Y-%m} {difference.measure}: "
                 f"汇总 {difference.kept}，重算 {difference.recounted}"
             )
         if len(differences) > options["limit"]:
