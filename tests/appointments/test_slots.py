@@ -63,3 +63,32 @@ def test_an_admins_holiday_removes_untaken_slots_and_keeps_booked_ones(planned):
     assert days[wednesday] == 1 and Slot.objects.filter(date=wednesday).get().pk == taken.pk
     assert days[dt.date(2026, 12, 19)] == 3
     assert dt.date(2026, 12, 20) not in days
+
+
+def test_a_late_opening_slot_on_a_rest_day_survives_the_refresh(planned):
+    """延时服务 added by hand on a Saturday (what the demo adds for whoever tries it at night or at
+    the weekend) is kept by the templates' refresh, which removes untaken template slots only."""
+    saturday = dt.date(2026, 12, 19)
+    window = planned["hall"].windows.first()
+    late = Slot.objects.create(
+        hall=planned["hall"],
+        window=window,
+        date=saturday,
+        start=dt.time(20, 0),
+        end=dt.time(20, 30),
+        capacity=6,
+        online_quota=4,
+        extra=True,
+    )
+    plain = Slot.objects.create(
+        hall=planned["hall"],
+        window=window,
+        date=saturday,
+        start=dt.time(9, 0),
+        end=dt.time(9, 30),
+        capacity=6,
+        online_quota=4,
+    )
+    generate_slots(planned["hall"], saturday, saturday)
+    assert list(Slot.objects.filter(date=saturday)) == [late]
+    assert not Slot.objects.filter(pk=plain.pk).exists()

@@ -114,6 +114,8 @@ def test_one_star_is_followed_up_closed_and_ranked(live_server, browser, screens
 
         expect(desk.get_by_role("heading", level=1, name="差评整改任务")).to_be_visible()
         expect(desk.get_by_text("材料交了三次才收下，每次都说不清缺什么。")).to_be_visible()
+        expect(desk.get_by_role("link", name=applicant.mobile)).to_have_count(0)  # masked
+        desk.get_by_role("button", name="查看完整号码（用于回访）").click()
         expect(desk.get_by_role("link", name=applicant.mobile)).to_be_visible()
         assert_accessible(desk, "task page")
         photograph(desk, screenshot, "ratings-5-task")

@@ -104,6 +104,9 @@ class Slot(models.Model):
     online_quota = models.PositiveSmallIntegerField(_("网上预约号数"))
     booked = models.PositiveSmallIntegerField(_("已预约"), default=0)
     walk_ins = models.PositiveSmallIntegerField(_("现场取号"), default=0)
+    # 延时服务: a slot added outside the templates (evenings, a weekend opening); the templates'
+    # refresh never removes it, even on a rest day.
+    extra = models.BooleanField(_("延时服务"), default=False)
 
     class Meta:
         ordering = ["date", "start", "window_id"]

@@ -362,7 +362,8 @@ def finish(*, clerk: User, ticket: Ticket) -> Ticket:
 def generate_slots(hall: Hall, start: dt.date, end: dt.date) -> int:
     """Slots from the windows' templates for the working days from ``start`` to ``end``
     (the holiday table decides; an adjusted working weekend day follows Monday's plan).
-    Idempotent; an untaken slot on a day that has become a holiday is removed."""
+    Idempotent; an untaken template slot on a day that has become a holiday is removed (a
+    延时服务 slot, ``Slot.extra``, stays)."""
     by_weekday: dict[int, list[SlotTemplate]] = defaultdict(list)
     for template in SlotTemplate.objects.filter(window__hall=hall, window__is_active=True):
         by_weekday[template.weekday].append(template)
@@ -388,7 +389,7 @@ def generate_slots(hall: Hall, start: dt.date, end: dt.date) -> int:
         day += dt.timedelta(days=1)
     with transaction.atomic():
         before = Slot.objects.filter(hall=hall, date__range=(start, end)).count()
-        Slot.objects.filter(hall=hall, date__in=rest_days, booked=0, walk_ins=0).delete()
+        Slot.objects.filter(hall=hall, date__in=rest_days, booked=0, walk_ins=0, extra=False).delete()
         Slot.objects.bulk_create(rows, ignore_conflicts=True, batch_size=500)
         return Slot.objects.filter(hall=hall, date__range=(start, end)).count() - before
 

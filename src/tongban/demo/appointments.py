@@ -114,7 +114,13 @@ def _todays_extended_slots(hall: Hall) -> int:
             window=window,
             date=at.date(),
             start=at.time(),
-            defaults={"hall": hall, "end": end.time(), "capacity": CAPACITY, "online_quota": ONLINE},
+            defaults={
+                "hall": hall,
+                "end": end.time(),
+                "capacity": CAPACITY,
+                "online_quota": ONLINE,
+                "extra": True,
+            },
         )
         made += created
         at += dt.timedelta(minutes=SLOT_MINUTES)
