@@ -2,6 +2,8 @@
 submission split into child cases in their own departments, idempotent, visible only to the
 applicant."""
 
+import datetime as dt
+
 import pytest
 from django.core.files.storage import default_storage
 
@@ -122,16 +124,16 @@ def test_the_split_is_atomic_an_error_in_the_third_child_leaves_nothing(bundle, 
     bundle, _ = bundle
     user = citizen()
     draft = filled_draft(user, bundle)
-    numbers = applying.next_case_number
+    resolve = applying.resolve_process  # each child's process, as its case is made
     calls = []
 
-    def failing(region_code, day):
-        calls.append(region_code)
+    def failing(item, *chosen):
+        calls.append(item.pk)
         if len(calls) == 3:
             raise RuntimeError("third child fails")
-        return numbers(region_code, day)
+        return resolve(item, *chosen)
 
-    monkeypatch.setattr(applying, "next_case_number", failing)
+    monkeypatch.setattr(applying, "resolve_process", failing)
     audit_before = AuditEntry.objects.count()
     with pytest.raises(RuntimeError):
         joint.submit_joint_application(user=user, joint=draft)
@@ -142,7 +144,7 @@ def test_the_split_is_atomic_an_error_in_the_third_child_leaves_nothing(bundle, 
     draft.refresh_from_db()
     assert draft.status == JointApplication.Status.DRAFT
     assert set(draft.children.values_list("status", flat=True)) == {Application.Status.DRAFT}
-    monkeypatch.setattr(applying, "next_case_number", numbers)
+    monkeypatch.setattr(applying, "resolve_process", resolve)
     assert joint.submit_joint_application(user=user, joint=draft).children.count() == 3
 
 
@@ -222,3 +224,53 @@ def test_the_applicant_hears_once_of_the_submission_naming_every_child(bundle):
     hooks = WebhookDelivery.objects.filter(event="submitted")
     assert sorted(h.payload["case"]["number"] for h in hooks) == sorted(c.number for c in case.children.all())
     assert {h.payload["case"]["joint"] for h in hooks} == {case.number}
+
+
+def test_a_split_takes_its_childrens_numbers_in_one_step_after_the_numbers_already_given(db):
+    from tongban.cases.numbering import next_case_number, next_case_numbers
+
+    day = dt.date(2026, 11, 23)
+    assert next_case_number("511602", day) == "511602-20261123-000001"
+    assert next_case_numbers("511602", day, 3) == [f"511602-20261123-00000{n}" for n in (2, 3, 4)]
+    assert next_case_number("511602", day) == "511602-20261123-000005"
+    assert next_case_numbers("511603", day, 2) == ["511603-20261123-000001", "511603-20261123-000002"]
+    assert next_case_numbers("511602", day, 0) == []
+
+
+def test_after_the_split_commits_one_card_check_and_one_rollup_drain_are_queued_for_all_children(
+    bundle, django_capture_on_commit_callbacks
+):
+    """The children's after-commit work is queued once for all of them, not once per child."""
+    from django_tasks_db.models import DBTaskResult
+
+    from tongban.supervision.cards.services import check_cases
+
+    bundle, items = bundle
+    user = citizen()
+    draft = filled_draft(user, bundle)
+    DBTaskResult.objects.all().delete()
+    with django_capture_on_commit_callbacks(execute=True):
+        case = joint.submit_joint_application(user=user, joint=draft)
+    children = sorted(case.children.values_list("pk", flat=True))
+    (checks,) = DBTaskResult.objects.filter(task_path__startswith="tongban.supervision.cards.")
+    assert checks.task_path == "tongban.supervision.cards.tasks.check_cases_together"
+    assert sorted(checks.args_kwargs["args"][0]) == children
+    assert DBTaskResult.objects.filter(task_path="tongban.supervision.tasks.drain_rollups").count() == 1
+    assert check_cases(checks.args_kwargs["args"][0]) == 0  # nothing to raise on fresh cases
+
+
+def test_the_submission_steps_run_once_over_every_started_child(db, monkeypatch):
+    """A step with ``run_many`` is called once with every child not held, in order."""
+    from tongban.cases import steps
+
+    bundle, items = make_bundle(held_third=True)
+    seen = []
+    step = steps.SubmissionStep(
+        "test.many",
+        run=lambda *_a: pytest.fail("run_many is given"),
+        run_many=lambda pairs, _u: seen.append([c.item_id for _a, c in pairs]),
+    )
+    monkeypatch.setitem(steps.submission_steps._entries, "test.many", step)  # removed afterwards
+    user = citizen()
+    joint.submit_joint_application(user=user, joint=filled_draft(user, bundle))
+    assert seen == [[items[0].pk, items[1].pk]]

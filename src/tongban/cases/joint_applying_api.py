@@ -121,6 +121,16 @@ def _application_out(joint: JointApplication) -> dict[str, Any]:
 
 
 def _joint_case_out(request: HttpRequest, joint: JointCase) -> dict:
+    made = getattr(joint, "made", None)
+    if made is not None:  # just split: the children and their lines as the submission made them
+        view = joint_access.JointView(
+            joint,
+            False,
+            [joint_access.ChildRow(case, False, True, "none", None) for case, _event in made],
+            joint_access.joint_colour(joint),
+        )
+        events = sorted((e for _case, e in made if e.public), key=lambda e: (e.at, e.pk))
+        return _out(view, events, staff=False, own_ids=set())
     view = joint_access.applicant_view(joint)
     return _out(view, joint_access.timeline(joint, request.user, staff=False), staff=False, own_ids=set())
 

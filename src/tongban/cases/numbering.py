@@ -25,6 +25,11 @@ def _upsert(table: str) -> str:
 
 
 _SQL = _upsert("cases_casenumbercounter")
+_MANY_SQL = (
+    'INSERT INTO "cases_casenumbercounter" ("region_code", "value", "day") VALUES (%s, %s, %s) '
+    'ON CONFLICT ("region_code", "day") DO UPDATE SET "value" = "cases_casenumbercounter"."value" + %s '
+    'RETURNING "value"'
+)
 _JOINT_SQL = _upsert("cases_jointnumbercounter")
 assert CaseNumberCounter._meta.db_table == "cases_casenumbercounter"
 assert JointNumberCounter._meta.db_table == "cases_jointnumbercounter"
@@ -38,6 +43,21 @@ def _next(sql: str, region_code: str, day: dt.date) -> int:
 
 def next_case_number(region_code: str, day: dt.date) -> str:
     return f"{region_code}-{day:%Y%m%d}-{_next(_SQL, region_code, day):06d}"
+
+
+def _take(region_code: str, day: dt.date, count: int) -> int:
+    with connection.cursor() as cursor:
+        cursor.execute(_MANY_SQL, [region_code, count, connection.ops.adapt_datefield_value(day), count])
+        return cursor.fetchone()[0]
+
+
+def next_case_numbers(region_code: str, day: dt.date, count: int) -> list[str]:
+    """``count`` consecutive case numbers of one region and day in one statement (the children
+    of a 一件事 split in one county)."""
+    if count < 1:
+        return []
+    last = _take(region_code, day, count)
+    return [f"{region_code}-{day:%Y%m%d}-{value:06d}" for value in range(last - count + 1, last + 1)]
 
 
 def next_joint_number(region_code: str, day: dt.date) -> str:

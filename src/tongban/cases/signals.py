@@ -2,7 +2,10 @@
 
 Both signals carry: case (Case), event (str: "submitted", "accepted", "refused",
 "correction_requested", "corrected", "special_started", "special_ended", "forwarded",
-"reviewed", "decided", "concluded", "withdrawn"), actor (User or None).
+"reviewed", "decided", "concluded", "withdrawn"), actor (User or None). ``case_event`` sent for
+several cases that took the same step together (a 一件事 split's children) also carries
+``batch``: the list of those cases, the same on each send, in the order sent; a receiver may
+do the work of the whole batch on its first case and nothing on the others.
 
 One policy for work after a case event: receivers enqueue a task (django.tasks) and return;
 the work itself (messages, webhooks, issuing certificates) runs in the worker, never in the

@@ -23,6 +23,10 @@ so it cannot call them; instead they register typed entries here from their
   grew (one call per ``CaseEvent`` row, with the case's and the event's ids); it must be quick
   (enqueue a task and return): ``supervision`` keeps its rollups this way.
 
+A 一件事 split makes several cases in one transaction: a submission step or an observer may
+then give ``run_many``/``notify_many`` to take all of them in one call (one read for all the
+children instead of one each); the split runs every step over all its children in turn.
+
 - a ``ReleaseStep`` delivers a concluded child of a joint case (一件事) when its result is
   released to the applicant (统一出件: together with the other essential children, or at once
   after that); until then the child's ``released_at`` is empty and the app holds what it would
@@ -64,6 +68,16 @@ class MaterialProvider:
 class SubmissionStep:
     name: str
     run: Callable[["Application", "Case", User], None]
+    # The same for every (draft, case) of a 一件事 split at once, sharing its reads; when absent
+    # ``run`` is called for each pair.
+    run_many: Callable[[list[tuple["Application", "Case"]], User], None] | None = None
+
+    def run_all(self, pairs: list[tuple["Application", "Case"]], user: User) -> None:
+        if self.run_many is not None:
+            self.run_many(pairs, user)
+        else:
+            for application, case in pairs:
+                self.run(application, case, user)
 
 
 @dataclass(frozen=True)
@@ -82,6 +96,16 @@ class WaitingStep:
 class EventObserver:
     name: str
     notify: Callable[[int, int], None]  # (case id, event id), after commit
+    # Several (case id, event id) of one transaction at once (a 一件事 split); when absent
+    # ``notify`` is called for each.
+    notify_many: Callable[[list[tuple[int, int]]], None] | None = None
+
+    def notify_all(self, pairs: list[tuple[int, int]]) -> None:
+        if self.notify_many is not None:
+            self.notify_many(pairs)
+        else:
+            for case_id, event_id in pairs:
+                self.notify(case_id, event_id)
 
 
 @dataclass(frozen=True)

@@ -298,12 +298,18 @@ def _mark_produced(selected: list[PlanEntry], materials: list[MergedMaterial]) -
 
 
 def bundle_plan(
-    bundle: LifeEvent, answers: Mapping[Any, Any] | None = None, region_code: str | None = None
+    bundle: LifeEvent,
+    answers: Mapping[Any, Any] | None = None,
+    region_code: str | None = None,
+    *,
+    materials: bool = True,
 ) -> BundlePlan:
     """What the bundle means for these guidance answers in ``region_code`` (None: as defined).
 
     ``answers`` maps a question (id, or "q<id>") to yes/no; unanswered questions take their
     default. Pass a bundle from ``get_bundle``/``bundle_queryset`` to avoid extra queries.
+    ``materials=False``: the merged materials are left empty (a submission reads only the
+    selected entries; the children's own requirements are checked one by one).
     """
     questions = list(bundle.questions.all())
     given = answers_from({str(k): v for k, v in (answers or {}).items()}, questions)
@@ -324,8 +330,8 @@ def bundle_plan(
     present = {p.entry.pk for p in selected}
     for planned in selected:
         planned.after = [a.pk for a in planned.entry.after.all() if a.pk in present]
-    materials = _merge_materials([p.item for p in selected])
-    _mark_produced(selected, materials)
+    merged = _merge_materials([p.item for p in selected]) if materials else []
+    _mark_produced(selected, merged)
     return BundlePlan(
         bundle=bundle,
         version=bundle.version,
@@ -334,5 +340,5 @@ def bundle_plan(
         selected=selected,
         not_selected=[e for e in entries if e.pk not in chosen],
         missing=missing,
-        materials=materials,
+        materials=merged,
     )

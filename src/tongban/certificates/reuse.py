@@ -42,6 +42,33 @@ def _accepting_sql() -> str:
     )
 
 
+@rawsql.statement
+def _accepting_many_sql(count: int) -> str:
+    through = CertificateType.accepted_for.through
+    requirement = through._meta.get_field("materialrequirement")
+    certificate_type = through._meta.get_field("certificatetype")
+    marks = ", ".join(["%s"] * count)
+    return (
+        f"SELECT r.item_id, x.{requirement.column}, x.{certificate_type.column} FROM {rawsql.table(through)} x "  # noqa: S608 (names from the models, values bound)
+        f"JOIN {rawsql.table(CertificateType)} ct ON ct.id = x.{certificate_type.column} "
+        f"JOIN {rawsql.table(requirement.related_model)} r ON r.id = x.{requirement.column} "
+        f"WHERE r.item_id IN ({marks}) AND ct.is_active = %s"
+    )
+
+
+def _accepting_many(item_ids: set[int]) -> dict[int, dict[int, set[int]]]:
+    """``_accepting`` of several items in one statement: item → requirement → types."""
+    accepting: dict[int, dict[int, set[int]]] = {pk: {} for pk in item_ids}
+    ids = sorted(item_ids)
+    if not ids:
+        return accepting
+    with connection.cursor() as cursor:
+        cursor.execute(_accepting_many_sql(len(ids)), [*ids, True])
+        for item_id, requirement_id, type_id in cursor.fetchall():
+            accepting[item_id].setdefault(requirement_id, set()).add(type_id)
+    return accepting
+
+
 def _accepting(application: Application) -> dict[int, set[int]]:
     """Material requirement → certificate types accepted for it, for the application's item.
 
@@ -55,9 +82,13 @@ def _accepting(application: Application) -> dict[int, set[int]]:
     return accepting
 
 
-def wallet_matches(application: Application) -> dict[int, Certificate]:
-    """Requirement → the newest valid certificate the applicant (or enterprise) holds for it."""
-    accepting = _accepting(application)
+def wallet_matches(
+    application: Application, accepting: dict[int, set[int]] | None = None
+) -> dict[int, Certificate]:
+    """Requirement → the newest valid certificate the applicant (or enterprise) holds for it
+    (``accepting``: the item's accepted types when already read)."""
+    if accepting is None:
+        accepting = _accepting(application)
     if not accepting:
         return {}
     types = set().union(*accepting.values())
@@ -83,14 +114,16 @@ def wallet_materials(application: Application) -> set[int]:
     return set(wallet_matches(application))
 
 
-def attach_from_wallet(application: Application, actor: User | None) -> list[Attachment]:
+def attach_from_wallet(
+    application: Application, actor: User | None, accepting: dict[int, set[int]] | None = None
+) -> list[Attachment]:
     """Attach wallet certificates for accepted materials that have no current file yet.
 
     The rows are written here, in the caller's transaction, pending their file; the sealed PDF
     is rendered by ``tasks.render_wallet_attachment``, whose row commits with them."""
     from .tasks import render_wallet_attachment
 
-    matches = wallet_matches(application)
+    matches = wallet_matches(application, accepting)
     if not matches:
         return []
     present = set(
@@ -164,7 +197,9 @@ def fill_attachment(attachment_id: int) -> bool:
     return True
 
 
-def check_wallet_attachments(application: Application, case: Case, actor: User) -> None:
+def check_wallet_attachments(
+    application: Application, case: Case, actor: User, accepting: dict[int, set[int]] | None = None
+) -> None:
     """Submission step, inside the submitting transaction before its history line and audit:
     wallet materials must still be valid, and what the wallet holds is attached."""
     today = timezone.localdate()
@@ -177,7 +212,7 @@ def check_wallet_attachments(application: Application, case: Case, actor: User) 
             attachment.replaced = True
             attachment.save(update_fields=["replaced"])
             stale.append(attachment)
-    attach_from_wallet(application, actor)
+    attach_from_wallet(application, actor, accepting)
     for attachment in stale:
         required = attachment.requirement is not None and attachment.requirement.necessity == "required"
         if (
@@ -193,7 +228,19 @@ def check_wallet_attachments(application: Application, case: Case, actor: User) 
             )
 
 
+def check_wallet_attachments_many(submitted: list[tuple[Application, Case]], actor: User) -> None:
+    """The step for every case of a 一件事 split: the items' accepted certificate types read in
+    one statement, then each draft checked as alone."""
+    accepting = _accepting_many({application.item_id for application, _case in submitted})
+    for application, case in submitted:
+        check_wallet_attachments(application, case, actor, accepting[application.item_id])
+
+
 WALLET = MaterialProvider(
     name="certificates.wallet", held=wallet_materials, attach=attach_from_wallet, render=render_attachment
 )
-WALLET_STILL_VALID = SubmissionStep(name="certificates.wallet_still_valid", run=check_wallet_attachments)
+WALLET_STILL_VALID = SubmissionStep(
+    name="certificates.wallet_still_valid",
+    run=check_wallet_attachments,
+    run_many=check_wallet_attachments_many,
+)

@@ -11,7 +11,9 @@ class DecisionsConfig(AppConfig):
 
         from . import instant, offers, pages
 
-        steps.submission_steps.register(steps.SubmissionStep("decisions.instant", instant.on_submit))
+        steps.submission_steps.register(
+            steps.SubmissionStep("decisions.instant", instant.on_submit, instant.on_submit_many)
+        )
         steps.material_providers.register(
             steps.MaterialProvider(
                 "decisions.offer", offers.held_for_offer, lambda _a, _u: [], lambda _a: None

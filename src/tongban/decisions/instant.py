@@ -98,14 +98,35 @@ def restore(stored: dict, data: dict) -> dict:
 
 
 def on_submit(application: Application, case: Case, user: User) -> None:
+    on_submit_many([(application, case)], user)
+
+
+def on_submit_many(submitted: list[tuple[Application, Case]], user: User) -> None:
+    """The step for every case of a submission (a 一件事 split's children): the items' active
+    tables read in one query, then each case decided as alone."""
     offer = confirming.get()
-    if offer is not None and offer.policy.item_id == case.item_id:
-        _record_offer(case, offer)
+    pending = []
+    for _application, case in submitted:
+        if offer is not None and offer.policy.item_id == case.item_id:
+            _record_offer(case, offer)
+        else:
+            pending.append(case)
+    if not pending:
         return
-    approval = InstantApproval.objects.filter(item_id=case.item_id, is_active=True).only("table_key").first()
-    if approval is None:
-        return
-    table = dmn.published(approval.table_key)
+    tables: dict[int, str] = {}
+    for item_id, key in (
+        InstantApproval.objects.filter(item_id__in={c.item_id for c in pending}, is_active=True)
+        .order_by("pk")
+        .values_list("item_id", "table_key")
+    ):
+        tables.setdefault(item_id, key)  # the first active one, as ``.first()`` took it
+    for case in pending:
+        if case.item_id in tables:
+            _decide(case, tables[case.item_id], user)
+
+
+def _decide(case: Case, table_key: str, user: User) -> None:
+    table = dmn.published(table_key)
     if table is None:
         return
     context = case_context(case, case.applicant, user)

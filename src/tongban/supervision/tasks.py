@@ -27,3 +27,9 @@ def on_case_event(case_id: int, event_id: int) -> None:
     )
     if not waiting.exists():
         drain_rollups.enqueue()
+
+
+def on_case_events(events: list[tuple[int, int]]) -> None:
+    """Several events of one transaction (a 一件事 split): one waiting drain counts them all."""
+    if events:
+        on_case_event(*events[0])

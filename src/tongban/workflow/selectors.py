@@ -70,6 +70,29 @@ def chosen_definition(item_id: int) -> tuple[int | None, str | None]:
     return (row[0], row[1]) if row is not None else (None, None)
 
 
+@statement
+def _chosen_many_sql(count: int) -> str:
+    marks = ", ".join(["%s"] * count)
+    return (
+        f"SELECT c.item_id, c.definition_id, d.digest FROM {table(ItemProcess)} c "  # noqa: S608 (names from the models, values bound)
+        f"JOIN {table(ProcessDefinition)} d ON d.id = c.definition_id WHERE c.item_id IN ({marks})"
+    )
+
+
+def chosen_definitions(item_ids: list[int]) -> dict[int, tuple[int | None, str | None]]:
+    """``chosen_definition`` of several items in one statement (a 一件事 split): item id → the
+    chosen definition's id and digest, (None, None) for an item running its template."""
+    ids = sorted(set(item_ids))
+    chosen: dict[int, tuple[int | None, str | None]] = dict.fromkeys(ids, (None, None))
+    if not ids:
+        return chosen
+    with connection.cursor() as cursor:
+        cursor.execute(_chosen_many_sql(len(ids)), ids)
+        for item_id, definition_id, digest in cursor.fetchall():
+            chosen[item_id] = (definition_id, digest)
+    return chosen
+
+
 # Template name -> (definition id, digest) of rows known to be committed. A per-process memo of
 # data immutable by its key: an entry is used only while its digest is the shipped file's
 # (``template_digest``), and the committed row of a template at a digest never changes (a new

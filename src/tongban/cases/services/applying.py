@@ -408,16 +408,20 @@ def new_case(
     joint: JointCase | None = None,
     essential: bool = False,
     held: bool = False,
+    number: str | None = None,
+    chosen: tuple[int | None, str | None] | None = None,
 ) -> Case:
-    """The case of a checked draft, unsaved: its number (taken now), process and clock."""
+    """The case of a checked draft, unsaved: its number (taken now), process and clock. A joint
+    split takes its children's numbers and the items' chosen processes together and passes
+    them (``number``, ``chosen``)."""
     item = locked.item
-    definition_id, process = resolve_process(item, *chosen_definition(item.pk))
+    definition_id, process = resolve_process(item, *(chosen or chosen_definition(item.pk)))
     state, ready = ("", []) if held else process.start({"item": item.code})
     now = timezone.now()
     today = timezone.localdate(now)
     applicant = user if locked.applicant_id == user.pk else locked.applicant
     case = Case(
-        number=next_case_number(item.region_code, today),
+        number=number or next_case_number(item.region_code, today),
         application=locked,
         item=item,
         department=item.department,

@@ -15,26 +15,27 @@ import uuid
 from dataclasses import dataclass, field
 
 from django.core.files.uploadedfile import UploadedFile
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Prefetch
 from django.utils import timezone
 
 from tongban.catalog.bundles import bundle_plan, bundle_queryset
 from tongban.catalog.materials import material_code
 from tongban.catalog.models import LifeEvent, MaterialRequirement
-from tongban.core import audit
+from tongban.core import audit, rawsql
 from tongban.core.errors import InvalidInput, NotFound
 from tongban.core.types import User
 from tongban.forms.merging import MergedForm, merged_form
 from tongban.forms.schema import clean_data, validate_data
 from tongban.identity.models import EnterpriseAccount
 from tongban.workdays import calendar
+from tongban.workflow.selectors import chosen_definitions
 
 from .. import steps
 from ..access import applicant_filter, check_apply
 from ..forms import materials_to_upload
 from ..models import Application, Attachment, Case, CaseEvent, JointApplication, JointCase
-from ..numbering import next_joint_number
+from ..numbering import next_case_numbers, next_joint_number
 from ..signals import case_event, joint_submitted
 from . import crossregion
 from ._common import DRAFT_DAYS, Conflict, FormInvalid, audit_entry, history_line
@@ -347,8 +348,20 @@ def _held(planned: dict, draft: Application) -> bool:
 
 
 def _split(user: User, drafts: list[Application], joint_case: JointCase, planned: dict) -> list[Case]:
-    """The child cases, inserted together; then each started child's submission steps (the
-    wallet's check, 秒批), as a single submission runs them, and the drafts marked submitted."""
+    """The child cases, inserted together; then the started children's submission steps (the
+    wallet's check, 秒批), each step over all of them at once, and the drafts marked submitted.
+
+    What every child would read alone is read once for all: the items' chosen processes and
+    the children's numbers (one counter step per county)."""
+    today = timezone.localdate()
+    chosen = chosen_definitions([d.item_id for d in drafts])
+    by_region: dict[str, list[Application]] = {}
+    for draft in drafts:
+        by_region.setdefault(draft.item.region_code, []).append(draft)
+    numbers: dict[int, str] = {}
+    for region_code, group in by_region.items():
+        taken = next_case_numbers(region_code, today, len(group))
+        numbers |= {draft.pk: number for draft, number in zip(group, taken, strict=True)}
     cases = []
     for draft in drafts:
         entry = planned.get(draft.item_id)
@@ -359,12 +372,15 @@ def _split(user: User, drafts: list[Application], joint_case: JointCase, planned
                 joint=joint_case,
                 essential=entry.essential if entry is not None else True,
                 held=_held(planned, draft),
+                number=numbers[draft.pk],
+                chosen=chosen[draft.item_id],
             )
         )
     Case.objects.bulk_create(cases)
-    for draft, case in zip(drafts, cases, strict=True):
-        for step in () if case.status == Case.Status.HELD else steps.submission_steps:
-            step.run(draft, case, user)
+    started = [(d, c) for d, c in zip(drafts, cases, strict=True) if c.status != Case.Status.HELD]
+    if started:
+        for step in steps.submission_steps:
+            step.run_all(started, user)
     Application.objects.filter(pk__in=[d.pk for d in drafts]).update(
         status=Application.Status.SUBMITTED, updated_at=timezone.now()
     )
@@ -375,7 +391,10 @@ def _split(user: User, drafts: list[Application], joint_case: JointCase, planned
 
 def _history(user: User, cases: list[Case], joint_case: JointCase) -> list[tuple[Case, CaseEvent]]:
     """Every child's submission line, inserted together; the children's "submitted" events for
-    other apps, but one message to the applicant for the joint case (not one per department)."""
+    other apps, but one message to the applicant for the joint case (not one per department).
+    After commit: each child's ``case_event`` (with the ``batch`` of all, so a receiver may
+    queue one task for them), then every observer told of all the lines in one call
+    (``EventObserver.notify_many``)."""
     events = CaseEvent.objects.bulk_create(
         [
             history_line(
@@ -389,27 +408,49 @@ def _history(user: User, cases: list[Case], joint_case: JointCase) -> list[tuple
         ]
     )
     joint_submitted.send(sender=JointCase, joint=joint_case, children=cases, actor=user)
-    for case, event in zip(cases, events, strict=True):
-        transaction.on_commit(
-            lambda case=case: case_event.send(sender=Case, case=case, event="submitted", actor=user)
-        )
+    ids = [(case.pk, event.pk) for case, event in zip(cases, events, strict=True)]
+
+    def after_commit() -> None:
+        for case in cases:
+            case_event.send(sender=Case, case=case, event="submitted", actor=user, batch=cases)
         for observer in steps.event_observers:
-            transaction.on_commit(lambda notify=observer.notify, ids=(case.pk, event.pk): notify(*ids))
+            observer.notify_all(ids)
+
+    transaction.on_commit(after_commit)
     return list(zip(cases, events, strict=True))
 
 
-def _lock_for_submit(
-    user: User, joint: JointApplication | None, public_id: uuid.UUID | str | None
-) -> JointApplication:
-    drafts = JointApplication.objects.select_for_update()
-    locked = (
-        drafts.filter(pk=joint.pk).first()
-        if joint is not None
-        else drafts.filter(public_id=public_id).first()
+@rawsql.statement
+def _joint_lock_sql(by_public_id: bool) -> str:
+    """The joint draft, locked, and the joint draft its submitter's idempotency key was already
+    used for (NULL when none); parameters: the submitter, the key, the draft's id or public id."""
+    joint = rawsql.columns(JointApplication, "j")
+    lock = ""
+    if connection.features.has_select_for_update:  # SQLite: the IMMEDIATE transaction holds the lock
+        lock = connection.ops.for_update_sql(
+            of=("j",) if connection.features.has_select_for_update_of else ()
+        )
+    return (
+        f"SELECT {joint.sql}, (SELECT c.joint_application_id FROM {rawsql.table(JointCase)} c "  # noqa: S608 (names from the models, values bound)
+        "WHERE c.submitted_by_id = %s AND c.idempotency_key = %s) "
+        f"FROM {rawsql.table(JointApplication)} j WHERE j.{'public_id' if by_public_id else 'id'} = %s {lock}"
     )
+
+
+def _lock_for_submit(
+    user: User, joint: JointApplication | None, public_id: uuid.UUID | str | None, key: str | None
+) -> tuple[JointApplication, int | None]:
+    """The joint draft, locked, and the joint draft ``key`` was already used for, in one
+    hand-written statement (``core.rawsql``, as ``applying._draft_to_submit``)."""
+    by_public_id = joint is None
+    ident = rawsql.param(JointApplication, "public_id", public_id) if by_public_id else joint.pk
+    with connection.cursor() as cursor:
+        cursor.execute(_joint_lock_sql(by_public_id), [user.pk, key or "", ident])
+        row = cursor.fetchone()
+    locked = rawsql.columns(JointApplication, "j").load(row) if row is not None else None
     if locked is None or locked.created_by_id != getattr(user, "pk", None):
         raise NotFound()
-    return locked
+    return locked, (row[-1] if key else None)
 
 
 @transaction.atomic
@@ -434,11 +475,9 @@ def submit_joint_application(
     """
     if not getattr(user, "is_authenticated", False):
         raise NotFound()
-    locked = _lock_for_submit(user, joint, public_id)
-    if idempotency_key:
-        used = JointCase.objects.filter(submitted_by=user, idempotency_key=idempotency_key).first()
-        if used is not None and used.joint_application_id != locked.pk:
-            raise Conflict("该幂等键已用于另一份申请。", code="idempotency_key_reused")
+    locked, key_used_by = _lock_for_submit(user, joint, public_id, idempotency_key)
+    if key_used_by is not None and key_used_by != locked.pk:
+        raise Conflict("该幂等键已用于另一份申请。", code="idempotency_key_reused")
     if locked.status == JointApplication.Status.SUBMITTED:
         return JointCase.objects.get(joint_application=locked)
     if locked.expires_at < timezone.now():
@@ -449,7 +488,7 @@ def submit_joint_application(
     drafts = joint_drafts_to_submit(user, locked)
     if not drafts:
         raise InvalidInput("没有需要办理的事项。", code="nothing_selected")
-    plan = bundle_plan(bundle, locked.answers, locked.region_code or None)
+    plan = bundle_plan(bundle, locked.answers, locked.region_code or None, materials=False)
     planned = {p.item.pk: p for p in plan.selected}
     for draft in drafts:  # every refusal before anything is written
         check_submittable(user, draft, held=_held(planned, draft))
@@ -458,17 +497,18 @@ def submit_joint_application(
     first_item = drafts[0].item
     region_code = locked.region_code or first_item.region_code
     limit = plan.joint_limit_days
+    applicant = user if locked.applicant_id == user.pk else locked.applicant
     joint_case = JointCase(
         number=next_joint_number(region_code, today),
         joint_application=locked,
         bundle=bundle,
         bundle_version=locked.bundle_version,
-        applicant=locked.applicant,
+        applicant=applicant,
         enterprise=locked.enterprise,
         submitted_by=user,
         applicant_name=locked.enterprise.name
         if locked.enterprise_id
-        else (locked.applicant.real_name or locked.applicant.get_username()),
+        else (applicant.real_name or applicant.get_username()),
         channel=locked.channel,
         lead_department=bundle.lead_department or first_item.department,
         region_code=region_code,
@@ -515,4 +555,7 @@ def submit_joint_application(
             },
         ]
     )
+    # What the split made, for the submitter's answer (as a single submission answers with the
+    # case it made, not a fresh read).
+    joint_case.made = events
     return joint_case

@@ -189,16 +189,25 @@ def sweep(on: dt.date | None = None) -> int:
 
 
 def on_case_event(
-    sender: object, case: Case, event: str, actor: User | None = None, **kwargs: object
+    sender: object,
+    case: Case,
+    event: str,
+    actor: User | None = None,
+    batch: list[Case] | None = None,
+    **kwargs: object,
 ) -> None:
     """``case_event`` receiver (after commit): the cheap triggers of this one case from a task;
-    the daily sweep catches whatever a lost task missed."""
+    the daily sweep catches whatever a lost task missed. The cases of one step taken together
+    (``batch``) are checked by one task, queued with the first of them."""
     if event not in CHECKED_EVENTS:
         return
-    from .tasks import check_case
+    from .tasks import check_case, check_cases_together
 
     try:
-        check_case.enqueue(case.pk)
+        if not batch:
+            check_case.enqueue(case.pk)
+        elif case is batch[0]:
+            check_cases_together.enqueue([c.pk for c in batch])
     except Exception:
         logger.exception("could not queue the card check of case %s; the daily sweep does it", case.number)
 
