@@ -159,7 +159,7 @@ def reveal_contact(user: User, petition: Petition) -> str:
         True,
         fields=["contact_phone"],
         channel="consult",
-        person=PopulationRecord.objects.filter(id_number=number).first() if number else None,
+        person=PopulationRecord.objects.filter(id_number=number).only("pk").first() if number else None,
         subject_id_number=number,
     )
     return petition.contact_phone

@@ -256,7 +256,7 @@ def reveal_contact(*, actor: User, rectification: Rectification) -> str:
             True,
             fields=["手机号码"],
             channel="rating",
-            person=PopulationRecord.objects.filter(id_number=number).first() if number else None,
+            person=PopulationRecord.objects.filter(id_number=number).only("pk").first() if number else None,
             subject_id_number=number,
         )
     return mobile

@@ -28,6 +28,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.e2e.conftest import SCREENSHOTS, assert_accessible, sign_in, sign_in_staff
+from tongban.sharing import readaudit
 
 HERE = Path(__file__).parent
 SHOTS = SCREENSHOTS / "shipped"
@@ -90,6 +91,7 @@ class Shipped:
     demo_output: str
     totp_used: dict[str, int] = field(default_factory=dict)
     sessions: dict[str, dict] = field(default_factory=dict)
+    read_audit: Path | None = None
 
 
 def _free_port() -> int:
@@ -141,6 +143,9 @@ def shipped(tmp_path_factory):
             "TONGBAN_VAR_DIR": str(var_dir),
             "TONGBAN_PUBLIC_URL": url,
             "PYTHONUNBUFFERED": "1",
+            # The access log's completeness check (issue 14): the server records each request's
+            # and task's reads of personal data and log rows; ``read_audit`` below checks them.
+            readaudit.ENV: str(root / "read-audit.jsonl"),
         }
     )
     database = None
@@ -185,7 +190,13 @@ def shipped(tmp_path_factory):
                 start_new_session=True,
             )
         _wait_until_healthy(url, server, server_log)
-        yield Shipped(url=url, var_dir=var_dir, log=server_log, demo_output=demo_output)
+        yield Shipped(
+            url=url,
+            var_dir=var_dir,
+            log=server_log,
+            demo_output=demo_output,
+            read_audit=Path(env[readaudit.ENV]),
+        )
     finally:
         if server is not None:
             _stop(server)
@@ -219,6 +230,51 @@ def _stop(server: subprocess.Popen) -> None:
     except subprocess.TimeoutExpired:
         os.killpg(server.pid, signal.SIGKILL)
         server.wait(timeout=10)
+
+
+# ---------------------------------------------------------------------------------------------
+# The access log's completeness (issue 14)
+
+AUDIT = readaudit.Verdict()
+_audit_offset = [0]
+
+
+@pytest.fixture(autouse=True)
+def read_audit(request):
+    """After each step: every read of someone else's personal data the server did since the last
+    step (requests and background tasks) must have left a matching access-log row."""
+    yield
+    if "shipped" not in request.fixturenames:
+        return
+    shipped = request.getfixturevalue("shipped")
+    if shipped.read_audit is None:
+        return
+    lines, _audit_offset[0] = readaudit.read_lines(shipped.read_audit, _audit_offset[0])
+    found = readaudit.verdict(lines)
+    AUDIT.units += found.units
+    AUDIT.reads += found.reads
+    AUDIT.paths |= found.paths
+    AUDIT.unmatched += found.unmatched
+    AUDIT.known |= found.known
+    if os.environ.get("TONGBAN_READ_AUDIT_REPORT"):  # list every unmatched read of a run at once
+        return
+    assert not found.unmatched, "reads of personal data without an access-log row:\n" + "\n".join(
+        map(str, found.unmatched[:20])
+    )
+
+
+def pytest_terminal_summary(terminalreporter):
+    if AUDIT.units:
+        terminalreporter.write_line(
+            f"access-log completeness: {AUDIT.units} requests/tasks with personal reads or log rows, "
+            f"{AUDIT.reads} reads for someone else, {len(AUDIT.paths)} code paths covered "
+            f"(view or task × table × call site), {len(AUDIT.unmatched)} unmatched, "
+            f"{len(AUDIT.known)} known unmatched paths (readaudit.KNOWN_GAPS)"
+        )
+        for miss in sorted(set(map(str, AUDIT.unmatched)) | {f"known {k}" for k in AUDIT.known}):
+            terminalreporter.write_line(f"  UNMATCHED {miss}")
+        for path in sorted(AUDIT.paths):
+            terminalreporter.write_line(f"  covered {path}")
 
 
 # ---------------------------------------------------------------------------------------------
