@@ -3,9 +3,11 @@
 For each bundle, with the guidance questions at their defaults, in the bundle's region:
 - fields: questions of the merged form against the sum of the items' own forms (the active
   form, or the default form an application would start with);
-- materials: documents the applicant provides (not the application forms, which are the
-  online form, nor results of the bundle's own prerequisite items) merged by material code,
-  against the sum over the items;
+- materials: documents the catalogue asks (not the application forms, which are the online
+  form, nor results of the bundle's own prerequisite items) merged by material code, against
+  the sum over the items. ``separate_materials`` is the published 分别（指南所列） column; the
+  published joint figure is not ``joint_materials`` but what the joint upload page really asks,
+  measured after the 免提交 providers ran (``cases.joint_figures.measure``);
 - pages: what an applicant opens, as the apply pages are built (cases.urls): separately, per
   item the guide, the apply notice, one page per form section, materials, check-your-answers
   and the confirmation; jointly, the bundle page (guidance and notice), one page per section of

@@ -8,6 +8,13 @@ comes by sharing, for the README accounts.
   (``sj_shixiang``) has a 有条件 request waiting on its clock.
 - ``就业困难人员认定`` (人社) takes 申请人居民身份证 from 人口基础信息: 张晓明 (13800000001) has
   applied and uploaded nothing; the case waits in 人社's queue.
+- The shipped 一件事 (docs/joint.md, Figures): in 广安区 every item of those bundles takes the
+  government-issued documents the base registries really hold from them (``BUNDLE_SOURCES``: the
+  applicant's or 经办人's 居民身份证 and 户口簿 from 人口基础信息, an enterprise's 营业执照 and its
+  法定代表人's identity from 法人基础信息), with a grant for each department that reads another's
+  resource (人口基础信息 is 有条件: the platform admin answers for 公安, as above); the 社会保障卡 the
+  applicant holds comes from the wallet (``WALLET_SOURCES``). Documents nobody on the platform
+  holds (结婚证, 居民死亡医学证明, 清税证明) and item-specific ones stay asked.
 - ``人社业务系统`` (an OIDC client of the platform) calls the exchange API with a demo-only key (``DEMO_CLIENT_SEED``, like the
   shared demo TOTP secret: never in production) and has read 张晓明's name and address once
   without a case, so his "谁用了我的数据" shows both kinds of read.
@@ -32,6 +39,30 @@ PERSON_FIELDS = ["name", "id_number", "sex", "birth_date", "address"]
 DEMO_CLIENT_ID = "gaq-rs-business"
 DEMO_CLIENT_SEED = b"tongban demo sharing client (demo only)"
 CASE_KEY = "demo:sharing01"
+HOUSEHOLD_FIELDS = [*PERSON_FIELDS, "ethnicity", "region_code"]
+LICENCE_FIELDS = ["name", "uscc", "legal_rep_name", "kind", "address", "established_on", "status"]
+LEGAL_REP_FIELDS = ["name", "uscc", "legal_rep_name", "legal_rep_id_number"]
+# Material name (as the bundles' items list it) → (registry, information items it needs). Only
+# documents whose content is the registry's record of the subject: the signed-in person (申请人,
+# 经办人, the parent applying for a birth) or the enterprise applying.
+BUNDLE_SOURCES = {
+    "申请人居民身份证": (DataResource.Kind.POPULATION, PERSON_FIELDS),
+    "申领人居民身份证": (DataResource.Kind.POPULATION, PERSON_FIELDS),
+    "母亲（父亲）居民身份证": (DataResource.Kind.POPULATION, PERSON_FIELDS),
+    "经办人身份证件": (DataResource.Kind.POPULATION, PERSON_FIELDS),
+    "居民户口簿": (DataResource.Kind.POPULATION, HOUSEHOLD_FIELDS),
+    "营业执照或事业单位法人证书": (DataResource.Kind.ENTERPRISE, LICENCE_FIELDS),
+    "法定代表人（负责人）身份证明": (DataResource.Kind.ENTERPRISE, LEGAL_REP_FIELDS),
+}
+# Material name → certificate type (code) of the applicant's own wallet that stands in for it:
+# only where the document is the applicant's own card (not the deceased's 社会保障卡 to be
+# cancelled, not an enterprise's or a newborn's).
+WALLET_SOURCES = {
+    ("企业职工基本养老保险正常退休申请", "社会保障卡"): "RSSBK",
+    ("住房公积金提取", "本人社会保障卡或银行卡"): "RSSBK",
+    ("殡葬补贴申领", "本人社会保障卡或银行卡"): "RSSBK",
+}
+BUNDLE_REGION = "511602"
 
 
 def _demo_system(department) -> ConsumerSystem:
@@ -86,6 +117,75 @@ def _ensure_request(
         legal_basis=basis,
         valid_until=timezone.localdate() + dt.timedelta(days=730),
     )
+
+
+def _ensure_grant(consumer, resource: DataResource, fields: list[str], admin: User) -> None:
+    """A grant in force for ``fields``, else a request filed by the consumer's catalogue
+    administrator (the platform admin where it has none) and answered by the platform admin for
+    a provider without one (公安)."""
+    from tongban.identity.models import StaffRole
+
+    if resource.provider_id == consumer.pk or services.grant_for(consumer, resource, fields) is not None:
+        return
+    actor = (
+        User.objects.filter(
+            memberships__department=consumer, memberships__role=StaffRole.CATALOGUE, is_active=True
+        )
+        .order_by("pk")
+        .first()
+        or admin
+    )
+    request = services.request_sharing(
+        actor=actor,
+        resource=resource,
+        consumer=consumer,
+        fields=fields,
+        purpose="办理“一件事”事项时免于申请人提交本人或本单位的证照材料",
+        legal_basis="《国务院关于加快推进政务服务标准化规范化便利化的指导意见》；国务院令第716号第七条",
+        valid_until=timezone.localdate() + dt.timedelta(days=730),
+    )
+    if request.status == SharingRequest.Status.PENDING:
+        services.decide_request(actor=admin, request=request, grant=True, note="同意，限办理业务时使用")
+
+
+def _bundle_sources(admin: User, population: DataResource, enterprise: DataResource) -> tuple[int, int]:
+    """免提交 sources for the items of the shipped bundles in 广安区 (see the module docstring):
+    the sharing mappings with their grants, and the wallet's 社会保障卡; (mappings, wallet) added."""
+    from tongban.catalog.bundle_demo import shipped_bundles
+    from tongban.catalog.models import LifeEventItem, MaterialRequirement
+    from tongban.certificates.models import CertificateType
+
+    slugs = [f"{spec['slug']}-{BUNDLE_REGION}" for spec in shipped_bundles()]
+    items = LifeEventItem.objects.filter(bundle__slug__in=slugs).values_list("item_id", flat=True)
+    requirements = MaterialRequirement.objects.filter(
+        item_id__in=items, name__in=[*BUNDLE_SOURCES, *(name for _item, name in WALLET_SOURCES)]
+    ).select_related("item__department")
+    registries = {DataResource.Kind.POPULATION: population, DataResource.Kind.ENTERPRISE: enterprise}
+    wanted: dict[tuple[int, int], set[str]] = {}
+    mapped = wallet = 0
+    for requirement in requirements:
+        if requirement.name not in BUNDLE_SOURCES:
+            code = WALLET_SOURCES.get((requirement.item.name, requirement.name))
+            if code is None:
+                continue
+            ctype = CertificateType.objects.get(code=code)
+            if not ctype.accepted_for.filter(pk=requirement.pk).exists():
+                ctype.accepted_for.add(requirement)
+                wallet += 1
+            continue
+        kind, fields = BUNDLE_SOURCES[requirement.name]
+        resource = registries[kind]
+        _, created = SharedMaterial.objects.get_or_create(
+            requirement=requirement, defaults={"resource": resource, "fields": fields}
+        )
+        mapped += created
+        department = requirement.item.department
+        wanted.setdefault((department.pk, resource.pk), set()).update(fields)
+    departments = {d.pk: d for d in {r.item.department for r in requirements}}
+    for (department_id, resource_id), fields in wanted.items():
+        resource = next(r for r in registries.values() if r.pk == resource_id)
+        _ensure_grant(departments[department_id], resource, sorted(fields), admin)
+    return mapped, wallet
 
 
 def _apply(citizen: User) -> str:
@@ -157,6 +257,7 @@ def load(**_: object) -> str:
             requirement=requirement, defaults={"resource": population, "fields": PERSON_FIELDS}
         )
         system = _demo_system(d["rs"])
+        mapped, wallet = _bundle_sources(User.objects.get(username="admin"), population, enterprise)
     citizen = User.objects.get(mobile=NAMED_PEOPLE["citizen"][1])
     number = _apply(citizen)
     from tongban.registries.models import DataAccessLog
@@ -175,5 +276,6 @@ def load(**_: object) -> str:
     grants = Grant.objects.count()
     return (
         f"数据资源新增 {len(created)}（共 {DataResource.objects.count()}），授权 {grants} 项；"
+        f"一件事材料共享获取新增 {mapped} 项、电子证照免提交新增 {wallet} 项；"
         f"张晓明申请“{SHARED_ITEM}”免提交身份证（办件 {number}）"
     )

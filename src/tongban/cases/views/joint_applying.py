@@ -23,6 +23,7 @@ from tongban.forms.schema import validate_data
 from tongban.identity.actors import current_actor
 
 from ..forms import SectionForm, answers, steps_of
+from ..joint_figures import asked_notes, is_asked
 from ..models import JointApplication
 from ..services import joint_applying as services
 from .applying import draft_saved, step_page
@@ -230,12 +231,15 @@ def joint_materials(request: HttpRequest, pid: uuid.UUID) -> HttpResponse:
                 )
                 return redirect("cases:joint_materials", joint.public_id)
         status = 400
+    notes = asked_notes(flow.materials)
     rows = [
         {
             "material": m,
             "index": i,
             "error": upload_errors.get(m.code),
             "items": [c.item.name for c, _r in m.needs],
+            "provided": not is_asked(m),
+            "notes": notes.get(m.code, []),
         }
         for i, m in enumerate(flow.materials)
     ]
