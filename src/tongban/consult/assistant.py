@@ -9,8 +9,14 @@ It is the catalogue search with one more step, not a second search:
    item's guide sections and FAQs against the question's words (``analysis.search_words``).
    A question that names no section and matches none asks for the materials (what people most
    often mean by "开饭店要什么").
-3. Confidence: no hit, or a weak best hit, hands over to a consultation request (with the
-   transcript); two different services scoring almost alike ask back which one is meant.
+3. The search's best hits are re-ranked by their names (``rerank``): how much of the item's
+   name the question says (character pairs, with the official terms of its synonyms), and
+   whether the name does the action the question asks for (补领, 注销, 变更 … or a new
+   application). Siblings of one object differ in just that.
+4. Confidence: no hit, a weak best hit, or a best hit whose name the question hardly says hands
+   over to a consultation request (with the transcript); two different services scoring almost
+   alike ask back which one is meant. The thresholds are chosen on the seen question sets
+   (docs/consult.md, session 10).
 
 Questions are logged with ID and mobile numbers removed, and with what the assistant did.
 """
@@ -24,7 +30,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from tongban.catalog.models import ServiceItem
-from tongban.catalog.search import SearchHit, SearchQueryTooLong, analysis, search_items
+from tongban.catalog.search import SearchHit, SearchQueryTooLong, analysis, intent, search_items
+from tongban.catalog.search.engine import plan_query
 from tongban.catalog.selectors import Guide, get_guide
 from tongban.core.audit import mask_text
 from tongban.core.errors import InvalidInput, NotFound
@@ -32,8 +39,16 @@ from tongban.core.errors import InvalidInput, NotFound
 from .models import AssistantLog, PublishedAnswer
 
 MAX_QUESTION = 100
-ASK_BACK_RATIO = 0.995  # a second service scoring as well as the first: ask which one
-MIN_SCORE = 0.45  # a best hit below this is a guess: hand over
+# Confidence, chosen on the four seen question sets (docs/consult.md, session 10): the most right
+# answers such that the assistant hands over at least as often as it answers wrongly.
+ASK_BACK_RATIO = 0.98  # a second service scoring within 2 % of the first (assistant's score): ask which
+MIN_SCORE = 0.45  # a best hit below this (search score) is a guess: hand over
+MIN_COVER = 0.1  # the question says almost nothing of the best item's name: a guess, hand over
+CANDIDATES = 5  # hits of the search the assistant weighs
+# Re-ranking of the search's hits by the item's name (``rerank``): the share of the name's
+# character pairs the question says, and whether the name's action is the one asked for.
+NAME_WEIGHT = 0.5
+OTHER_ACTION = 0.8  # the name does something else than the question asks (补领 for 领结婚证)
 BM25_K1 = 1.2
 BM25_B = 0.75
 
@@ -100,6 +115,11 @@ SECTIONS: dict[str, tuple[str, str, tuple[str, ...]]] = {
             "周六",
             "节假日",
             "什么时间去",
+            "交给哪",
+            "交到哪",
+            "送到哪",
+            "交哪里",
+            "哪个窗口",
         ),
     ),
     "contact": (
@@ -214,6 +234,8 @@ DEFAULT_SECTION = "materials"
 # 怎样激活. Only the question word is taken out; the verb stays, since it often names the item
 # (补领, 注销, 激活).
 HOW_TO = re.compile(r"(怎么|怎样|如何|咋)(?=[\u4e00-\u9fff])")
+# Clause breaks of a normalised question (full-width punctuation is half-width by then).
+CLAUSES = re.compile(r"[,.;!?]")
 # "能 / 可以 … 吗", "能不能" with no section named asks whether one qualifies (受理条件): 能一次性取出来吗,
 # 能转成 … 吗. Phrases of other sections (能网上办吗) are matched before this.
 CAN_I = re.compile(r"(能不能|可不可以|能否|(?:能|可以)(?=[\u4e00-\u9fff][^，,。]*吗))")
@@ -237,6 +259,7 @@ ACTIONS = (
     "报停",
     "转移",
     "撤销",
+    "补证",
 )
 
 
@@ -266,10 +289,7 @@ class Answer:
         return self.outcome == AssistantLog.Outcome.ANSWERED
 
 
-def section_phrases(question: str) -> tuple[list[tuple[str, str]], str]:
-    """((section, phrase) pairs the question says, in order of ``SECTIONS``; the question without
-    those phrases)."""
-    text = analysis.normalize(question)
+def _phrases(text: str) -> tuple[list[tuple[str, str]], str]:
     found: list[tuple[str, str]] = []
     rest = text
     for key, (_label, _anchor, phrases) in SECTIONS.items():
@@ -283,6 +303,22 @@ def section_phrases(question: str) -> tuple[list[tuple[str, str]], str]:
     if not found and (how := HOW_TO.search(rest)):
         found.append(("process", how.group(1)))
         rest = HOW_TO.sub(" ", rest)
+    return found, rest
+
+
+def section_phrases(question: str) -> tuple[list[tuple[str, str]], str]:
+    """((section, phrase) pairs the question says; the question without those phrases).
+
+    The pairs of the last clause that asks something come first: the question is what is asked
+    last, the clauses before it tell the situation (公司地址变了，…信息怎么变更？ asks for the
+    process, not the place)."""
+    text = analysis.normalize(question)
+    found, rest = _phrases(text)
+    for clause in reversed(CLAUSES.split(text)):
+        asked, _rest = _phrases(clause)
+        if asked:
+            found = asked + [pair for pair in found if pair not in asked]
+            break
     return found, " ".join(rest.split())
 
 
@@ -474,21 +510,33 @@ def named(hit: SearchHit, question: str) -> bool:
     return len(core) >= 4 and core in "".join(analysis.runs(analysis.normalize(question)))
 
 
-def named_first(hits: list[SearchHit], question: str) -> list[SearchHit]:
+def named_first(
+    hits: list[SearchHit], question: str, scores: dict[int, float] | None = None
+) -> list[SearchHit]:
     """Among hits scoring as well as the best, one the question names outright goes first
-    (公司设立登记 before 分公司设立登记 when both score alike)."""
-    best = hits[0].score
-    tied = [h for h in hits if h.score >= best * ASK_BACK_RATIO and named(h, question)]
+    (公司设立登记 before 分公司设立登记 when both score alike). ``scores``: the assistant's score
+    of each hit (by ``id``), else the search's."""
+    scores = scores or {id(h): h.score for h in hits}
+    best = scores[id(hits[0])]
+    tied = [h for h in hits if scores[id(h)] >= best * ASK_BACK_RATIO and named(h, question)]
     if not tied:
         return hits
     chosen = max(tied, key=lambda h: len(_core(h.item.name)))
     return [chosen, *(h for h in hits if h is not chosen)]
 
 
+# Action words that say the same thing of a licence: a question's 补办 is an item's 补领 or 补证.
+SAME_ACTION = {
+    **dict.fromkeys(("补领", "补办", "补发", "补证", "遗失"), "补领"),
+    **dict.fromkeys(("换发", "换证"), "换发"),
+}
+
+
 def actions(text: str) -> set[str]:
-    """The action words (``ACTIONS``) a text says."""
+    """The action words (``ACTIONS``) a text says, each as its family's first word
+    (``SAME_ACTION``)."""
     text = analysis.normalize(text)
-    return {a for a in ACTIONS if a in text}
+    return {SAME_ACTION.get(a, a) for a in ACTIONS if a in text}
 
 
 def action_first(hits: list[SearchHit], question: str) -> list[SearchHit] | None:
@@ -503,12 +551,68 @@ def action_first(hits: list[SearchHit], question: str) -> list[SearchHit] | None
     return [*doing, *(h for h in hits if h not in doing)]
 
 
+def _pairs(text: str) -> set[str]:
+    return {text[i : i + 2] for i in range(len(text) - 1)}
+
+
+def name_cover(name: str, said: str) -> float:
+    """Share of the character pairs of the item's name (without qualifiers) found in ``said``
+    (the question's characters and the official terms its synonyms stand for): 公司变更登记 is
+    said more fully by "公司变更法人" than 非公司企业法人变更登记 is."""
+    core = _core(name)
+    pairs = _pairs(core)
+    if not pairs:
+        return 0.0
+    return sum(1 for p in pairs if p in said) / len(pairs)
+
+
+@dataclass(frozen=True)
+class Reading:
+    """What the question says in the catalogue's terms: its characters with the official terms of
+    its synonyms (``said``), and the action classes it asks for (new, reissue, change, close …)."""
+
+    said: str
+    actions: frozenset[str]
+
+
+def read_question(question: str) -> Reading:
+    """The question as the catalogue search reads it (``plan_query``: synonyms and intents); a
+    question naming no action asks for a new application."""
+    plan = plan_query(question)
+    compact = "".join(analysis.runs(analysis.normalize(question)))
+    return Reading(" ".join([compact, *plan.expansions]), plan.intents or frozenset({intent.NEW}))
+
+
+def other_action(name: str, wanted: frozenset[str]) -> bool:
+    """Does the item's name do something other than what the question asks? A name naming no
+    action, like a question naming none, is a new application (结婚登记, 领结婚证)."""
+    classes = intent.item_classes(analysis.normalize(name)) or frozenset({intent.NEW})
+    return not (classes & wanted)
+
+
+def rerank(hits: list[SearchHit], reading: Reading) -> list[tuple[float, SearchHit]]:
+    """The hits with the assistant's score, best first: the search's score raised by how much of
+    the item's name the question says and lowered when the name does another action. Siblings of
+    one object (公司 / 分公司 / 非公司企业法人 …变更登记, 结婚登记 / 补领结婚证) score alike in the
+    search; what the question says of their names tells them apart."""
+    scored = []
+    for hit in hits:
+        value = hit.score * (1 + NAME_WEIGHT * name_cover(hit.item.name, reading.said))
+        if other_action(hit.item.name, reading.actions):
+            value *= OTHER_ACTION
+        scored.append((value, hit))
+    scored.sort(key=lambda sh: -sh[0])
+    return scored
+
+
 def _answer(question: str, region_code: str | None) -> Answer:
     said, about = section_phrases(question)
     try:
-        page = search_items(about or question, region_code=region_code, page_size=5, group_regions=True)
+        page = search_items(
+            about or question, region_code=region_code, page_size=CANDIDATES, group_regions=True
+        )
         if not page.hits and about and about != question:
-            page = search_items(question, region_code=region_code, page_size=5, group_regions=True)
+            page = search_items(question, region_code=region_code, page_size=CANDIDATES, group_regions=True)
     except SearchQueryTooLong:
         page = None
     hits = page.hits if page else []
@@ -517,7 +621,10 @@ def _answer(question: str, region_code: str | None) -> Answer:
             question,
             "抱歉，我没有在办事指南中找到可靠的答案。您可以转人工咨询，工作人员会在 1 个工作日内答复。",
         )
-    hits = named_first(hits, about or question)
+    reading = read_question(question)
+    ranked = rerank(hits, reading)
+    scores = {id(h): value for value, h in ranked}
+    hits = named_first([h for _value, h in ranked], about or question, scores)
     hits = action_first(hits, about or question)
     if hits is None:
         return _hand_over(
@@ -525,10 +632,17 @@ def _answer(question: str, region_code: str | None) -> Answer:
             "抱歉，我没有找到与您要办的事完全对应的事项。您可以转人工咨询，工作人员会在 1 个工作日内答复。",
         )
     top = hits[0]
+    if name_cover(top.item.name, reading.said) < MIN_COVER:
+        return _hand_over(
+            question,
+            "抱歉，您说的事与我找到的事项对不上。您可以转人工咨询，工作人员会在 1 个工作日内答复。",
+        )
     close = [
         h
         for h in hits[1:4]
-        if h.score >= ASK_BACK_RATIO * top.score and h.item.name != top.item.name and not named(top, question)
+        if scores[id(h)] >= ASK_BACK_RATIO * scores[id(top)]
+        and h.item.name != top.item.name
+        and not named(top, question)
     ]
     if close:
         options = [top, *close]
