@@ -95,3 +95,31 @@ def test_download_view_checks_access(world, client):
     response = client.get(url)
     assert response.status_code == 200 and response["Content-Type"] == "application/pdf"
     assert "attachment" in response["Content-Disposition"]
+
+
+def test_staff_reading_a_letter_or_a_material_file_is_in_the_applicants_data_use_log(world, client):
+    """Issue 14: staff printing a letter (the applicant's name and ID number) or opening a
+    material file read the applicant's data: one log row each, with purpose and case; the
+    applicant's own downloads leave none."""
+    from tests.factories import login_verified
+    from tongban.registries.models import DataAccessLog
+
+    w = world
+    case = submitted_case(w)
+    services.accept_case(actor=w["intake"], case=case)
+    attachment = case.application.attachments.get()
+    letter = f"/documents/cases/{case.number}/acceptance.pdf"
+    material = f"/files/{attachment.public_id}/"
+    client.force_login(w["applicant"])
+    assert client.get(letter).status_code == 200
+    assert client.get(material).status_code == 200
+    assert not DataAccessLog.objects.filter(case_number=case.number).exists()
+    login_verified(client, w["intake"])
+    assert client.get(letter).status_code == 200
+    assert client.get(material).status_code == 200
+    rows = DataAccessLog.objects.filter(case_number=case.number).order_by("pk")
+    assert [(r.purpose, r.accessor_id, r.subject_id_number, r.channel) for r in rows] == [
+        ("出具办件文书", w["intake"].pk, w["applicant"].id_number, "case"),
+        ("查阅申请材料", w["intake"].pk, w["applicant"].id_number, "case"),
+    ]
+    assert rows[1].fields == [w["material"].name]

@@ -21,7 +21,7 @@ from tongban.core.public import public_reverse, public_url
 from tongban.core.types import User
 
 from . import document_templates as wording_of
-from .access import get_case_for
+from .access import get_case_for, is_applicant_side
 from .models import Case, DocumentTemplate
 
 Kind = DocumentTemplate.Kind
@@ -264,6 +264,11 @@ def render_case_document(user: User, number: str, slug: str) -> tuple[str, bytes
     case = get_case_for(user, number)
     if slug not in ORDER or slug not in {k.slug for k in available_documents(case)}:
         raise NotFound()
+    if not is_applicant_side(user, case):
+        # Staff print the applicant's name and ID number: a read of the applicant's data (issue 14).
+        from tongban.identity.selectors import log_case_read
+
+        log_case_read(user, case, "出具办件文书", ("申请人信息",))
     decision = _decision_event(case)
     issued_at = _issued_at(case, slug, decision)
     kind = _template_kind(case, slug, decision)

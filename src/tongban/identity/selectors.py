@@ -46,11 +46,15 @@ def log_case_read(user: User, case: Any, purpose: str, fields: Iterable[str] = (
 
     subject: dict[str, Any]
     if case.enterprise_id:
-        subject = {"enterprise": EnterpriseRecord.objects.filter(uscc=case.enterprise.uscc).only("pk").first()}
+        subject = {
+            "enterprise": EnterpriseRecord.objects.filter(uscc=case.enterprise.uscc).only("pk").first()
+        }
     else:
         number = case.applicant.id_number or ""
         subject = {
-            "person": PopulationRecord.objects.filter(id_number=number).only("pk").first() if number else None,
+            "person": PopulationRecord.objects.filter(id_number=number).only("pk").first()
+            if number
+            else None,
             "subject_id_number": number,
         }
     return record_access(
@@ -75,7 +79,9 @@ def log_certificate_read(
 
     subject: dict[str, Any]
     if certificate.holder_enterprise_id:
-        subject = {"enterprise": EnterpriseRecord.objects.filter(uscc=certificate.holder_number).only("pk").first()}
+        subject = {
+            "enterprise": EnterpriseRecord.objects.filter(uscc=certificate.holder_number).only("pk").first()
+        }
     else:
         subject = {
             "person": PopulationRecord.objects.filter(id_number=certificate.holder_number).only("pk").first(),

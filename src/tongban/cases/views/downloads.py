@@ -6,7 +6,9 @@ import uuid
 from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, HttpRequest
 
-from .. import selectors, steps
+from tongban.identity.selectors import log_case_read
+
+from .. import access, selectors, steps
 
 
 @login_required
@@ -18,6 +20,12 @@ def attachment_file(request: HttpRequest, pid: uuid.UUID) -> FileResponse:
     certificate's file still being rendered by its task is rendered for this response.
     """
     attachment = selectors.get_attachment_for(request.user, pid)
+    application = attachment.application
+    case = getattr(application, "case", None) if application.status == application.Status.SUBMITTED else None
+    if case is not None and not access.is_applicant_side(request.user, case):
+        # Staff open the applicant's material: a read of the applicant's data (issue 14).
+        name = attachment.requirement.name if attachment.requirement_id else "申请材料"
+        log_case_read(request.user, case, "查阅申请材料", (name,))
     pending = steps.render_pending(attachment)
     response = FileResponse(
         io.BytesIO(pending) if pending is not None else attachment.file.open("rb"),
