@@ -176,14 +176,14 @@ def _parse_answer(value: Any) -> bool | None:
     return None
 
 
-def bundle_queryset():
+def bundle_queryset(*, items: bool = True):
+    """Bundles with what ``bundle_plan`` reads; ``items=False`` leaves the entries' items to the
+    caller (a joint submission has them, locked with its drafts) or to a read on first use."""
+    entries = LifeEventItem.objects.prefetch_related("after").order_by("order", "id")
+    if items:
+        entries = entries.select_related("item__department", "item__region")
     return LifeEvent.objects.select_related("region", "lead_department").prefetch_related(
-        Prefetch(
-            "entries",
-            queryset=LifeEventItem.objects.select_related("item__department", "item__region")
-            .prefetch_related("after")
-            .order_by("order", "id"),
-        ),
+        Prefetch("entries", queryset=entries),
         Prefetch(
             "questions",
             queryset=GuidanceQuestion.objects.prefetch_related("if_yes", "if_no").order_by("order", "id"),

@@ -453,6 +453,19 @@ def _lock_for_submit(
     return locked, (row[-1] if key else None)
 
 
+def _bundle_for(locked: JointApplication, drafts: list[Application]) -> LifeEvent | None:
+    """The bundle as ``bundle_plan`` reads it, its entries' items taken from the locked drafts
+    (read with their departments already) instead of a second time; an entry whose item is not
+    a draft's (an item of another region, an entry added since) reads it on first use."""
+    bundle = bundle_queryset(items=False).filter(pk=locked.bundle_id).first()
+    if bundle is not None:
+        items = {draft.item_id: draft.item for draft in drafts}
+        for entry in bundle.entries.all():
+            if entry.item_id in items:
+                entry.item = items[entry.item_id]
+    return bundle
+
+
 @transaction.atomic
 def submit_joint_application(
     *,
@@ -482,10 +495,10 @@ def submit_joint_application(
         return JointCase.objects.get(joint_application=locked)
     if locked.expires_at < timezone.now():
         raise InvalidInput(EXPIRED, code="draft_expired")
-    bundle = bundle_queryset().filter(pk=locked.bundle_id).first()
+    drafts = joint_drafts_to_submit(user, locked)
+    bundle = _bundle_for(locked, drafts)
     if bundle is None or bundle.status != LifeEvent.Status.PUBLISHED:
         raise InvalidInput("该“一件事”已停止办理。", code="bundle_unavailable")
-    drafts = joint_drafts_to_submit(user, locked)
     if not drafts:
         raise InvalidInput("没有需要办理的事项。", code="nothing_selected")
     plan = bundle_plan(bundle, locked.answers, locked.region_code or None, materials=False)
