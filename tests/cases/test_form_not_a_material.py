@@ -19,6 +19,7 @@ from tongban.cases.models import Application
         ("食品经营许可申请表", True),
         ("市场主体登记（备案）申请书", True),
         ("失业保险金申领登记表", True),
+        ("出生医学证明自填单", True),
         ("门诊费用报销申请表（县级）", True),
         ("营业执照复印件", False),
         ("申请人居民身份证", False),

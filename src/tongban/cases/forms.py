@@ -10,7 +10,6 @@ JavaScript: the region chain refreshes and rows are added or removed by submit b
 """
 
 import json
-import re
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -19,6 +18,7 @@ from django import forms
 from django.http import QueryDict
 from django.utils.translation import gettext as _
 
+from tongban.catalog import materials as catalog_materials
 from tongban.core.masking import mask_id_number, mask_mobile
 from tongban.core.types import User
 from tongban.forms.schema import SIMPLE_WIDGETS, visible_fields
@@ -34,16 +34,10 @@ REGISTRY_DEFAULTS = {"person.address", "enterprise.address"}
 SEP = "__"
 
 
-# A material named like the application form itself (“……申请表”, “……申请书”, “……申领登记表”),
-# not an alternative (“……文件或……申请表”): online, the form is filled in on the apply pages.
-APPLICATION_FORM_NAME = re.compile(r"(申请表|申请书|申领表|登记表|申报表|审批表|申请单)$")
-TRAILING_NOTE = re.compile(r"[（(][^（()）]*[）)]$")
-
-
 def is_application_form(material: Any) -> bool:
-    """Whether a material requirement is the application form that the online form replaces."""
-    name = TRAILING_NOTE.sub("", (material.name or "").strip()).strip()
-    return bool(APPLICATION_FORM_NAME.search(name)) and "或" not in name
+    """Whether a material requirement is the application form that the online form replaces
+    (the catalogue's one rule, so the single and the joint flows agree)."""
+    return catalog_materials.is_application_form(material.name)
 
 
 def materials_to_upload(materials: list, channel: str) -> list:
