@@ -134,8 +134,10 @@ def recent_public_comments(department: Department, limit: int = 10) -> list[dict
 
 def rectifications_for(user: User | None) -> QuerySet[Rectification]:
     """A department's follow-up tasks for its staff; supervisors see their region and below."""
-    return Rectification.objects.filter(permissions.department_filter(user)).select_related(
-        "rating", "rating__case", "department"
+    return (
+        Rectification.objects.filter(permissions.department_filter(user))
+        .select_related("rating", "rating__case", "department")
+        .defer("rating__case__data")
     )
 
 

@@ -551,6 +551,7 @@ def cases_behind(
     return (
         Case.objects.filter(pk__in=facts.values(id_field))
         .select_related("item", "department")
+        .defer("data")
         .order_by("-submitted_at", "-pk")
     )
 

@@ -22,8 +22,10 @@ def cards_for(
     user: User, *, status: str = "", colour: str = "", trigger: str = "", open_only: bool = False
 ) -> QuerySet[Card]:
     """Every card the user may see (nothing for anyone else), filtered and ordered for a list."""
-    cards = Card.objects.filter(access.visible_q(user)).select_related(
-        "case", "department", "department__region", "order"
+    cards = (
+        Card.objects.filter(access.visible_q(user))
+        .select_related("case", "department", "department__region", "order")
+        .defer("case__data")
     )
     if open_only:
         cards = cards.filter(status__in=Card.OPEN_STATUSES)
@@ -59,13 +61,14 @@ def inbox_for(user: User) -> QuerySet[Card]:
     """督办 inbox of the department's 审核/决定 staff: their department's open cards."""
     departments = access.answering_departments(user)
     cards = Card.objects.filter(department_id__in=departments, status__in=Card.OPEN_STATUSES)
-    return _ordered(cards.select_related("case", "department", "order"))
+    return _ordered(cards.select_related("case", "department", "order").defer("case__data"))
 
 
 def card_for(user: User, pk: int) -> Card:
     """One card by id, or ``NotFound`` for anyone who may not see it (nothing is revealed)."""
     card = (
         Card.objects.select_related("case", "case__item", "department", "department__region", "order")
+        .defer("case__data")
         .filter(pk=pk)
         .first()
     )

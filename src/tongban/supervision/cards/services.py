@@ -83,7 +83,7 @@ def _apply(finding: rules.Finding) -> str:
             card.save(update_fields=["colour", "detail", "upgraded_at"])
             action, title = "card_upgraded", f"黄牌升级为红牌：{card.get_trigger_display()}"
         else:
-            case = Case.objects.select_related("department").get(pk=finding.case_id)
+            case = Case.objects.select_related("department").defer("data").get(pk=finding.case_id)
             try:
                 with transaction.atomic():
                     card = Card.objects.create(
@@ -216,7 +216,12 @@ def on_case_event(
 
 
 def _lock(card: Card) -> Card:
-    return Card.objects.select_for_update(of=("self",)).select_related("case").get(pk=card.pk)
+    return (
+        Card.objects.select_for_update(of=("self",))
+        .select_related("case")
+        .defer("case__data")
+        .get(pk=card.pk)
+    )
 
 
 def _text(value: str, what: str, field: str) -> str:
