@@ -25,8 +25,13 @@ def make_bundle(*, held_third: bool = False):
     a floor plan; the third waits for the first when ``held_third``."""
     departments = [DepartmentFactory(name=n) for n in ("区市场监管局", "区卫生健康局", "区消防救援大队")]
     items = [
-        PublishedItemFactory(name=n, department=d, promised_limit=10, legal_limit=20)
-        for n, d in zip(("食品经营许可", "公共场所卫生许可", "消防安全检查"), departments, strict=True)
+        PublishedItemFactory(name=n, department=d, promised_limit=10, legal_limit=20, result_name=r)
+        for n, d, r in zip(
+            ("食品经营许可", "公共场所卫生许可", "消防安全检查"),
+            departments,
+            ("营业执照", "公共场所卫生许可证", "消防安全检查合格证"),
+            strict=True,
+        )
     ]
     for item in items:
         MaterialRequirementFactory(item=item, name=SHARED)

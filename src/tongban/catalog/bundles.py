@@ -144,6 +144,17 @@ class BundlePlan:
     def produced_materials(self) -> list[MergedMaterial]:
         return [m for m in self.materials if m.produced_by is not None]
 
+    def documents_before(self) -> dict[int, frozenset[str]]:
+        """Item id → material codes of the documents that the entries it waits for issue
+        (出生医学证明 for 新生儿入户, 营业执照 for 食品经营许可): they reach it from those cases
+        when it starts, so the applicant does not upload them for it."""
+        earlier = _earlier(self.selected)
+        by_entry = {p.entry.pk: p for p in self.selected}
+        return {
+            p.item.pk: frozenset(code for pk in earlier[p.entry.pk] if (code := _issues(by_entry[pk])))
+            for p in self.selected
+        }
+
     @property
     def separate_material_count(self) -> int:
         """Documents the applicant provides over the separate applications of the selected items."""
@@ -274,10 +285,10 @@ def _merge_materials(items: list[ServiceItem]) -> list[MergedMaterial]:
     return list(merged.values())
 
 
-def _mark_produced(selected: list[PlanEntry], materials: list[MergedMaterial]) -> None:
-    """Mark documents that a selected prerequisite item issues to every item asking for them."""
+def _earlier(selected: list[PlanEntry]) -> dict[int, set[int]]:
+    """Entry id → every selected entry that concludes before it, directly or through another."""
     by_entry = {p.entry.pk: p for p in selected}
-    before: dict[int, set[int]] = {}  # entry -> every entry that concludes before it (transitively)
+    before: dict[int, set[int]] = {}
 
     def prerequisites(pk: int) -> set[int]:
         if pk not in before:
@@ -286,14 +297,25 @@ def _mark_produced(selected: list[PlanEntry], materials: list[MergedMaterial]) -
                 before[pk] |= {a} | prerequisites(a)
         return before[pk]
 
-    producers = {material_code(p.item.result_name): p for p in selected if p.item.result_name.strip()}
+    return {pk: prerequisites(pk) for pk in by_entry}
+
+
+def _issues(entry: PlanEntry) -> str:
+    """The material code of the document the entry's item issues ("" when it names none)."""
+    return material_code(entry.item.result_name) if entry.item.result_name.strip() else ""
+
+
+def _mark_produced(selected: list[PlanEntry], materials: list[MergedMaterial]) -> None:
+    """Mark documents that a selected prerequisite item issues to every item asking for them."""
+    earlier = _earlier(selected)
+    producers = {_issues(p): p for p in selected if _issues(p)}
     entry_of_item = {p.item.pk: p.entry.pk for p in selected}
     for material in materials:
         producer = producers.get(material.code)
         if producer is None or material.online_form:
             continue
         askers = [entry_of_item[item_id] for item_id in material.requirement_ids]
-        if all(producer.entry.pk in prerequisites(pk) for pk in askers):
+        if all(producer.entry.pk in earlier[pk] for pk in askers):
             material.produced_by = producer.item
 
 

@@ -40,8 +40,6 @@ from ._common import (
 # What an item waiting for a prerequisite gets from it, not from the applicant: the 统一社会信用代码
 # of the company the prerequisite (营业执照) creates (``joint_processing`` carries it over).
 FROM_PREREQUISITE = frozenset({"enterprise.uscc"})
-# … and the documents it issues (the 营业执照 itself), by material code.
-MATERIALS_FROM_PREREQUISITE = frozenset({"business_licence"})
 
 
 def from_prerequisite(schema: dict, path: str) -> bool:
@@ -374,9 +372,12 @@ def _create_case(user: User, locked: Application, *, idempotency_key: str | None
     return case
 
 
-def check_submittable(user: User, locked: Application, *, held: bool = False) -> None:
+def check_submittable(
+    user: User, locked: Application, *, held: bool = False, issued: frozenset[str] = frozenset()
+) -> None:
     """What refuses a submission of the locked draft: expiry, a withdrawn item, an agent's
-    scope, the form, missing materials (what a held child's prerequisites provide excepted)."""
+    scope, the form, missing materials (for a held child, the documents its prerequisites
+    issue, ``issued`` material codes, excepted)."""
     if locked.expires_at < timezone.now():
         raise InvalidInput("草稿已超过 30 天保留期，请重新申请。", code="draft_expired")
     item = locked.item
@@ -391,7 +392,7 @@ def check_submittable(user: User, locked: Application, *, held: bool = False) ->
         raise FormInvalid(errors)
     missing = missing_materials(locked) if locked.materials_unattached else []
     if held:
-        missing = [m for m in missing if m.material_code not in MATERIALS_FROM_PREREQUISITE]
+        missing = [m for m in missing if m.material_code not in issued]
     if missing:
         raise InvalidInput(
             "还缺少必要材料：" + "、".join(m.name for m in missing),

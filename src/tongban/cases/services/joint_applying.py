@@ -19,7 +19,7 @@ from django.db import IntegrityError, connection, transaction
 from django.db.models import Prefetch
 from django.utils import timezone
 
-from tongban.catalog.bundles import bundle_plan, bundle_queryset
+from tongban.catalog.bundles import BundlePlan, bundle_plan, bundle_queryset
 from tongban.catalog.materials import material_code
 from tongban.catalog.models import LifeEvent, MaterialRequirement
 from tongban.core import audit, rawsql
@@ -41,7 +41,6 @@ from . import crossregion
 from ._common import DRAFT_DAYS, Conflict, FormInvalid, audit_entry, history_line
 from .applying import (
     FROM_PREREQUISITE,
-    MATERIALS_FROM_PREREQUISITE,
     _store_attachment,
     check_submittable,
     joint_drafts_to_submit,
@@ -96,14 +95,24 @@ def children_of(joint: JointApplication) -> list[Application]:
     return list(joint.children.select_related("item", "item__department", "form").order_by("pk"))
 
 
+def _plan(joint: JointApplication) -> BundlePlan | None:
+    """The joint draft's bundle plan, read once per draft object."""
+    if not hasattr(joint, "_plan"):
+        bundle = bundle_queryset().filter(pk=joint.bundle_id).first()
+        joint._plan = bundle_plan(bundle, joint.answers, joint.region_code or None) if bundle else None
+    return joint._plan
+
+
 def held_items(joint: JointApplication) -> set[int]:
     """Items of the joint draft that wait for another item of the bundle (start held)."""
-    cached = getattr(joint, "_held_items", None)
-    if cached is None:
-        bundle = bundle_queryset().filter(pk=joint.bundle_id).first()
-        plan = bundle_plan(bundle, joint.answers, joint.region_code or None) if bundle else None
-        cached = joint._held_items = {p.item.pk for p in plan.selected if p.after} if plan else set()
-    return cached
+    plan = _plan(joint)
+    return {p.item.pk for p in plan.selected if p.after} if plan else set()
+
+
+def documents_before(joint: JointApplication) -> dict[int, frozenset[str]]:
+    """Item id → material codes its prerequisites issue (``BundlePlan.documents_before``)."""
+    plan = _plan(joint)
+    return plan.documents_before() if plan else {}
 
 
 def joint_form(children: list[Application]) -> MergedForm:
@@ -177,12 +186,12 @@ def joint_materials(children: list[Application]) -> list[JointMaterial]:
     by_item: dict[int, list[MaterialRequirement]] = {}
     for requirement in requirements:
         by_item.setdefault(requirement.item_id, []).append(requirement)
-    held = held_items(children[0].joint) if children else set()
+    issued = documents_before(children[0].joint) if children else {}
     for child in children:
         for requirement in materials_to_upload(by_item.get(child.item_id, []), child.channel):
             code = requirement.material_code or material_code(requirement.name)
-            if child.item_id in held and code in MATERIALS_FROM_PREREQUISITE:
-                continue  # issued by the prerequisite (its 营业执照), not uploaded now
+            if code in issued.get(child.item_id, ()):
+                continue  # issued by a prerequisite (营业执照, 出生医学证明), not uploaded now
             row = rows.get(code)
             if row is None:
                 row = rows[code] = JointMaterial(code=code, name=requirement.name, requirement=requirement)
@@ -503,8 +512,11 @@ def submit_joint_application(
         raise InvalidInput("没有需要办理的事项。", code="nothing_selected")
     plan = bundle_plan(bundle, locked.answers, locked.region_code or None, materials=False)
     planned = {p.item.pk: p for p in plan.selected}
+    issued = plan.documents_before()
     for draft in drafts:  # every refusal before anything is written
-        check_submittable(user, draft, held=_held(planned, draft))
+        check_submittable(
+            user, draft, held=_held(planned, draft), issued=issued.get(draft.item_id, frozenset())
+        )
     now = timezone.now()
     today = timezone.localdate(now)
     first_item = drafts[0].item
